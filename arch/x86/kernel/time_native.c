@@ -1,0 +1,207 @@
+/* Native time: the TSC, calibrated against the PIT, is the clock; the
+ * local APIC timer in one-shot mode is the clock event; the CMOS RTC gives
+ * the wall clock. */
+#include <asm/paravirt.h>
+#include <asm/processor.h>
+#include <asm/setup.h>
+#include <asm/traps.h>
+#include <kernel/time.h>
+#include <kernel/printk.h>
+#include <kernel/mm.h>
+#include <kernel/stats.h>
+#include <kernel/errno.h>
+
+#define PIT_HZ 1193182ULL
+#define CALIBRATE_MS 20
+
+#define APIC_EOI 0xb0
+#define APIC_SVR 0xf0
+#define APIC_LVT_TIMER 0x320
+#define APIC_TIMER_INIT 0x380
+#define APIC_TIMER_CUR 0x390
+#define APIC_TIMER_DIV 0x3e0
+
+extern u64 boot_tsc_start;
+static u64 tsc_mult; /* ns = (tsc * tsc_mult) >> 32 */
+static volatile u32 *lapic;
+static u64 lapic_ticks_per_ms;
+
+static u64 tsc_to_ns(u64 tsc)
+{
+	return (u64)(((unsigned __int128)tsc * tsc_mult) >> 32);
+}
+
+static u64 native_clock_ns(void)
+{
+	return tsc_to_ns(rdtsc());
+}
+
+static void pic_disable(void)
+{
+	/* Remap the legacy PICs away from the exception vectors, then mask
+	 * every line: the local APIC is our only interrupt source. */
+	outb(0x20, 0x11);
+	outb(0xa0, 0x11);
+	outb(0x21, IRQ_VECTOR_PIC_BASE);
+	outb(0xa1, IRQ_VECTOR_PIC_BASE + 8);
+	outb(0x21, 4);
+	outb(0xa1, 2);
+	outb(0x21, 1);
+	outb(0xa1, 1);
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+/* Measure TSC ticks over a PIT channel 2 countdown. */
+static u64 calibrate_tsc_khz(void)
+{
+	u64 count = PIT_HZ * CALIBRATE_MS / 1000, t0, t1;
+	unsigned long spins = 0;
+
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+	outb(0x43, 0xb0);
+	outb(0x42, (u8)count);
+	outb(0x42, (u8)(count >> 8));
+	t0 = rdtsc();
+	while (!(inb(0x61) & 0x20) && ++spins < 100000000UL)
+		;
+	t1 = rdtsc();
+	if (spins >= 100000000UL)
+		return 0;
+	return (t1 - t0) / CALIBRATE_MS;
+}
+
+static inline u32 lapic_read(u32 reg)
+{
+	return lapic[reg / 4];
+}
+
+static inline void lapic_write(u32 reg, u32 v)
+{
+	lapic[reg / 4] = v;
+}
+
+static void lapic_timer_irq(struct pt_regs *regs)
+{
+	lapic_write(APIC_EOI, 0);
+	stats_inc(STAT_TIMER_IRQS);
+	timer_interrupt();
+}
+
+static void lapic_spurious(struct pt_regs *regs)
+{
+	stats_inc(STAT_SPURIOUS);
+}
+
+static int native_set_oneshot(u64 deadline_ns)
+{
+	u64 now = native_clock_ns(), delta = deadline_ns > now ? deadline_ns - now : 0;
+	u64 ticks;
+
+	if (!lapic)
+		return -ENODEV;
+	if (delta < 1000)
+		delta = 1000;
+	ticks = delta * lapic_ticks_per_ms / NSEC_PER_MSEC;
+	if (ticks == 0)
+		ticks = 1;
+	if (ticks > 0xffffffffULL)
+		ticks = 0xffffffffULL;
+	lapic_write(APIC_TIMER_INIT, (u32)ticks);
+	return 0;
+}
+
+static int native_time_init(void)
+{
+	u64 khz = calibrate_tsc_khz(), base, t0;
+
+	if (!khz) {
+		pr_warn("time: PIT calibration failed; assuming 1 GHz TSC\n");
+		khz = 1000000;
+	}
+	tsc_khz = khz;
+	tsc_mult = (NSEC_PER_MSEC << 32) / khz;
+	boot_clock_ns = tsc_to_ns(boot_tsc_start);
+	pr_info("time: TSC %llu.%03llu MHz (PIT-calibrated)\n", (unsigned long long)(khz / 1000),
+		(unsigned long long)(khz % 1000));
+
+	pic_disable();
+	base = native_rdmsr(MSR_APIC_BASE);
+	native_wrmsr(MSR_APIC_BASE, base | (1ULL << 11));
+	lapic = ioremap(base & PTE_ADDR_MASK & ~0xfffULL, PAGE_SIZE);
+	if (!lapic) {
+		pr_err("time: cannot map the local APIC\n");
+		return -ENOMEM;
+	}
+	set_irq_handler(IRQ_VECTOR_TIMER, lapic_timer_irq);
+	set_irq_handler(IRQ_VECTOR_SPURIOUS, lapic_spurious);
+	lapic_write(APIC_SVR, 0x100 | IRQ_VECTOR_SPURIOUS);
+	lapic_write(APIC_TIMER_DIV, 0x3); /* divide by 16 */
+	lapic_write(APIC_LVT_TIMER, 1U << 16); /* masked while calibrating */
+	lapic_write(APIC_TIMER_INIT, 0xffffffffU);
+	t0 = native_clock_ns();
+	while (native_clock_ns() - t0 < 10 * NSEC_PER_MSEC)
+		cpu_relax();
+	lapic_ticks_per_ms = (0xffffffffULL - lapic_read(APIC_TIMER_CUR)) / 10;
+	lapic_write(APIC_TIMER_INIT, 0);
+	if (!lapic_ticks_per_ms)
+		lapic_ticks_per_ms = 1;
+	lapic_write(APIC_LVT_TIMER, IRQ_VECTOR_TIMER); /* one-shot */
+	pr_info("time: local APIC timer %llu kHz (one-shot)\n",
+		(unsigned long long)lapic_ticks_per_ms);
+	return 0;
+}
+
+static u8 cmos_read(u8 reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static unsigned int bcd(u8 v, bool is_bcd)
+{
+	return is_bcd ? (v & 0xf) + (v >> 4) * 10 : v;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static u64 days_from_civil(unsigned int y, unsigned int m, unsigned int d)
+{
+	static const unsigned int cum[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+	u64 days = (u64)(y - 1970) * 365 + cum[(m - 1) % 12] + d - 1;
+
+	for (unsigned int yy = 1970; yy < y; yy++)
+		days += (yy % 4 == 0 && (yy % 100 != 0 || yy % 400 == 0));
+	if (m > 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		days++;
+	return days;
+}
+
+static u64 native_wallclock_s(void)
+{
+	u8 sec, min, hour, day, mon, year, regb;
+	bool is_bcd;
+	int i;
+
+	for (i = 0; i < 1000000 && (cmos_read(0x0a) & 0x80); i++)
+		cpu_relax();
+	sec = cmos_read(0x00);
+	min = cmos_read(0x02);
+	hour = cmos_read(0x04);
+	day = cmos_read(0x07);
+	mon = cmos_read(0x08);
+	year = cmos_read(0x09);
+	regb = cmos_read(0x0b);
+	is_bcd = !(regb & 0x04);
+	if (bcd(mon, is_bcd) < 1 || bcd(mon, is_bcd) > 12 || bcd(day, is_bcd) < 1)
+		return 0;
+	return days_from_civil(2000 + bcd(year, is_bcd), bcd(mon, is_bcd), bcd(day, is_bcd)) * 86400 +
+	       bcd(hour & 0x7f, is_bcd) * 3600 + bcd(min, is_bcd) * 60 + bcd(sec, is_bcd);
+}
+
+const struct pv_time_ops native_time_ops = {
+	.clocksource = "tsc",
+	.init = native_time_init,
+	.clock_ns = native_clock_ns,
+	.set_oneshot = native_set_oneshot,
+	.wallclock_s = native_wallclock_s,
+};

@@ -1,0 +1,137 @@
+/* The paravirt-ops layer: every operation whose implementation differs
+ * between bare metal and a Xen guest mode is reached through these const
+ * tables. One backend's struct pv_ops is chosen at boot (from the entry path
+ * and the hypervisor CPUID leaves) and never changes afterwards.
+ * docs/pv-ops.md describes each op. */
+#ifndef ASM_PARAVIRT_H
+#define ASM_PARAVIRT_H
+
+#include <kernel/compiler.h>
+#include <asm/page.h>
+
+struct bootinfo;
+struct pt_regs;
+
+enum shutdown_reason {
+	SHUTDOWN_POWEROFF,
+	SHUTDOWN_REBOOT,
+	SHUTDOWN_CRASH,
+};
+
+struct pv_init_ops {
+	/* Fill the boot information (memory map, command line) from the boot
+	 * protocol and bring up the earliest console. No allocation yet. */
+	void (*early_setup)(struct bootinfo *bi);
+	/* Last chance to adjust the memory map before the page allocator uses
+	 * it (Xen PV removes its bootstrap page tables, P2M, start info). */
+	void (*reserve_memory)(struct bootinfo *bi);
+	/* After the page allocator and the direct map exist: map shared pages,
+	 * set up interrupt delivery. */
+	void (*post_mm_setup)(struct bootinfo *bi);
+	/* After timers and interrupts are live: switch the console to its
+	 * final (interrupt-driven) form, announce features. */
+	void (*late_setup)(void);
+};
+
+struct pv_cpu_ops {
+	/* Install exception and interrupt entry points (lidt, or Xen's
+	 * set_trap_table plus event/failsafe callbacks). */
+	void (*load_idt)(void);
+	/* Wait for the next interrupt/event with interrupts enabled. */
+	void (*safe_halt)(void);
+	/* Leave the machine. status is the self-test result for harnesses. */
+	void __noreturn (*shutdown)(enum shutdown_reason why, int status);
+};
+
+struct pv_irq_ops {
+	/* Return X86_EFLAGS_IF if interrupts (events) are enabled. */
+	unsigned long (*save_fl)(void);
+	void (*restore_fl)(unsigned long flags);
+	void (*irq_disable)(void);
+	void (*irq_enable)(void);
+};
+
+struct pv_mmu_ops {
+	/* Build a page-table entry for (pseudo-)physical address pa. */
+	u64 (*make_pte)(phys_addr_t pa, u64 flags);
+	/* (Pseudo-)physical address held by an entry. */
+	phys_addr_t (*pte_phys)(u64 pte);
+	/* Write one entry of a live page table. Under Xen PV the write is a
+	 * validated mmu_update, queued while a batch is open. */
+	int (*set_pte)(u64 *ptep, u64 val);
+	/* A page is about to become (or stops being) a page table at level
+	 * 1..4. Xen PV must make it read-only first. */
+	int (*alloc_pt)(int level, phys_addr_t pa);
+	int (*release_pt)(int level, phys_addr_t pa);
+	/* Open/close a batch of page-table updates (Xen PV: a multicall). */
+	void (*batch_begin)(void);
+	int (*batch_flush)(void);
+	void (*flush_tlb_one)(unsigned long va);
+	void (*flush_tlb_all)(void);
+	unsigned long (*read_cr2)(void);
+	/* 2 MiB mappings allowed (not in Xen PV). */
+	bool large_pages;
+	/* Pseudo-physical address of the current top-level table. */
+	phys_addr_t (*read_cr3)(void);
+};
+
+struct pv_time_ops {
+	const char *clocksource;
+	/* Calibrate the clock and set up the timer interrupt. */
+	int (*init)(void);
+	/* Monotonic nanoseconds since an arbitrary point before boot. */
+	u64 (*clock_ns)(void);
+	/* Fire timer_interrupt() once at (or after) the given clock_ns(). */
+	int (*set_oneshot)(u64 deadline_ns);
+	/* Seconds since the Unix epoch, or 0 if unknown. */
+	u64 (*wallclock_s)(void);
+};
+
+struct pv_ops {
+	const char *name;
+	const struct pv_init_ops *init;
+	const struct pv_cpu_ops *cpu;
+	const struct pv_irq_ops *irq;
+	const struct pv_mmu_ops *mmu;
+	const struct pv_time_ops *time;
+};
+
+extern const struct pv_ops *pv_ops;
+
+/* The native backend (arch/x86/kernel/) and its groups, for backends that
+ * share them (PVH uses native cpu, irq and mmu ops). */
+extern const struct pv_ops native_pv_ops;
+extern const struct pv_init_ops native_init_ops;
+extern const struct pv_cpu_ops native_cpu_ops;
+extern const struct pv_irq_ops native_irq_ops;
+extern const struct pv_mmu_ops native_mmu_ops;
+
+static inline unsigned long local_irq_save(void)
+{
+	unsigned long f = pv_ops->irq->save_fl();
+
+	pv_ops->irq->irq_disable();
+	return f;
+}
+
+static inline void local_irq_restore(unsigned long f)
+{
+	pv_ops->irq->restore_fl(f);
+}
+
+static inline void local_irq_enable(void)
+{
+	pv_ops->irq->irq_enable();
+}
+
+static inline void local_irq_disable(void)
+{
+	pv_ops->irq->irq_disable();
+}
+
+static inline bool irqs_enabled(void)
+{
+	return pv_ops->irq->save_fl() != 0;
+}
+
+#endif

@@ -1,0 +1,61 @@
+#ifndef KERNEL_PRINTK_H
+#define KERNEL_PRINTK_H
+
+#include <kernel/compiler.h>
+
+#define LOGLEVEL_EMERG 0
+#define LOGLEVEL_ALERT 1
+#define LOGLEVEL_CRIT 2
+#define LOGLEVEL_ERR 3
+#define LOGLEVEL_WARNING 4
+#define LOGLEVEL_NOTICE 5
+#define LOGLEVEL_INFO 6
+#define LOGLEVEL_DEBUG 7
+
+__printf(2, 3) int printk_level(int level, const char *fmt, ...);
+int vprintk_level(int level, const char *fmt, va_list ap);
+/* Raw console output: no prefix, no level filter (KTAP, monitor). */
+__printf(1, 2) int kprintf(const char *fmt, ...);
+void console_write(const char *s, size_t n);
+
+#define pr_emerg(...) printk_level(LOGLEVEL_EMERG, __VA_ARGS__)
+#define pr_err(...) printk_level(LOGLEVEL_ERR, __VA_ARGS__)
+#define pr_warn(...) printk_level(LOGLEVEL_WARNING, __VA_ARGS__)
+#define pr_notice(...) printk_level(LOGLEVEL_NOTICE, __VA_ARGS__)
+#define pr_info(...) printk_level(LOGLEVEL_INFO, __VA_ARGS__)
+#define pr_debug(...) printk_level(LOGLEVEL_DEBUG, __VA_ARGS__)
+#define printk(...) printk_level(LOGLEVEL_INFO, __VA_ARGS__)
+
+extern int console_loglevel;
+
+/* A console is a const ops table; several may be active at once. */
+struct console {
+	const char *name;     /* "ttyS0", "hvc0", "xen-debug" */
+	void (*write)(const char *s, size_t n);
+	/* Non-blocking read of one byte; -1 if none. May be NULL. */
+	int (*getc)(void);
+};
+
+int console_register(const struct console *c);
+void console_unregister(const struct console *c);
+/* Restrict output to the named console (console= option). */
+int console_select(const char *name);
+size_t log_buf_copy(char *dst, size_t size);
+
+__printf(1, 2) void __noreturn panic(const char *fmt, ...);
+
+#define BUG_ON(c)                                                          \
+	do {                                                               \
+		if (unlikely(c))                                           \
+			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #c); \
+	} while (0)
+
+#define WARN_ON(c)                                                              \
+	({                                                                      \
+		bool __w = !!(c);                                               \
+		if (unlikely(__w))                                              \
+			pr_warn("WARNING at %s:%d: %s\n", __FILE__, __LINE__, #c); \
+		__w;                                                            \
+	})
+
+#endif

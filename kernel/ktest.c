@@ -1,0 +1,256 @@
+/* Self-test suites for the generic core, run in every boot mode. */
+#include <kernel/ktest.h>
+#include <kernel/mm.h>
+#include <kernel/boot.h>
+#include <kernel/time.h>
+#include <kernel/string.h>
+#include <kernel/errno.h>
+#include <asm/paravirt.h>
+#include <asm/traps.h>
+
+/* ---- alloc ---- */
+static void alloc_pages_distinct(struct ktest *t)
+{
+	unsigned long before = mm_free_pages();
+	u8 *a = alloc_pages(1), *b = alloc_pages(4);
+
+	KT_ASSERT(t, a && b);
+	KT_EXPECT(t, a != b);
+	KT_EXPECT(t, ((unsigned long)a & (PAGE_SIZE - 1)) == 0);
+	KT_EXPECT_EQ(t, mm_free_pages(), before - 5);
+	/* Zeroed, writable, and not overlapping. */
+	for (int i = 0; i < (int)PAGE_SIZE; i++)
+		KT_ASSERT(t, a[i] == 0);
+	memset(a, 0xaa, PAGE_SIZE);
+	memset(b, 0x55, 4 * PAGE_SIZE);
+	KT_EXPECT(t, a[PAGE_SIZE - 1] == 0xaa && b[0] == 0x55 && b[4 * PAGE_SIZE - 1] == 0x55);
+	free_pages(a, 1);
+	free_pages(b, 4);
+	KT_EXPECT_EQ(t, mm_free_pages(), before);
+}
+
+static void alloc_exhaust_and_recover(struct ktest *t)
+{
+	unsigned long before = mm_free_pages();
+	void *big = alloc_pages(before + 1);
+
+	KT_EXPECT(t, big == NULL);
+	KT_EXPECT_EQ(t, mm_free_pages(), before);
+}
+
+static void kmalloc_sizes(struct ktest *t)
+{
+	static const size_t sizes[] = { 1, 15, 16, 17, 100, 1024, 2048, 2049, 9000 };
+	void *p[ARRAY_SIZE(sizes)];
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p[i] = kmalloc(sizes[i]);
+		KT_ASSERT(t, p[i] != NULL);
+		memset(p[i], (int)i + 1, sizes[i]);
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++) {
+		u8 *b = p[i];
+
+		KT_EXPECT(t, b[0] == i + 1 && b[sizes[i] - 1] == i + 1);
+		kfree(p[i]);
+	}
+	{
+		u8 *z = kzalloc(300);
+
+		KT_ASSERT(t, z);
+		for (int i = 0; i < 300; i++)
+			KT_ASSERT(t, z[i] == 0);
+		kfree(z);
+	}
+}
+
+static const struct ktest_case alloc_cases[] = {
+	{ "pages_distinct_zeroed", alloc_pages_distinct },
+	{ "exhaustion_fails_cleanly", alloc_exhaust_and_recover },
+	{ "kmalloc_sizes", kmalloc_sizes },
+};
+KTEST_SUITE(alloc, "alloc", alloc_cases, NULL);
+
+/* ---- page tables ---- */
+#define TEST_VA (VMAP_BASE + VMAP_SIZE / 2 + 0x200000UL)
+
+static void pgtable_map_unmap(struct ktest *t)
+{
+	volatile u64 *direct = alloc_pages(1);
+	volatile u64 *alias = (volatile u64 *)TEST_VA;
+	phys_addr_t pa = __pa((void *)direct), got;
+	u64 flags, v;
+
+	KT_ASSERT(t, direct);
+	KT_EXPECT_EQ(t, pgt_lookup(TEST_VA, &got, &flags), -ENOENT);
+	KT_ASSERT(t, pgt_map_range(TEST_VA, pa, PAGE_SIZE, PAGE_KERNEL | PTE_NX) == 0);
+	KT_EXPECT_EQ(t, pgt_lookup(TEST_VA, &got, &flags), 0);
+	KT_EXPECT_EQ(t, got, pa);
+	KT_EXPECT(t, flags & PTE_W);
+	/* A write through the alias shows up in the direct map. */
+	alias[3] = 0x1234567890abcdefULL;
+	KT_EXPECT(t, direct[3] == 0x1234567890abcdefULL);
+	direct[5] = 42;
+	KT_EXPECT(t, alias[5] == 42);
+	KT_EXPECT_EQ(t, pgt_map_range(TEST_VA, pa, PAGE_SIZE, PAGE_KERNEL), -EEXIST);
+	KT_EXPECT_EQ(t, pgt_unmap(TEST_VA), 0);
+	KT_EXPECT_EQ(t, pgt_lookup(TEST_VA, &got, &flags), -ENOENT);
+	/* The old alias must fault now; the fixup catches it. */
+	KT_EXPECT_EQ(t, safe_read_u64((const void *)TEST_VA, &v), -EFAULT);
+	free_pages((void *)direct, 1);
+}
+
+static void pgtable_direct_map_lookup(struct ktest *t)
+{
+	void *p = alloc_pages(1);
+	phys_addr_t got;
+	u64 flags;
+
+	KT_ASSERT(t, p);
+	KT_EXPECT_EQ(t, pgt_lookup((unsigned long)p, &got, &flags), 0);
+	KT_EXPECT_EQ(t, got, __pa(p));
+	KT_EXPECT_EQ(t, pgt_lookup((unsigned long)_stext, &got, &flags), 0);
+	KT_EXPECT_EQ(t, got, __pa(_stext));
+	free_pages(p, 1);
+}
+
+static void pgtable_many_pages(struct ktest *t)
+{
+	enum { N = 600 }; /* spans more than one leaf table */
+	unsigned long va = TEST_VA + 0x400000UL;
+	u8 *buf = alloc_pages(N);
+	int bad = 0;
+
+	KT_ASSERT(t, buf);
+	KT_ASSERT(t, pgt_map_range(va, __pa(buf), N * PAGE_SIZE, PAGE_KERNEL | PTE_NX) == 0);
+	for (int i = 0; i < N; i++)
+		((volatile u8 *)va)[i * PAGE_SIZE + 7] = (u8)i;
+	for (int i = 0; i < N; i++)
+		bad += buf[i * PAGE_SIZE + 7] != (u8)i;
+	KT_EXPECT_EQ(t, bad, 0);
+	for (int i = 0; i < N; i++)
+		bad += pgt_unmap(va + (unsigned long)i * PAGE_SIZE) != 0;
+	KT_EXPECT_EQ(t, bad, 0);
+	free_pages(buf, N);
+}
+
+static const struct ktest_case pgtable_cases[] = {
+	{ "map_write_unmap", pgtable_map_unmap },
+	{ "lookup_direct_and_image", pgtable_direct_map_lookup },
+	{ "map_600_pages", pgtable_many_pages },
+};
+KTEST_SUITE(pgtable, "pgtable", pgtable_cases, NULL);
+
+/* ---- timers ---- */
+static volatile u64 fired_at[3];
+static volatile int fired_order[3], nr_fired;
+
+static void timer_cb(struct timer *tm)
+{
+	static struct timer *base;
+	extern struct timer ktest_timers[3];
+
+	base = ktest_timers;
+	fired_at[tm - base] = clock_ns();
+	fired_order[nr_fired++] = (int)(tm - base);
+}
+
+struct timer ktest_timers[3];
+
+static void timer_fires_on_time(struct ktest *t)
+{
+	u64 start = clock_ns(), deadline[3] = { start + 30 * NSEC_PER_MSEC,
+					      start + 10 * NSEC_PER_MSEC,
+					      start + 20 * NSEC_PER_MSEC };
+
+	nr_fired = 0;
+	for (int i = 0; i < 3; i++) {
+		fired_at[i] = 0;
+		timer_add(&ktest_timers[i], deadline[i], timer_cb);
+	}
+	/* Idle until all fired (bounded by 2 s of clock time). */
+	while (nr_fired < 3 && clock_ns() - start < 2 * NSEC_PER_SEC)
+		pv_ops->cpu->safe_halt();
+	KT_ASSERT(t, nr_fired == 3);
+	KT_EXPECT_EQ(t, fired_order[0], 1);
+	KT_EXPECT_EQ(t, fired_order[1], 2);
+	KT_EXPECT_EQ(t, fired_order[2], 0);
+	for (int i = 0; i < 3; i++)
+		KT_EXPECT(t, fired_at[i] >= deadline[i]);
+}
+
+static void timer_cancel_works(struct ktest *t)
+{
+	u64 start = clock_ns();
+	unsigned long before;
+
+	nr_fired = 0;
+	timer_add(&ktest_timers[0], start + 5 * NSEC_PER_MSEC, timer_cb);
+	KT_EXPECT(t, timer_cancel(&ktest_timers[0]));
+	timer_add(&ktest_timers[1], start + 15 * NSEC_PER_MSEC, timer_cb);
+	before = timer_interrupt_count();
+	while (nr_fired < 1 && clock_ns() - start < 2 * NSEC_PER_SEC)
+		pv_ops->cpu->safe_halt();
+	KT_EXPECT_EQ(t, nr_fired, 1);
+	KT_EXPECT_EQ(t, fired_order[0], 1);
+	KT_EXPECT(t, timer_interrupt_count() > before);
+	KT_EXPECT(t, !timer_cancel(&ktest_timers[0]));
+}
+
+static void clock_monotonic(struct ktest *t)
+{
+	u64 prev = clock_ns();
+	int backwards = 0;
+
+	for (int i = 0; i < 100000; i++) {
+		u64 now = clock_ns();
+
+		backwards += now < prev;
+		prev = now;
+	}
+	KT_EXPECT_EQ(t, backwards, 0);
+	KT_EXPECT(t, uptime_ns() > 0);
+}
+
+static const struct ktest_case timer_cases[] = {
+	{ "fire_in_deadline_order", timer_fires_on_time },
+	{ "cancel", timer_cancel_works },
+	{ "clock_monotonic", clock_monotonic },
+};
+KTEST_SUITE(timer, "timer", timer_cases, NULL);
+
+/* ---- exception recovery through the fixup table ---- */
+static void fault_unmapped_read(struct ktest *t)
+{
+	unsigned long before = fixups_taken();
+	u64 v = 77;
+
+	KT_EXPECT_EQ(t, safe_read_u64((const void *)(VMAP_BASE + VMAP_SIZE - PAGE_SIZE), &v),
+		     -EFAULT);
+	KT_EXPECT_EQ(t, v, 77);
+	KT_EXPECT_EQ(t, fixups_taken(), before + 1);
+}
+
+static void fault_noncanonical(struct ktest *t)
+{
+	u64 v;
+
+	/* A non-canonical address raises #GP rather than #PF. */
+	KT_EXPECT_EQ(t, safe_read_u64((const void *)0x8000000000000000UL, &v), -EFAULT);
+}
+
+static void fault_good_read(struct ktest *t)
+{
+	static const u64 word = 0x5eed;
+	u64 v = 0;
+
+	KT_EXPECT_EQ(t, safe_read_u64(&word, &v), 0);
+	KT_EXPECT_EQ(t, v, 0x5eed);
+}
+
+static const struct ktest_case fault_cases[] = {
+	{ "unmapped_read_fixed_up", fault_unmapped_read },
+	{ "noncanonical_read_fixed_up", fault_noncanonical },
+	{ "mapped_read_ok", fault_good_read },
+};
+KTEST_SUITE(fault, "fault", fault_cases, NULL);

@@ -1,0 +1,72 @@
+/* Generic boot sequence. Everything that differs between native, Xen PV and
+ * Xen PVH happens behind pv_ops, chosen by the arch entry code before
+ * start_kernel() runs. */
+#include <kernel/boot.h>
+#include <kernel/printk.h>
+#include <kernel/cmdline.h>
+#include <kernel/time.h>
+#include <kernel/mm.h>
+#include <kernel/ktest.h>
+#include <kernel/stats.h>
+#include <kernel/string.h>
+#include <asm/paravirt.h>
+#include <asm/traps.h>
+#include <asm/processor.h>
+
+struct bootinfo boot_info;
+struct hypervisor_info boot_hypervisor;
+u64 init_done_ns;
+
+static void report_boot(void)
+{
+	const struct memmap *m = &boot_info.memmap;
+
+	pr_info("Xenolith booting: mode %s, loader %s\n", pv_ops->name,
+		boot_info.loader ? boot_info.loader : "unknown");
+	if (boot_hypervisor.type != HV_NONE)
+		pr_info("hypervisor: %s (signature \"%s\", CPUID base %#x)\n", boot_hypervisor.name,
+			boot_hypervisor.signature, boot_hypervisor.base);
+	else
+		pr_info("hypervisor: none detected\n");
+	pr_info("command line: %s\n", boot_info.cmdline);
+	for (unsigned int i = 0; i < m->nr; i++)
+		pr_info("memory: [mem %#013llx-%#013llx] %s\n", (unsigned long long)m->r[i].base,
+			(unsigned long long)(m->r[i].base + m->r[i].size - 1),
+			memmap_type_name(m->r[i].type));
+	if (m->dropped)
+		pr_warn("memory: %u invalid or excess map entries ignored\n", m->dropped);
+}
+
+void __noreturn start_kernel(void)
+{
+	const struct pv_ops *ops = pv_ops;
+	int warnings;
+
+	ops->init->early_setup(&boot_info);
+	memmap_sanitize(&boot_info.memmap);
+	warnings = cmdline_apply(boot_info.cmdline);
+	report_boot();
+	if (warnings)
+		pr_warn("cmdline: %d option(s) ignored\n", warnings);
+
+	trap_init();
+	ops->init->reserve_memory(&boot_info);
+	mm_init(&boot_info);
+	ops->init->post_mm_setup(&boot_info);
+	time_init();
+	local_irq_enable();
+	ops->init->late_setup();
+
+	init_done_ns = uptime_ns();
+	pr_info("init done in %llu us (clock: %s)\n", (unsigned long long)(init_done_ns / 1000),
+		ops->time->clocksource);
+	stats_report_boot();
+
+	if (ktest_requested())
+		ktest_run_and_exit();
+
+	pr_info("xenolith: ready\n");
+	for (;;) {
+		ops->cpu->safe_halt();
+	}
+}

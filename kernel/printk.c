@@ -1,0 +1,134 @@
+/* printk: leveled messages with a timestamp, kept in a log buffer and sent
+ * to every registered console. Interrupts are masked while a line is
+ * emitted so lines from interrupt context are not interleaved. */
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <kernel/time.h>
+#include <asm/paravirt.h>
+
+#define MAX_CONSOLES 4
+#define LOG_BUF_SIZE (1U << CONFIG_LOG_BUF_SHIFT)
+
+int console_loglevel = CONFIG_DEFAULT_LOGLEVEL;
+
+static const struct console *consoles[MAX_CONSOLES];
+static const char *selected_console;
+static char log_buf[LOG_BUF_SIZE];
+static size_t log_head; /* total bytes ever written */
+
+int console_register(const struct console *c)
+{
+	for (int i = 0; i < MAX_CONSOLES; i++) {
+		if (consoles[i] == c)
+			return 0;
+	}
+	for (int i = 0; i < MAX_CONSOLES; i++) {
+		if (!consoles[i]) {
+			consoles[i] = c;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void console_unregister(const struct console *c)
+{
+	for (int i = 0; i < MAX_CONSOLES; i++)
+		if (consoles[i] == c)
+			consoles[i] = NULL;
+}
+
+int console_select(const char *name)
+{
+	selected_console = name;
+	return 0;
+}
+
+static bool console_enabled(const struct console *c)
+{
+	/* Until the selected console has registered, print everywhere so
+	 * that nothing is lost during bring-up. */
+	if (!selected_console)
+		return true;
+	for (int i = 0; i < MAX_CONSOLES; i++)
+		if (consoles[i] && !strcmp(consoles[i]->name, selected_console))
+			return !strcmp(c->name, selected_console);
+	return true;
+}
+
+void console_write(const char *s, size_t n)
+{
+	for (int i = 0; i < MAX_CONSOLES; i++) {
+		const struct console *c = consoles[i];
+
+		if (c && console_enabled(c))
+			c->write(s, n);
+	}
+}
+
+static void log_store(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		log_buf[(log_head + i) % LOG_BUF_SIZE] = s[i];
+	log_head += n;
+}
+
+size_t log_buf_copy(char *dst, size_t size)
+{
+	size_t avail = log_head < LOG_BUF_SIZE ? log_head : LOG_BUF_SIZE;
+	size_t start = log_head - avail, n = avail < size ? avail : size;
+
+	for (size_t i = 0; i < n; i++)
+		dst[i] = log_buf[(start + avail - n + i) % LOG_BUF_SIZE];
+	return n;
+}
+
+int vprintk_level(int level, const char *fmt, va_list ap)
+{
+	char line[512];
+	int n, p;
+	u64 ns = clock_ready() ? uptime_ns() : 0;
+	unsigned long flags;
+
+	p = snprintf(line, sizeof(line), "[%5llu.%06llu] ", (unsigned long long)(ns / 1000000000ULL),
+		     (unsigned long long)(ns % 1000000000ULL / 1000));
+	n = vsnprintf(line + p, sizeof(line) - (size_t)p, fmt, ap);
+	n += p;
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+
+	flags = pv_ops ? local_irq_save() : 0;
+	log_store(line, (size_t)n);
+	if (level < console_loglevel)
+		console_write(line, (size_t)n);
+	if (pv_ops)
+		local_irq_restore(flags);
+	return n;
+}
+
+int printk_level(int level, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprintk_level(level, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int kprintf(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	log_store(line, (size_t)n);
+	console_write(line, (size_t)n);
+	return n;
+}

@@ -1,0 +1,190 @@
+/* Memory bring-up: reserve what the boot left behind, build the direct map
+ * of RAM with page tables from a boot pool, then hand everything else to
+ * the page allocator and kmalloc. */
+#include <kernel/mm.h>
+#include <kernel/boot.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <kernel/errno.h>
+#include <asm/paravirt.h>
+
+struct page_pool kernel_pool;
+static struct kmalloc_heap kernel_heap;
+extern bool mm_page_alloc_ready;
+
+/* Carve n pages out of the lowest RAM that can hold them (and, if
+ * below_limit, lies under that address). Returns 0 on failure. */
+static phys_addr_t carve_ram(struct memmap *m, unsigned long n, phys_addr_t below_limit)
+{
+	for (unsigned int i = 0; i < m->nr; i++) {
+		const struct mem_region *r = &m->r[i];
+		phys_addr_t base = r->base;
+
+		if (r->type != MEM_RAM || r->size < n * PAGE_SIZE)
+			continue;
+		if (below_limit && base + PAGE_SIZE > below_limit)
+			continue;
+		if (memmap_reserve(m, base, n * PAGE_SIZE))
+			return 0;
+		return base;
+	}
+	return 0;
+}
+
+static void build_direct_map(const struct memmap *m, phys_addr_t limit)
+{
+	const struct pv_mmu_ops *mmu = pv_ops->mmu;
+
+	/* Ascending order matters: page-table pages past the early image map
+	 * become writable only once the direct map has reached them. */
+	for (unsigned int i = 0; i < m->nr; i++) {
+		const struct mem_region *r = &m->r[i];
+		phys_addr_t pa = r->base, end = MIN(r->base + r->size, limit);
+		bool ram = r->type == MEM_RAM || r->type == MEM_RESERVED;
+
+		if (!ram && !mmu->large_pages)
+			continue; /* Xen PV: only pseudo-physical RAM has frames */
+		pa = ALIGN_DOWN(pa, PAGE_SIZE);
+		while (pa < end) {
+			phys_addr_t chunk_end = MIN(ALIGN_DOWN(pa, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE, end);
+			int rc = pgt_map_range((unsigned long)__va(pa), pa,
+					       ALIGN_UP(chunk_end - pa, PAGE_SIZE), PAGE_KERNEL | PTE_NX);
+
+			if (rc && rc != -EEXIST)
+				panic("direct map of %#llx failed: %d", (unsigned long long)pa, rc);
+			pa = ALIGN_UP(chunk_end, PAGE_SIZE);
+			if (r->type == MEM_RAM || r->type == MEM_RESERVED)
+				direct_map_end = MAX(direct_map_end, pa);
+		}
+	}
+}
+
+static void *pool_page_alloc(unsigned long n)
+{
+	return alloc_pages(n);
+}
+
+static void pool_page_free(void *p, unsigned long n)
+{
+	free_pages(p, n);
+}
+
+static const struct kmalloc_page_source kernel_page_source = {
+	.alloc = pool_page_alloc,
+	.free = pool_page_free,
+};
+
+void mm_init(struct bootinfo *bi)
+{
+	struct memmap *m = &bi->memmap;
+	phys_addr_t limit = (phys_addr_t)CONFIG_PHYS_MEM_MAX_GB << 30;
+	phys_addr_t ram_end, bitmap_pa;
+	unsigned long nr_pfns, pt_pages, bm_pages;
+
+	/* The image and everything below it (BIOS data, boot loader) stay. */
+	memmap_reserve(m, 0, __pa(_end_image));
+	ram_end = memmap_ram_end(m);
+	if (ram_end > limit) {
+		pr_warn("mm: RAM above %d GiB ignored (CONFIG_PHYS_MEM_MAX_GB)\n",
+			CONFIG_PHYS_MEM_MAX_GB);
+		ram_end = limit;
+	}
+	nr_pfns = PFN_UP(ram_end);
+
+	/* Worst case for 4 KiB mappings: one leaf table per 2 MiB, one
+	 * directory per GiB, plus a few upper levels and the vmap area. */
+	pt_pages = DIV_ROUND_UP_UL(nr_pfns, 512) + DIV_ROUND_UP_UL(nr_pfns, 512 * 512) + 16;
+	pt_pool_start = carve_ram(m, pt_pages, kimg_map_limit);
+	if (!pt_pool_start)
+		panic("mm: no room for %lu boot page-table pages", pt_pages);
+	pt_pool_next = pt_pool_start;
+	pt_pool_end = pt_pool_start + pt_pages * PAGE_SIZE;
+
+	build_direct_map(m, ram_end);
+
+	bm_pages = DIV_ROUND_UP_UL(DIV_ROUND_UP_UL(nr_pfns, 64) * 8, PAGE_SIZE);
+	bitmap_pa = carve_ram(m, bm_pages, direct_map_end);
+	if (!bitmap_pa)
+		panic("mm: no room for the page bitmap (%lu pages)", bm_pages);
+	pool_init(&kernel_pool, __va(bitmap_pa), nr_pfns);
+	for (unsigned int i = 0; i < m->nr; i++)
+		if (m->r[i].type == MEM_RAM)
+			pool_add_free(&kernel_pool, PFN_DOWN(m->r[i].base), PFN_DOWN(m->r[i].size));
+	/* Pool pages never used for page tables are ordinary memory again. */
+	pool_add_free(&kernel_pool, PFN_DOWN(pt_pool_next), PFN_DOWN(pt_pool_end - pt_pool_next));
+	mm_page_alloc_ready = true;
+
+	kheap_init(&kernel_heap, &kernel_page_source);
+	pr_info("mm: %lu MiB free of %lu MiB RAM, direct map to %#llx, %lu page-table pages at boot\n",
+		kernel_pool.nr_free >> 8, (unsigned long)(memmap_ram_total(m) >> 20) +
+		(unsigned long)((pt_pool_end - pt_pool_start + bm_pages * PAGE_SIZE) >> 20),
+		(unsigned long long)direct_map_end,
+		(unsigned long)((pt_pool_next - pt_pool_start) >> PAGE_SHIFT));
+}
+
+void *alloc_pages(unsigned long n)
+{
+	unsigned long flags = local_irq_save();
+	long pfn = pool_alloc(&kernel_pool, n, 1);
+	void *va;
+
+	local_irq_restore(flags);
+	if (pfn < 0)
+		return NULL;
+	va = __va(PFN_PHYS(pfn));
+	memset(va, 0, n * PAGE_SIZE);
+	return va;
+}
+
+void free_pages(void *va, unsigned long n)
+{
+	unsigned long flags = local_irq_save();
+	int rc = pool_free(&kernel_pool, PFN_DOWN(__pa(va)), n);
+
+	local_irq_restore(flags);
+	if (rc)
+		panic("free_pages(%p, %lu): not allocated", va, n);
+}
+
+phys_addr_t alloc_page_phys(void)
+{
+	void *va = alloc_pages(1);
+
+	return va ? __pa(va) : 0;
+}
+
+void *kmalloc(size_t size)
+{
+	unsigned long flags = local_irq_save();
+	void *p = kheap_alloc(&kernel_heap, size);
+
+	local_irq_restore(flags);
+	return p;
+}
+
+void *kzalloc(size_t size)
+{
+	void *p = kmalloc(size);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void kfree(void *p)
+{
+	unsigned long flags = local_irq_save();
+
+	kheap_free(&kernel_heap, p);
+	local_irq_restore(flags);
+}
+
+unsigned long mm_free_pages(void)
+{
+	return kernel_pool.nr_free;
+}
+
+unsigned long mm_total_pages(void)
+{
+	return kernel_pool.nr_pfns;
+}

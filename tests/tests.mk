@@ -1,0 +1,4 @@
+# Test, run and bench targets. Included by the top-level Makefile.
+# tests/unit.mk (host unit tests and fuzzers) is owned separately.
+-include $(srctree)/tests/unit.mk
+-include $(srctree)/tests/boot.mk
