@@ -114,3 +114,21 @@ unsigned long timer_interrupt_count(void)
 {
 	return nr_timer_irqs;
 }
+
+static void wake_only(struct timer *t)
+{
+}
+
+bool idle_wait(bool (*done)(void *arg), void *arg, u64 timeout_ns)
+{
+	struct timer deadline = { 0 };
+	u64 end = clock_ns() + timeout_ns;
+	bool ok;
+
+	/* Arm a timer so the idle loop wakes even if no event comes. */
+	timer_add(&deadline, end, wake_only);
+	while (!(ok = done(arg)) && clock_ns() < end)
+		pv_ops->cpu->safe_halt();
+	timer_cancel(&deadline);
+	return ok;
+}

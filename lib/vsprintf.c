@@ -215,7 +215,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				v = (unsigned short)v;
 			else if (lng <= -2)
 				v = (unsigned char)v;
-			put_number(&o, v, false, base, upper, flags, width, prec);
+			put_number(&o, v, false, base, upper, flags & ~(F_PLUS | F_SPACE), width, prec);
 		}
 	}
 	if (o.size)

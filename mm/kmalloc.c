@@ -136,7 +136,7 @@ void kheap_free(struct kmalloc_heap *h, void *ptr)
 		return;
 	}
 	if (hdr->magic != SLAB_MAGIC || hdr->cls >= KMALLOC_CLASSES || off < HDR_SIZE ||
-	    (off - HDR_SIZE) % class_size(hdr->cls)) {
+	    (off - HDR_SIZE) % class_size(hdr->cls) || off + class_size(hdr->cls) > PG_SIZE) {
 		return;
 	}
 	{

@@ -30,7 +30,7 @@ void pool_init(struct page_pool *p, u64 *bitmap, unsigned long nr_pfns)
 
 void pool_add_free(struct page_pool *p, unsigned long pfn, unsigned long n)
 {
-	for (unsigned long i = pfn; i < pfn + n && i < p->nr_pfns && i >= pfn; i++) {
+	for (unsigned long i = pfn; i < p->nr_pfns && i - pfn < n; i++) {
 		if (test_bit64(p->bitmap, i)) {
 			clear_bit64(p->bitmap, i);
 			p->nr_free++;
@@ -40,7 +40,7 @@ void pool_add_free(struct page_pool *p, unsigned long pfn, unsigned long n)
 
 void pool_reserve(struct page_pool *p, unsigned long pfn, unsigned long n)
 {
-	for (unsigned long i = pfn; i < pfn + n && i < p->nr_pfns && i >= pfn; i++) {
+	for (unsigned long i = pfn; i < p->nr_pfns && i - pfn < n; i++) {
 		if (!test_bit64(p->bitmap, i)) {
 			set_bit64(p->bitmap, i);
 			p->nr_free--;

@@ -62,7 +62,7 @@ static int next_table(u64 *table, unsigned int i, int level, bool create, u64 **
 	memset(pt_page_va(pa), 0, PAGE_SIZE);
 	rc = mmu->alloc_pt(level - 1, pa);
 	if (!rc)
-		rc = mmu->set_pte(&table[i], mmu->make_pte(pa, PTE_P | PTE_W | PTE_A | PTE_D));
+		rc = mmu->set_pte(&table[i], mmu->make_table_entry(pa));
 	/* The walk that follows reads this entry back: apply it now. */
 	if (!rc)
 		rc = mmu->batch_flush();
@@ -132,9 +132,9 @@ int pgt_map_range(unsigned long va, phys_addr_t pa, unsigned long size, u64 flag
 		} while (!rc && va < end && pt_index(va, 1) != 0);
 	}
 	if (!rc)
-		rc = mmu->batch_flush();
+		rc = mmu->batch_end();
 	else
-		mmu->batch_flush();
+		mmu->batch_end();
 	return rc;
 }
 
@@ -173,9 +173,9 @@ int pgt_unmap(unsigned long va)
 	mmu->batch_begin();
 	rc = mmu->set_pte(&t[pt_index(va, 1)], 0);
 	if (!rc)
-		rc = mmu->batch_flush();
+		rc = mmu->batch_end();
 	else
-		mmu->batch_flush();
+		mmu->batch_end();
 	mmu->flush_tlb_one(va);
 	return rc;
 }
@@ -184,13 +184,18 @@ static unsigned long vmap_next;
 
 void *ioremap(phys_addr_t pa, unsigned long size)
 {
+	return vmap_phys(pa, size, PAGE_KERNEL_NOCACHE | PTE_NX);
+}
+
+void *vmap_phys(phys_addr_t pa, unsigned long size, u64 flags)
+{
 	unsigned long off = pa & (PAGE_SIZE - 1);
 	unsigned long len = ALIGN_UP(size + off, PAGE_SIZE);
 	unsigned long va = VMAP_BASE + vmap_next;
 
 	if (len > VMAP_SIZE / 2 - vmap_next)
 		return NULL;
-	if (pgt_map_range(va, pa - off, len, PAGE_KERNEL_NOCACHE | PTE_NX))
+	if (pgt_map_range(va, pa - off, len, flags))
 		return NULL;
 	vmap_next += len + PAGE_SIZE; /* guard page */
 	return (void *)(va + off);

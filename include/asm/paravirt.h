@@ -54,6 +54,10 @@ struct pv_irq_ops {
 struct pv_mmu_ops {
 	/* Build a page-table entry for (pseudo-)physical address pa. */
 	u64 (*make_pte)(phys_addr_t pa, u64 flags);
+	/* Entry linking to a lower-level table at pa. Distinct from
+	 * make_pte because Xen PV must drop RW from leaf mappings of
+	 * page-table pages but never from the links themselves. */
+	u64 (*make_table_entry)(phys_addr_t pa);
 	/* (Pseudo-)physical address held by an entry. */
 	phys_addr_t (*pte_phys)(u64 pte);
 	/* Write one entry of a live page table. Under Xen PV the write is a
@@ -63,9 +67,11 @@ struct pv_mmu_ops {
 	 * 1..4. Xen PV must make it read-only first. */
 	int (*alloc_pt)(int level, phys_addr_t pa);
 	int (*release_pt)(int level, phys_addr_t pa);
-	/* Open/close a batch of page-table updates (Xen PV: a multicall). */
+	/* Open a batch of page-table updates (Xen PV: one multicall), apply
+	 * what is queued so far, and close the batch (applying the rest). */
 	void (*batch_begin)(void);
 	int (*batch_flush)(void);
+	int (*batch_end)(void);
 	void (*flush_tlb_one)(unsigned long va);
 	void (*flush_tlb_all)(void);
 	unsigned long (*read_cr2)(void);
@@ -105,6 +111,7 @@ extern const struct pv_init_ops native_init_ops;
 extern const struct pv_cpu_ops native_cpu_ops;
 extern const struct pv_irq_ops native_irq_ops;
 extern const struct pv_mmu_ops native_mmu_ops;
+void native_safe_halt(void);
 
 static inline unsigned long local_irq_save(void)
 {

@@ -1,8 +1,6 @@
 #ifndef ASM_TRAPS_H
 #define ASM_TRAPS_H
 
-#include <kernel/compiler.h>
-#include <asm/ptrace.h>
 
 #define X86_TRAP_DE 0
 #define X86_TRAP_DB 1
@@ -30,6 +28,10 @@
 
 /* Pseudo-vector under which the Xen PV event callback enters do_trap(). */
 #define XEN_PV_EVENT_VECTOR 0x100
+
+#ifndef __ASSEMBLY__
+#include <kernel/compiler.h>
+#include <asm/ptrace.h>
 
 typedef void (*irq_handler_t)(struct pt_regs *regs);
 
@@ -59,4 +61,5 @@ unsigned long fixups_taken(void);
 void native_load_idt(void);
 extern char native_idt_stubs[];
 
+#endif /* __ASSEMBLY__ */
 #endif

@@ -88,6 +88,8 @@ int pgt_unmap(unsigned long va);
 int pgt_lookup(unsigned long va, phys_addr_t *pa, u64 *flags);
 /* Map MMIO into the vmap area; NULL on failure. */
 void *ioremap(phys_addr_t pa, unsigned long size);
+/* Map physical memory into the vmap area with the given flags. */
+void *vmap_phys(phys_addr_t pa, unsigned long size, u64 flags);
 /* Pages set aside for page tables during boot, and where the direct map
  * currently ends (Xen PV needs both to keep page tables read-only). */
 extern phys_addr_t pt_pool_start, pt_pool_next, pt_pool_end;

@@ -27,6 +27,9 @@ struct timer {
 void timer_add(struct timer *t, u64 expires_ns, void (*fn)(struct timer *t));
 bool timer_cancel(struct timer *t);
 unsigned long timer_interrupt_count(void);
+/* Idle (interrupts on) until done(arg) is true or timeout_ns passes;
+ * returns the last value of done(arg). */
+bool idle_wait(bool (*done)(void *arg), void *arg, u64 timeout_ns);
 
 /* Boot-time first-instruction stamp converted to clock_ns() units. */
 extern u64 boot_clock_ns;

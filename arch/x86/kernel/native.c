@@ -35,7 +35,7 @@ static void native_irq_enable(void)
 	__asm__ __volatile__("sti" ::: "memory");
 }
 
-static void native_safe_halt(void)
+void native_safe_halt(void)
 {
 	/* sti's one-instruction shadow makes sti;hlt race-free. */
 	__asm__ __volatile__("sti; hlt" ::: "memory");
@@ -46,6 +46,11 @@ static u64 native_make_pte(phys_addr_t pa, u64 flags)
 	if (!boot_cpu_has_nx)
 		flags &= ~PTE_NX;
 	return (pa & PTE_ADDR_MASK) | flags;
+}
+
+static u64 native_make_table_entry(phys_addr_t pa)
+{
+	return (pa & PTE_ADDR_MASK) | PTE_P | PTE_W | PTE_A | PTE_D;
 }
 
 static phys_addr_t native_pte_phys(u64 pte)
@@ -139,12 +144,14 @@ const struct pv_irq_ops native_irq_ops = {
 
 const struct pv_mmu_ops native_mmu_ops = {
 	.make_pte = native_make_pte,
+	.make_table_entry = native_make_table_entry,
 	.pte_phys = native_pte_phys,
 	.set_pte = native_set_pte,
 	.alloc_pt = native_pt_noop,
 	.release_pt = native_pt_noop,
 	.batch_begin = native_batch_begin,
 	.batch_flush = native_batch_flush,
+	.batch_end = native_batch_flush,
 	.flush_tlb_one = native_flush_tlb_one,
 	.flush_tlb_all = native_flush_tlb_all,
 	.read_cr2 = native_read_cr2,

@@ -20,7 +20,7 @@ struct idt_entry {
 } __packed;
 
 static struct idt_entry idt[256] __aligned(16);
-static irq_handler_t irq_handlers[256];
+static irq_handler_t irq_handlers[XEN_PV_EVENT_VECTOR + 1];
 static unsigned long nr_fixups;
 
 extern const struct extable_entry __start_extable[], __stop_extable[];
@@ -126,13 +126,6 @@ void do_trap(struct pt_regs *regs)
 	stats_inc(STAT_INTERRUPTS);
 	if (v < ARRAY_SIZE(irq_handlers) && irq_handlers[v]) {
 		irq_handlers[v](regs);
-		return;
-	}
-	if (v == XEN_PV_EVENT_VECTOR) {
-		extern void xen_pv_event_entry(struct pt_regs *regs) __weak;
-
-		if (xen_pv_event_entry)
-			xen_pv_event_entry(regs);
 		return;
 	}
 	/* Spurious PIC interrupts land here too; count and ignore them. */

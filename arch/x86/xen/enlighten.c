@@ -1,0 +1,44 @@
+/* Code shared by every Xen guest mode. */
+#include <xen/xen-ops.h>
+#include <xen/hypercall.h>
+#include <kernel/printk.h>
+
+struct shared_info *HYPERVISOR_shared_info;
+struct start_info *xen_start_info;
+bool xen_initial_domain;
+bool xen_pv_domain;
+
+void xen_report_version(void)
+{
+	int v = HYPERVISOR_xen_version(XENVER_version, NULL);
+	xen_extraversion_t extra = { 0 };
+
+	HYPERVISOR_xen_version(XENVER_extraversion, extra);
+	extra[sizeof(extra) - 1] = '\0';
+	pr_info("xen: Xen %d.%d%s, %s%s\n", v >> 16, v & 0xffff, extra,
+		xen_initial_domain ? "hardware domain (dom0)" : "unprivileged domain",
+		xen_pv_domain ? ", PV" : ", PVH");
+}
+
+void __noreturn xen_shutdown(enum shutdown_reason why, int status)
+{
+	struct sched_shutdown s;
+
+	switch (why) {
+	case SHUTDOWN_POWEROFF:
+		s.reason = SHUTDOWN_poweroff;
+		break;
+	case SHUTDOWN_REBOOT:
+		s.reason = SHUTDOWN_reboot;
+		break;
+	default:
+		s.reason = SHUTDOWN_crash;
+		break;
+	}
+	pr_info("power: Xen shutdown, reason %u (status %d)\n", s.reason, status);
+	for (;;) {
+		HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
+		/* Only reached if Xen refused; do not spin hot. */
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	}
+}

@@ -1,0 +1,227 @@
+/* The Xen PV (64-bit) backend. The kernel runs in ring 3 on page tables
+ * that Xen built and validates; interrupts are event callbacks masked
+ * through vcpu_info; exceptions arrive through the trap table. */
+#include <xen/xen.h>
+#include <xen/xen-ops.h>
+#include <xen/hypercall.h>
+#include <xen/pv.h>
+#include <kernel/boot.h>
+#include <kernel/mm.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <asm/paravirt.h>
+#include <asm/processor.h>
+#include <asm/traps.h>
+
+void __noreturn xen_pv_start_c(struct start_info *si);
+void xen_pv_failsafe(unsigned long *frame);
+extern struct hypervisor_info boot_hypervisor;
+
+static u8 shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE) __section(".bss.page_aligned");
+static phys_addr_t bootstrap_end;
+
+extern char xen_pv_trap_0[], xen_pv_trap_1[], xen_pv_trap_3[], xen_pv_trap_4[],
+	xen_pv_trap_5[], xen_pv_trap_6[], xen_pv_trap_7[], xen_pv_trap_10[], xen_pv_trap_11[],
+	xen_pv_trap_12[], xen_pv_trap_13[], xen_pv_trap_14[], xen_pv_trap_16[],
+	xen_pv_trap_17[], xen_pv_trap_19[], xen_pv_event_callback[], xen_pv_failsafe_callback[];
+
+/* Flag 4: mask events on entry, like an interrupt gate. */
+#define TRAP(v, dpl) { v, 4 | (dpl), FLAT_KERNEL_CS, (unsigned long)xen_pv_trap_##v }
+static const struct trap_info trap_table[] = {
+	TRAP(0, 0), TRAP(1, 0), TRAP(3, 3), TRAP(4, 3), TRAP(5, 0), TRAP(6, 0), TRAP(7, 0),
+	TRAP(10, 0), TRAP(11, 0), TRAP(12, 0), TRAP(13, 0), TRAP(14, 0), TRAP(16, 0),
+	TRAP(17, 0), TRAP(19, 0), { 0, 0, 0, 0 },
+};
+
+static void xen_pv_upcall(struct pt_regs *regs)
+{
+	xen_evtchn_do_upcall();
+}
+
+void xen_pv_failsafe(unsigned long *frame)
+{
+	panic("xen: failsafe callback (bad segment on return), ds=%#lx es=%#lx", frame[0],
+	      frame[1]);
+}
+
+static void xen_pv_load_idt(void)
+{
+	struct callback_register ev = {
+		.type = CALLBACKTYPE_event,
+		.flags = CALLBACKF_mask_events,
+		.address = (unsigned long)xen_pv_event_callback,
+	};
+	struct callback_register fs = {
+		.type = CALLBACKTYPE_failsafe,
+		.flags = CALLBACKF_mask_events,
+		.address = (unsigned long)xen_pv_failsafe_callback,
+	};
+	int rc;
+
+	set_irq_handler(XEN_PV_EVENT_VECTOR, xen_pv_upcall);
+	rc = HYPERVISOR_set_trap_table(trap_table);
+	if (rc)
+		panic("xen: set_trap_table failed: %d", rc);
+	rc = HYPERVISOR_callback_op(CALLBACKOP_register, &ev);
+	if (!rc)
+		rc = HYPERVISOR_callback_op(CALLBACKOP_register, &fs);
+	if (rc)
+		panic("xen: registering event callbacks failed: %d", rc);
+}
+
+static void xen_pv_safe_halt(void)
+{
+	/* Blocks with event delivery re-enabled, atomically. */
+	HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+}
+
+static unsigned long xen_save_fl(void)
+{
+	return READ_ONCE(xen_vcpu()->evtchn_upcall_mask) ? 0 : X86_EFLAGS_IF;
+}
+
+static void xen_irq_disable(void)
+{
+	WRITE_ONCE(xen_vcpu()->evtchn_upcall_mask, 1);
+	barrier();
+}
+
+static void xen_irq_enable(void)
+{
+	struct vcpu_info *v = xen_vcpu();
+
+	WRITE_ONCE(v->evtchn_upcall_mask, 0);
+	barrier();
+	/* Events that arrived while masked are delivered on the way out of
+	 * any hypercall; use the cheapest one. */
+	if (unlikely(READ_ONCE(v->evtchn_upcall_pending)))
+		HYPERVISOR_xen_version(XENVER_version, NULL);
+}
+
+static void xen_restore_fl(unsigned long f)
+{
+	if (f & X86_EFLAGS_IF)
+		xen_irq_enable();
+	else
+		xen_irq_disable();
+}
+
+static void xen_pv_early_setup(struct bootinfo *bi)
+{
+	const struct start_info *si = xen_start_info;
+	size_t n;
+
+	if (xen_initial_domain) {
+		xen_console_early_init();
+	} else {
+		unsigned long pfn = mfn_to_pfn(si->console.domU.mfn);
+
+		if (pfn != INVALID_MFN_VALUE && PFN_PHYS(pfn) < kimg_map_limit)
+			xen_console_ring_init(kimg_va(PFN_PHYS(pfn)), si->console.domU.evtchn);
+	}
+	bi->loader = "Xen PV domain builder";
+	bi->is_initial_domain = xen_initial_domain;
+	n = strnlen((const char *)si->cmd_line, MAX_GUEST_CMDLINE);
+	n = MIN(n, sizeof(bi->cmdline) - 1);
+	memcpy(bi->cmdline, si->cmd_line, n);
+	bi->cmdline[n] = '\0';
+	/* Pseudo-physical memory is exactly the frames in the P2M list. */
+	memmap_add(&bi->memmap, 0, PFN_PHYS(si->nr_pages), MEM_RAM);
+}
+
+static void xen_pv_reserve_memory(struct bootinfo *bi)
+{
+	const struct start_info *si = xen_start_info;
+
+	pr_info("xen: start_info: %lu pages, P2M at %#lx, page tables %#lx (+%lu), "
+		"bootstrap ends %#llx, mapped to %#llx\n",
+		si->nr_pages, si->mfn_list, si->pt_base, si->nr_pt_frames,
+		(unsigned long long)bootstrap_end, (unsigned long long)kimg_map_limit);
+	/* Image, modules, P2M list, start info and bootstrap page tables. */
+	memmap_reserve(&bi->memmap, 0, bootstrap_end);
+	memmap_sanitize(&bi->memmap);
+}
+
+static void xen_pv_post_mm_setup(struct bootinfo *bi)
+{
+	xen_report_version();
+	if (xen_events_init())
+		panic("xen: event channel setup failed");
+	xen_console_late_init();
+}
+
+static void xen_pv_late_setup(void)
+{
+}
+
+static const struct pv_init_ops xen_pv_init_ops = {
+	.early_setup = xen_pv_early_setup,
+	.reserve_memory = xen_pv_reserve_memory,
+	.post_mm_setup = xen_pv_post_mm_setup,
+	.late_setup = xen_pv_late_setup,
+};
+
+static const struct pv_cpu_ops xen_pv_cpu_ops = {
+	.load_idt = xen_pv_load_idt,
+	.safe_halt = xen_pv_safe_halt,
+	.shutdown = xen_shutdown,
+};
+
+static const struct pv_irq_ops xen_pv_irq_ops = {
+	.save_fl = xen_save_fl,
+	.restore_fl = xen_restore_fl,
+	.irq_disable = xen_irq_disable,
+	.irq_enable = xen_irq_enable,
+};
+
+const struct pv_ops xen_pv_ops = {
+	.name = "xen-pv",
+	.init = &xen_pv_init_ops,
+	.cpu = &xen_pv_cpu_ops,
+	.irq = &xen_pv_irq_ops,
+	.mmu = &xen_pv_mmu_ops,
+	.time = &xen_time_ops,
+};
+
+static void __noreturn early_fail(const char *msg)
+{
+	HYPERVISOR_console_io(CONSOLEIO_write, (unsigned int)strlen(msg), msg);
+	{
+		struct sched_shutdown s = { .reason = SHUTDOWN_crash };
+
+		for (;;)
+			HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
+	}
+}
+
+void __noreturn xen_pv_start_c(struct start_info *si)
+{
+	int rc;
+
+	if (strncmp(si->magic, "xen-3.0-x86_64", 14))
+		early_fail("xenolith: not a 64-bit Xen PV start_info\n");
+	xen_start_info = si;
+	xen_pv_domain = true;
+	xen_initial_domain = (si->flags & SIF_INITDOMAIN) != 0;
+	xen_p2m = (unsigned long *)si->mfn_list;
+	xen_p2m_size = si->nr_pages;
+	xen_pt_start = __pa((void *)si->pt_base);
+	xen_pt_end = xen_pt_start + PFN_PHYS(si->nr_pt_frames);
+	/* Xen maps at least 512 KiB past the bootstrap stack (the page after
+	 * the page tables), up to a 4 MiB boundary. */
+	bootstrap_end = xen_pt_end + PAGE_SIZE;
+	kimg_map_limit = ALIGN_UP(bootstrap_end + (512UL << 10), 4UL << 20);
+
+	/* shared_info is needed before anything touches the event mask. */
+	rc = HYPERVISOR_update_va_mapping((unsigned long)shared_info_page,
+					  si->shared_info | PTE_P | PTE_W | PTE_A | PTE_D | PTE_NX,
+					  UVMF_INVLPG | UVMF_LOCAL);
+	if (rc)
+		early_fail("xenolith: cannot map shared_info\n");
+	HYPERVISOR_shared_info = (struct shared_info *)shared_info_page;
+	xen_vcpu()->evtchn_upcall_mask = 1;
+
+	detect_hypervisor(&boot_hypervisor);
+	pv_ops = &xen_pv_ops;
+	start_kernel();
+}

@@ -1,0 +1,124 @@
+/* The Xen PVH backend: entered through the PVH note like a native QEMU
+ * boot, with native page tables, IDT and interrupt flag, but Xen's clock,
+ * events (through the HVM callback vector), console and shutdown. */
+#include <xen/xen.h>
+#include <xen/xen-ops.h>
+#include <xen/hypercall.h>
+#include <xen/interface/arch-x86/hvm/start_info.h>
+#include <kernel/boot.h>
+#include <kernel/mm.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <asm/paravirt.h>
+#include <asm/processor.h>
+#include <asm/setup.h>
+#include <asm/traps.h>
+
+extern struct hypervisor_info boot_hypervisor;
+static u64 console_ring_pfn;
+static u32 console_ring_evtchn;
+
+static void xen_pvh_early_setup(struct bootinfo *bi)
+{
+	u32 eax, ebx, ecx, edx;
+	const struct hvm_start_info *si;
+	u64 ev = 0;
+	int rc;
+
+	/* Leaf base+2: number of hypercall pages and the MSR that installs
+	 * them at a guest-physical address. */
+	cpuid(boot_hypervisor.base + 2, &eax, &ebx, &ecx, &edx);
+	native_wrmsr(ebx, __pa(hypercall_page));
+
+	si = (const struct hvm_start_info *)(uintptr_t)bi->boot_proto_info;
+	if (bi->boot_proto_info && si->magic == XEN_HVM_START_MAGIC_VALUE)
+		xen_initial_domain = (si->flags & SIF_INITDOMAIN) != 0;
+	if (xen_initial_domain) {
+		xen_console_early_init();
+	} else if (!hvm_get_param(HVM_PARAM_CONSOLE_PFN, &console_ring_pfn) &&
+		   !hvm_get_param(HVM_PARAM_CONSOLE_EVTCHN, &ev) && console_ring_pfn &&
+		   PFN_PHYS(console_ring_pfn) < (4ULL << 30)) {
+		console_ring_evtchn = (u32)ev;
+		/* Identity mapped until the direct map takes over. */
+		xen_console_ring_init((void *)(uintptr_t)PFN_PHYS(console_ring_pfn),
+				      console_ring_evtchn);
+	}
+	kimg_map_limit = 1ULL << 30;
+	bi->loader = "Xen PVH";
+	bi->is_initial_domain = xen_initial_domain;
+	rc = parse_pvh_start_info(bi, bi->boot_proto_info);
+	if (rc)
+		pr_err("boot: PVH start info at %#x unusable (%d)\n", bi->boot_proto_info, rc);
+	if (!memmap_ram_total(&bi->memmap))
+		panic("boot: Xen gave no usable memory map");
+}
+
+static void xen_pvh_reserve_memory(struct bootinfo *bi)
+{
+}
+
+static void xen_pvh_callback(struct pt_regs *regs)
+{
+	xen_evtchn_do_upcall();
+}
+
+static void xen_pvh_post_mm_setup(struct bootinfo *bi)
+{
+	struct xen_add_to_physmap xatp = { .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info };
+	void *page = alloc_pages(1);
+	int rc;
+
+	if (!page)
+		panic("xen: no page for shared_info");
+	/* The RAM frame behind this page is replaced by shared_info; the page
+	 * stays allocated forever. */
+	xatp.gpfn = PFN_DOWN(__pa(page));
+	rc = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &xatp);
+	if (rc)
+		panic("xen: mapping shared_info failed: %d", rc);
+	HYPERVISOR_shared_info = page;
+
+	if (console_ring_pfn) {
+		void *ring = vmap_phys(PFN_PHYS(console_ring_pfn), PAGE_SIZE, PAGE_KERNEL | PTE_NX);
+
+		if (ring)
+			xen_console_ring_init(ring, console_ring_evtchn);
+	}
+	native_init_ops.post_mm_setup(bi);
+
+	xen_report_version();
+	set_irq_handler(IRQ_VECTOR_XEN_CALLBACK, xen_pvh_callback);
+	if (xen_events_init())
+		panic("xen: event channel setup failed");
+	rc = hvm_set_param(HVM_PARAM_CALLBACK_IRQ,
+			   ((u64)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56) | IRQ_VECTOR_XEN_CALLBACK);
+	if (rc)
+		panic("xen: cannot set the event callback vector: %d", rc);
+	xen_console_late_init();
+}
+
+static void xen_pvh_late_setup(void)
+{
+}
+
+static const struct pv_init_ops xen_pvh_init_ops = {
+	.early_setup = xen_pvh_early_setup,
+	.reserve_memory = xen_pvh_reserve_memory,
+	.post_mm_setup = xen_pvh_post_mm_setup,
+	.late_setup = xen_pvh_late_setup,
+};
+
+static const struct pv_cpu_ops xen_pvh_cpu_ops = {
+	.load_idt = native_load_idt,
+	.safe_halt = native_safe_halt, /* hlt exits to Xen until an event */
+	.shutdown = xen_shutdown,
+};
+
+const struct pv_ops xen_pvh_ops = {
+	.name = "xen-pvh",
+	.init = &xen_pvh_init_ops,
+	.cpu = &xen_pvh_cpu_ops,
+	.irq = &native_irq_ops,
+	.mmu = &native_mmu_ops,
+	.time = &xen_time_ops,
+};

@@ -1,0 +1,184 @@
+/* Xen PV page tables. Entries hold machine frame numbers, every page-table
+ * page must be read-only wherever it is mapped, and all writes go through
+ * Xen, which validates them: mmu_update for entries (queued into a
+ * multicall while a batch is open), update_va_mapping to change our own
+ * mappings, mmuext_op for TLB flushes. */
+#include <xen/xen-ops.h>
+#include <xen/hypercall.h>
+#include <xen/pv.h>
+#include <kernel/mm.h>
+#include <kernel/printk.h>
+#include <kernel/errno.h>
+
+static unsigned int batch_depth;
+unsigned long xen_p2m_size;
+unsigned long *xen_p2m;
+phys_addr_t xen_pt_start, xen_pt_end;   /* Xen's bootstrap page tables */
+
+#define M2P ((const unsigned long *)MACH2PHYS_VIRT_START)
+
+unsigned long pfn_to_mfn(unsigned long pfn)
+{
+	if (pfn >= xen_p2m_size)
+		return INVALID_MFN_VALUE;
+	return xen_p2m[pfn];
+}
+
+unsigned long mfn_to_pfn(unsigned long mfn)
+{
+	unsigned long pfn;
+
+	if (mfn >= (MACH2PHYS_VIRT_END - MACH2PHYS_VIRT_START) / sizeof(unsigned long))
+		return INVALID_MFN_VALUE;
+	pfn = M2P[mfn];
+	/* Foreign or I/O frames map back to junk; check the round trip. */
+	if (pfn >= xen_p2m_size || xen_p2m[pfn] != mfn)
+		return INVALID_MFN_VALUE;
+	return pfn;
+}
+
+u64 virt_to_machine(const void *va)
+{
+	phys_addr_t pa = __pa(va);
+
+	return ((u64)pfn_to_mfn(PFN_DOWN(pa)) << PAGE_SHIFT) | (pa & (PAGE_SIZE - 1));
+}
+
+static bool is_pt_page(phys_addr_t pa)
+{
+	return (pa >= xen_pt_start && pa < xen_pt_end) || (pa >= pt_pool_start && pa < pt_pool_next);
+}
+
+static u64 xen_make_pte(phys_addr_t pa, u64 flags)
+{
+	unsigned long mfn = pfn_to_mfn(PFN_DOWN(pa));
+
+	if (mfn == INVALID_MFN_VALUE)
+		return 0;
+	/* Xen refuses writable mappings of page tables. */
+	if (is_pt_page(pa) && !(flags & PTE_PS))
+		flags &= ~PTE_W;
+	return ((u64)mfn << PAGE_SHIFT) | flags;
+}
+
+static u64 xen_make_table_entry(phys_addr_t pa)
+{
+	return ((u64)pfn_to_mfn(PFN_DOWN(pa)) << PAGE_SHIFT) | PTE_P | PTE_W | PTE_A | PTE_D;
+}
+
+static phys_addr_t xen_pte_phys(u64 pte)
+{
+	unsigned long pfn = mfn_to_pfn((pte & PTE_ADDR_MASK) >> PAGE_SHIFT);
+
+	return pfn == INVALID_MFN_VALUE ? (phys_addr_t)-1 : PFN_PHYS(pfn);
+}
+
+static int xen_set_pte(u64 *ptep, u64 val)
+{
+	u64 ma = virt_to_machine(ptep);
+	int rc;
+
+	rc = xen_mmu_queue(ma | MMU_NORMAL_PT_UPDATE, val);
+	if (!batch_depth && !rc)
+		rc = xen_mc_flush();
+	return rc;
+}
+
+static void xen_batch_begin(void)
+{
+	batch_depth++;
+}
+
+static int xen_batch_flush(void)
+{
+	return xen_mc_flush();
+}
+
+static int xen_batch_end(void)
+{
+	int rc = xen_mc_flush();
+
+	if (batch_depth)
+		batch_depth--;
+	return rc;
+}
+
+/* Change the protection of one of our own mappings of pa. */
+static int remap_self(unsigned long va, phys_addr_t pa, u64 flags)
+{
+	int rc = HYPERVISOR_update_va_mapping(va, xen_make_pte(pa, flags), UVMF_INVLPG | UVMF_LOCAL);
+
+	if (rc)
+		pr_err("xen: update_va_mapping(%#lx) failed: %d\n", va, rc);
+	return rc;
+}
+
+static int xen_alloc_pt(int level, phys_addr_t pa)
+{
+	int rc = 0;
+
+	/* Flush queued entries first: they may map this very page. */
+	xen_mc_flush();
+	if (pa < kimg_map_limit)
+		rc = remap_self((unsigned long)kimg_va(pa), pa, PAGE_KERNEL_RO);
+	if (!rc && pa < direct_map_end)
+		rc = remap_self((unsigned long)__va(pa), pa, PAGE_KERNEL_RO | PTE_NX);
+	return rc;
+}
+
+static int xen_release_pt(int level, phys_addr_t pa)
+{
+	int rc = 0;
+
+	if (pa < kimg_map_limit)
+		rc = remap_self((unsigned long)kimg_va(pa), pa, PAGE_KERNEL);
+	if (!rc && pa < direct_map_end)
+		rc = remap_self((unsigned long)__va(pa), pa, PAGE_KERNEL | PTE_NX);
+	return rc;
+}
+
+static void mmuext(unsigned int cmd, unsigned long va)
+{
+	struct mmuext_op op = { .cmd = cmd };
+
+	op.arg1.linear_addr = va;
+	if (HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF))
+		pr_err("xen: mmuext_op %u failed\n", cmd);
+}
+
+static void xen_flush_tlb_one(unsigned long va)
+{
+	mmuext(MMUEXT_INVLPG_LOCAL, va);
+}
+
+static void xen_flush_tlb_all(void)
+{
+	mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
+}
+
+static unsigned long xen_read_cr2(void)
+{
+	return xen_vcpu()->arch.cr2;
+}
+
+static phys_addr_t xen_read_cr3(void)
+{
+	return __pa((void *)xen_start_info->pt_base);
+}
+
+const struct pv_mmu_ops xen_pv_mmu_ops = {
+	.make_pte = xen_make_pte,
+	.make_table_entry = xen_make_table_entry,
+	.pte_phys = xen_pte_phys,
+	.set_pte = xen_set_pte,
+	.alloc_pt = xen_alloc_pt,
+	.release_pt = xen_release_pt,
+	.batch_begin = xen_batch_begin,
+	.batch_flush = xen_batch_flush,
+	.batch_end = xen_batch_end,
+	.flush_tlb_one = xen_flush_tlb_one,
+	.flush_tlb_all = xen_flush_tlb_all,
+	.read_cr2 = xen_read_cr2,
+	.large_pages = false,
+	.read_cr3 = xen_read_cr3,
+};

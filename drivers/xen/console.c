@@ -1,0 +1,145 @@
+/* Xen consoles. dom0 writes through HYPERVISOR_console_io to Xen's own
+ * serial line; a domU uses the shared console ring served by xenconsoled
+ * in the backend domain, which is untrusted: its indices are copied once,
+ * checked, and a backend that reports impossible values puts the console
+ * into an error state instead of being believed. */
+#include <xen/xen-ops.h>
+#include <xen/hypercall.h>
+#include <xen/interface/io/console.h>
+#include <kernel/printk.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <asm/processor.h>
+
+static void console_io_write(const char *s, size_t n)
+{
+	while (n) {
+		unsigned int chunk = n > 512 ? 512 : (unsigned int)n;
+
+		HYPERVISOR_console_io(CONSOLEIO_write, chunk, s);
+		s += chunk;
+		n -= chunk;
+	}
+}
+
+static int console_io_getc(void)
+{
+	char c;
+
+	if (HYPERVISOR_console_io(CONSOLEIO_read, 1, &c) == 1)
+		return (unsigned char)c;
+	return -1;
+}
+
+static const struct console xen_console_io = {
+	.name = "hvc0",
+	.write = console_io_write,
+	.getc = console_io_getc,
+};
+
+void xen_console_early_init(void)
+{
+	console_register(&xen_console_io);
+}
+
+static struct xencons_interface *ring;
+static unsigned int ring_evtchn;
+static bool ring_broken;
+static unsigned long ring_dropped;
+
+static void ring_fail(const char *what, u32 a, u32 b)
+{
+	if (ring_broken)
+		return;
+	ring_broken = true;
+	/* Still report it on whatever other console exists. */
+	pr_err("xen console: backend error (%s: %u/%u); console ring disabled\n", what, a, b);
+}
+
+static void ring_notify(void)
+{
+	evtchn_send(ring_evtchn);
+}
+
+/* Queue one byte; returns false if the ring stays full. */
+static bool ring_put(char c)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		XENCONS_RING_IDX untrusted_cons = READ_ONCE(ring->out_cons);
+		XENCONS_RING_IDX prod = ring->out_prod;
+		XENCONS_RING_IDX used = prod - untrusted_cons;
+
+		mb();
+		if (used > sizeof(ring->out)) {
+			ring_fail("output indices", prod, untrusted_cons);
+			return false;
+		}
+		if (used < sizeof(ring->out)) {
+			ring->out[MASK_XENCONS_IDX(prod, ring->out)] = c;
+			wmb();
+			ring->out_prod = prod + 1;
+			return true;
+		}
+		/* Full: let the backend run. */
+		ring_notify();
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	}
+	return false;
+}
+
+static void ring_write(const char *s, size_t n)
+{
+	if (!ring || ring_broken)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if ((s[i] == '\n' && !ring_put('\r')) || !ring_put(s[i])) {
+			ring_dropped += n - i;
+			break;
+		}
+	}
+	ring_notify();
+}
+
+static int ring_getc(void)
+{
+	XENCONS_RING_IDX cons, untrusted_prod;
+	char c;
+
+	if (!ring || ring_broken)
+		return -1;
+	cons = ring->in_cons;
+	untrusted_prod = READ_ONCE(ring->in_prod);
+	rmb();
+	if (untrusted_prod - cons > sizeof(ring->in)) {
+		ring_fail("input indices", untrusted_prod, cons);
+		return -1;
+	}
+	if (untrusted_prod == cons)
+		return -1;
+	c = READ_ONCE(ring->in[MASK_XENCONS_IDX(cons, ring->in)]);
+	mb();
+	ring->in_cons = cons + 1;
+	ring_notify();
+	return (unsigned char)c;
+}
+
+static const struct console xen_console_ring = {
+	.name = "hvc0",
+	.write = ring_write,
+	.getc = ring_getc,
+};
+
+int xen_console_ring_init(void *page, unsigned int evtchn)
+{
+	ring = page;
+	ring_evtchn = evtchn;
+	ring_broken = false;
+	return console_register(&xen_console_ring);
+}
+
+int xen_console_late_init(void)
+{
+	if (ring_dropped)
+		pr_warn("xen console: %lu bytes dropped while the ring was full\n", ring_dropped);
+	return 0;
+}
