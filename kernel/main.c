@@ -30,7 +30,7 @@ static void report_boot(void)
 		pr_info("hypervisor: none detected\n");
 	pr_info("command line: %s\n", boot_info.cmdline);
 	for (unsigned int i = 0; i < m->nr; i++)
-		pr_info("memory: [mem %#013llx-%#013llx] %s\n", (unsigned long long)m->r[i].base,
+		pr_info("memory: [mem 0x%011llx-0x%011llx] %s\n", (unsigned long long)m->r[i].base,
 			(unsigned long long)(m->r[i].base + m->r[i].size - 1),
 			memmap_type_name(m->r[i].type));
 	if (m->dropped)

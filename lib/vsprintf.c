@@ -39,6 +39,8 @@ static void put_number(struct outbuf *o, u64 v, bool neg, unsigned int base, boo
 	int n = 0, len, pad;
 	char sign = 0;
 	const char *prefix = "";
+	/* The 0 flag is ignored when a precision is given explicitly. */
+	bool zero_pad = (flags & F_ZERO) && !(flags & F_LEFT) && prec < 0;
 
 	if (neg)
 		sign = '-';
@@ -46,12 +48,8 @@ static void put_number(struct outbuf *o, u64 v, bool neg, unsigned int base, boo
 		sign = '+';
 	else if (flags & F_SPACE)
 		sign = ' ';
-	if ((flags & F_ALT) && v) {
-		if (base == 16)
-			prefix = upper ? "0X" : "0x";
-		else if (base == 8)
-			prefix = "0";
-	}
+	if ((flags & F_ALT) && v && base == 16)
+		prefix = upper ? "0X" : "0x";
 	/* Precision 0 with value 0 prints no digits, as in C. */
 	if (!(v == 0 && prec == 0)) {
 		do {
@@ -59,17 +57,21 @@ static void put_number(struct outbuf *o, u64 v, bool neg, unsigned int base, boo
 			v /= base;
 		} while (v);
 	}
+	/* '#' with octal raises the precision just enough that the first
+	 * digit printed is a zero. */
+	if ((flags & F_ALT) && base == 8 && (n == 0 || tmp[n - 1] != '0') && prec <= n)
+		prec = n + 1;
 	len = n > prec ? n : prec;
 	len += (sign ? 1 : 0) + (int)strlen(prefix);
 	pad = width > len ? width - len : 0;
 
-	if (!(flags & F_LEFT) && !((flags & F_ZERO) && prec < 0))
+	if (!(flags & F_LEFT) && !zero_pad)
 		put_repeat(o, ' ', pad);
 	if (sign)
 		put(o, sign);
 	while (*prefix)
 		put(o, *prefix++);
-	if (!(flags & F_LEFT) && (flags & F_ZERO) && prec < 0)
+	if (zero_pad)
 		put_repeat(o, '0', pad);
 	put_repeat(o, '0', prec - n);
 	while (n)
@@ -167,9 +169,11 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			continue;
 		}
 		case 'p':
+			/* Always 0x and 16 digits, so addresses line up. */
 			v = (u64)(uintptr_t)va_arg(ap, void *);
-			put_number(&o, v, false, 16, false, flags | F_ALT | F_ZERO,
-				   width < 0 ? 18 : width, -1);
+			put(&o, '0');
+			put(&o, 'x');
+			put_number(&o, v, false, 16, false, 0, 0, 16);
 			continue;
 		case 'd':
 		case 'i':

@@ -115,10 +115,9 @@ void mm_init(struct bootinfo *bi)
 	mm_page_alloc_ready = true;
 
 	kheap_init(&kernel_heap, &kernel_page_source);
-	pr_info("mm: %lu MiB free of %lu MiB RAM, direct map to %#llx, %lu page-table pages at boot\n",
-		kernel_pool.nr_free >> 8, (unsigned long)(memmap_ram_total(m) >> 20) +
-		(unsigned long)((pt_pool_end - pt_pool_start + bm_pages * PAGE_SIZE) >> 20),
-		(unsigned long long)direct_map_end,
+	pr_info("mm: %lu KiB free in the page allocator, direct map to %#llx, "
+		"%lu page-table pages at boot\n",
+		kernel_pool.nr_free * (PAGE_SIZE >> 10), (unsigned long long)direct_map_end,
 		(unsigned long)((pt_pool_next - pt_pool_start) >> PAGE_SHIFT));
 }
 

@@ -76,7 +76,7 @@ fetch_xen() {
 	local dl
 	dl=$(mktemp -d "$cache/dl.XXXXXX")
 	# shellcheck disable=SC2064
-	trap "rm -rf '$dl'" RETURN
+	trap "rm -rf '$dl'; trap - RETURN" RETURN
 	local apt_opts=()
 	# As root, apt drops to the _apt user for downloads, which cannot write
 	# to a private cache directory; download as root instead.

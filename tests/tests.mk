@@ -2,3 +2,6 @@
 # tests/unit.mk (host unit tests and fuzzers) is owned separately.
 -include $(srctree)/tests/unit.mk
 -include $(srctree)/tests/boot.mk
+
+# The runner's own unit tests are part of tier 1.
+check: check-boot-runner

@@ -112,6 +112,7 @@ extern const struct pv_cpu_ops native_cpu_ops;
 extern const struct pv_irq_ops native_irq_ops;
 extern const struct pv_mmu_ops native_mmu_ops;
 void native_safe_halt(void);
+void native_drop_identity_map(void);
 
 static inline unsigned long local_irq_save(void)
 {

@@ -136,6 +136,10 @@ struct hypervisor_info {
 	const char *name;
 };
 
+typedef void (*cpuid_fn_t)(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d);
+/* Detect with the plain cpuid instruction, or with cpuid_fn (a Xen PV
+ * kernel must use Xen's forced-emulation prefix, or it sees the raw CPU). */
 void detect_hypervisor(struct hypervisor_info *hv);
+void detect_hypervisor_with(struct hypervisor_info *hv, cpuid_fn_t cpuid_fn);
 
 #endif

@@ -18,6 +18,9 @@ static inline struct vcpu_info *xen_vcpu(void)
 
 void __noreturn xen_shutdown(enum shutdown_reason why, int status);
 void xen_report_version(void);
+struct memmap;
+/* Append XENMEM_memory_map's entries to m; 0 or -errno. */
+int xen_memory_map_read(struct memmap *m);
 
 /* Time (arch/x86/xen/time.c): pvclock + VIRQ_TIMER, shared by PV and PVH. */
 extern const struct pv_time_ops xen_time_ops;

@@ -4,7 +4,8 @@
  * function ("ok" or "FAIL" with the number of checks), every failing check
  * with its location and values, and finally the plain line
  *     N passed, N failed
- * It exits 1 when anything failed.
+ * It exits 1 when anything failed. Only the first XT_MAX_PRINTED failures
+ * are printed unless XT_VERBOSE is set in the environment.
  *
  * Usage:
  *     TEST(foo) { CHECK(1 + 1 == 2); }
@@ -37,7 +38,7 @@ __attribute__((format(printf, 4, 5))) static bool xt_check(bool ok, const char *
 	}
 	xt_failed++;
 	xt_test_failed++;
-	if (xt_printed++ < XT_MAX_PRINTED) {
+	if (xt_printed++ < XT_MAX_PRINTED || getenv("XT_VERBOSE")) {
 		printf("  FAILED %s:%d: [%s] ", file, line, xt_test_name);
 		va_start(ap, fmt);
 		vprintf(fmt, ap);
@@ -50,7 +51,7 @@ __attribute__((format(printf, 4, 5))) static bool xt_check(bool ok, const char *
 }
 
 /* Print a byte string readably (escapes for control bytes). */
-static const char *xt_esc(const char *s, size_t n, char *out, size_t cap)
+static inline const char *xt_esc(const char *s, size_t n, char *out, size_t cap)
 {
 	size_t o = 0;
 

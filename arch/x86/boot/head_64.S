@@ -190,6 +190,3 @@ boot_pd:
 boot_stack:
 	.skip BOOT_STACK_SIZE
 boot_stack_top:
-
-	.globl _phys_entry
-	.set _phys_entry, PA(mb2_start32)

@@ -18,6 +18,11 @@ static const struct {
 
 void detect_hypervisor(struct hypervisor_info *hv)
 {
+	detect_hypervisor_with(hv, cpuid);
+}
+
+void detect_hypervisor_with(struct hypervisor_info *hv, cpuid_fn_t cpuid)
+{
 	u32 a, b, c, d;
 
 	memset(hv, 0, sizeof(*hv));

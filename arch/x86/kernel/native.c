@@ -107,11 +107,16 @@ static void native_reserve_memory(struct bootinfo *bi)
 {
 }
 
-static void native_post_mm_setup(struct bootinfo *bi)
+void native_drop_identity_map(void)
 {
 	/* The low identity map was only needed to read boot data. */
 	boot_pml4[0] = 0;
 	native_flush_tlb_all();
+}
+
+static void native_post_mm_setup(struct bootinfo *bi)
+{
+	native_drop_identity_map();
 	if (IS_ENABLED(CONFIG_NATIVE_ACPI))
 		acpi_init();
 }

@@ -5,7 +5,9 @@
 
 OUTPUT_FORMAT("elf64-x86-64")
 OUTPUT_ARCH(i386:x86-64)
-ENTRY(_phys_entry)
+/* GRUB insists that e_entry lies in a segment's virtual range even though
+ * the multiboot2 entry tag (physical) is what it jumps to. */
+ENTRY(mb2_start32)
 
 PHDRS
 {

@@ -2,6 +2,7 @@
 #include <xen/xen-ops.h>
 #include <xen/hypercall.h>
 #include <kernel/printk.h>
+#include <kernel/memmap.h>
 
 struct shared_info *HYPERVISOR_shared_info;
 struct start_info *xen_start_info;
@@ -41,4 +42,38 @@ void __noreturn xen_shutdown(enum shutdown_reason why, int status)
 		/* Only reached if Xen refused; do not spin hot. */
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	}
+}
+
+/* Firmware-style map entries as XENMEM_memory_map returns them. */
+struct xen_e820_entry {
+	u64 addr;
+	u64 size;
+	u32 type;
+} __packed;
+
+static struct xen_e820_entry e820_buf[MEMMAP_MAX];
+
+int xen_memory_map_read(struct memmap *m)
+{
+	struct xen_memory_map mm = { .nr_entries = MEMMAP_MAX };
+	unsigned int untrusted_nr;
+	int rc;
+
+	set_xen_guest_handle(mm.buffer, e820_buf);
+	rc = HYPERVISOR_memory_op(XENMEM_memory_map, &mm);
+	if (rc)
+		return rc;
+	untrusted_nr = mm.nr_entries;
+	if (untrusted_nr > MEMMAP_MAX) {
+		pr_warn("xen: memory map claims %u entries, using %u\n", untrusted_nr, MEMMAP_MAX);
+		untrusted_nr = MEMMAP_MAX;
+	}
+	for (unsigned int i = 0; i < untrusted_nr; i++) {
+		u32 t = e820_buf[i].type;
+
+		memmap_add(m, e820_buf[i].addr, e820_buf[i].size,
+			   t == 1 ? MEM_RAM : t == 3 ? MEM_ACPI : t == 4 ? MEM_NVS :
+			   t == 5 ? MEM_UNUSABLE : MEM_RESERVED);
+	}
+	return 0;
 }

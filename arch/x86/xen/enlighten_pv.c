@@ -183,6 +183,15 @@ const struct pv_ops xen_pv_ops = {
 	.time = &xen_time_ops,
 };
 
+/* "ud2; .ascii xen" before cpuid makes Xen emulate it with the guest's
+ * policy, including the hypervisor leaves. */
+static void xen_pv_cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	__asm__ __volatile__("ud2; .ascii \"xen\"; cpuid"
+			     : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+			     : "a"(leaf), "c"(0));
+}
+
 static void __noreturn early_fail(const char *msg)
 {
 	HYPERVISOR_console_io(CONSOLEIO_write, (unsigned int)strlen(msg), msg);
@@ -221,7 +230,7 @@ void __noreturn xen_pv_start_c(struct start_info *si)
 	HYPERVISOR_shared_info = (struct shared_info *)shared_info_page;
 	xen_vcpu()->evtchn_upcall_mask = 1;
 
-	detect_hypervisor(&boot_hypervisor);
+	detect_hypervisor_with(&boot_hypervisor, xen_pv_cpuid);
 	pv_ops = &xen_pv_ops;
 	start_kernel();
 }

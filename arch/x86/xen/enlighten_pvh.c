@@ -47,6 +47,10 @@ static void xen_pvh_early_setup(struct bootinfo *bi)
 	bi->loader = "Xen PVH";
 	bi->is_initial_domain = xen_initial_domain;
 	rc = parse_pvh_start_info(bi, bi->boot_proto_info);
+	/* Start info before version 1 (Xen's PVH dom0 builder) has no memory
+	 * map: the hypervisor's own copy is authoritative then. */
+	if (rc == -2)
+		rc = xen_memory_map_read(&bi->memmap);
 	if (rc)
 		pr_err("boot: PVH start info at %#x unusable (%d)\n", bi->boot_proto_info, rc);
 	if (!memmap_ram_total(&bi->memmap))
@@ -84,7 +88,7 @@ static void xen_pvh_post_mm_setup(struct bootinfo *bi)
 		if (ring)
 			xen_console_ring_init(ring, console_ring_evtchn);
 	}
-	native_init_ops.post_mm_setup(bi);
+	native_drop_identity_map();
 
 	xen_report_version();
 	set_irq_handler(IRQ_VECTOR_XEN_CALLBACK, xen_pvh_callback);

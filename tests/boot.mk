@@ -1,0 +1,68 @@
+# Boot tests, interactive runs and benchmarks. Included (via tests/tests.mk)
+# by the top-level Makefile, which defines srctree, objtree and PYTHON.
+#
+#   make test                 deps, host tests (check), then the boot matrix:
+#                             native, grub, xen-pv-dom0, xen-pvh-dom0 with
+#                             ktest=all, plus the native_defconfig image natively
+#   make boot-matrix          just the boot matrix (images built first)
+#   make run [RUN_MODE=native|grub|xen-pv-dom0|xen-pvh-dom0] [CMDLINE=...]
+#                             boot interactively, console on this terminal
+#   make bench                boot each mode once; boot time, counts, sizes
+#   make check-boot-runner    unit tests of the runner and its KTAP parser
+#
+# Variables: KTEST (suites for the matrix, default all), BOOT_MODES,
+# BOOT_RETRIES (after an infrastructure flake, default 1), BOOT_ECHO=1
+# (copy consoles to stdout), XENOLITH_CACHE (where Xen is fetched to).
+
+BOOT_DIR        := $(srctree)/tests/boot
+DEPS_SH         := $(srctree)/scripts/deps.sh
+NATIVE_OBJTREE  ?= $(objtree)-native
+KTEST           ?= all
+BOOT_MODES      ?= native grub xen-pv-dom0 xen-pvh-dom0
+BOOT_RETRIES    ?= 1
+RUN_MODE        ?= native
+CMDLINE         ?=
+
+boot-submake    := $(MAKE) --no-print-directory -f $(srctree)/Makefile
+boot-comma      := ,
+boot-empty      :=
+boot-space      := $(boot-empty) $(boot-empty)
+boot-modes      := $(subst $(boot-space),$(boot-comma),$(strip $(BOOT_MODES)))
+boot-echo       := $(if $(filter 1 y yes,$(BOOT_ECHO)),--echo)
+boot-sq          = '$(subst ','\'',$(1))'
+
+.PHONY: check-boot-runner boot-images boot-matrix test run bench
+
+check-boot-runner:
+	$(quiet) TEST "tests/boot (boot runner, KTAP parser)"
+	$(Q)$(PYTHON) -m unittest discover -s $(BOOT_DIR) -p 'test_*.py' $(if $(filter 1,$(V)),-v)
+
+# The default configuration's image and the native-only configuration's.
+boot-images:
+	$(Q)$(boot-submake) O=$(objtree) all
+	$(Q)$(boot-submake) O=$(NATIVE_OBJTREE) native_defconfig
+	$(Q)$(boot-submake) O=$(NATIVE_OBJTREE) all
+
+boot-matrix: boot-images
+	$(Q)$(PYTHON) $(BOOT_DIR)/matrix.py --objtree $(objtree) --image $(objtree)/xenolith \
+		--native-image $(NATIVE_OBJTREE)/xenolith --cmdline ktest=$(KTEST) \
+		--modes $(boot-modes) --retries $(BOOT_RETRIES) $(boot-echo)
+
+# Sequential on purpose: dependencies first, then the host tests, then boots.
+test:
+	$(Q)bash $(DEPS_SH) test
+	$(Q)$(boot-submake) O=$(objtree) check
+	$(Q)$(boot-submake) O=$(objtree) boot-matrix
+
+run:
+	$(Q)bash $(DEPS_SH) run
+	$(Q)$(boot-submake) O=$(objtree) all
+	$(Q)$(PYTHON) $(BOOT_DIR)/boot.py $(RUN_MODE) --interactive --image $(objtree)/xenolith \
+		--objtree $(objtree) --cmdline $(call boot-sq,$(CMDLINE))
+
+bench:
+	$(Q)bash $(DEPS_SH) run
+	$(Q)$(boot-submake) O=$(objtree) boot-images
+	$(Q)$(PYTHON) $(BOOT_DIR)/bench.py --objtree $(objtree) --image $(objtree)/xenolith \
+		--native-image $(NATIVE_OBJTREE)/xenolith --modes $(boot-modes) \
+		--cmdline $(call boot-sq,$(CMDLINE))

@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+"""`make bench`: boot every mode once (no tests) and tabulate what it costs.
+
+    bench.py --objtree DIR --image IMG [--native-image IMG2] [--modes ...] [--cmdline ...]
+
+For each mode the boot must reach "xenolith: ready"; the kernel's
+"bench: key=value ..." line supplies the boot time and, for Xen, hypercall
+and multicall counts; the host's wall-clock time from starting QEMU to
+"xenolith: ready" (emulated firmware and Xen included) is shown for
+reference. Image sizes: file size, loaded size (sum of PT_LOAD p_memsz) and
+the size of xenolith.stripped next to the image.
+"""
+
+import argparse
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import boot  # noqa: E402
+from matrix import table  # noqa: E402
+
+PT_LOAD = 1
+
+
+def elf_loaded_size(path):
+    """Sum of p_memsz over PT_LOAD program headers (ELF32 or ELF64, LE)."""
+    with open(path, "rb") as f:
+        ident = f.read(16)
+        if ident[:4] != b"\x7fELF" or ident[5] != 1:
+            raise ValueError("%s: not a little-endian ELF file" % path)
+        if ident[4] == 2:
+            f.seek(0x20)
+            phoff, = struct.unpack("<Q", f.read(8))
+            f.seek(0x36)
+            phentsize, phnum = struct.unpack("<HH", f.read(4))
+            fmt, memsz_off = "<Q", 0x28
+        elif ident[4] == 1:
+            f.seek(0x1c)
+            phoff, = struct.unpack("<I", f.read(4))
+            f.seek(0x2a)
+            phentsize, phnum = struct.unpack("<HH", f.read(4))
+            fmt, memsz_off = "<I", 0x14
+        else:
+            raise ValueError("%s: unknown ELF class" % path)
+        total = 0
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            p_type, = struct.unpack("<I", f.read(4))
+            if p_type == PT_LOAD:
+                f.seek(phoff + i * phentsize + memsz_off)
+                total += struct.unpack(fmt, f.read(struct.calcsize(fmt)))[0]
+        return total
+
+
+def kib(n):
+    return "-" if n is None else "%.1f KiB" % (n / 1024.0)
+
+
+def image_row(label, image):
+    stripped = os.path.join(os.path.dirname(image), "xenolith.stripped")
+    return [label, boot.short_path(image), kib(os.path.getsize(image)),
+            kib(elf_loaded_size(image)),
+            kib(os.path.getsize(stripped)) if os.path.isfile(stripped) else "(missing)"]
+
+
+def fmt_ns(v):
+    try:
+        return "%.3f ms" % (int(v) / 1e6)
+    except (TypeError, ValueError):
+        return "-"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--objtree", required=True)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--native-image")
+    ap.add_argument("--modes", default=",".join(boot.MODES))
+    ap.add_argument("--cmdline", default="")
+    ap.add_argument("--retries", type=int, default=1)
+    ap.add_argument("--xen")
+    args = ap.parse_args(argv)
+
+    cases = [(m, m, args.image) for m in args.modes.split(",") if m]
+    if args.native_image:
+        cases.append(("native [native_defconfig]", "native", args.native_image))
+    logdir = os.path.join(args.objtree, "bench-logs")
+    results = []
+    for name, mode, image in cases:
+        slug = name.replace(" ", "-").replace("[", "").replace("]", "")
+        print("bench: %s ..." % name, end=" ", flush=True)
+        res = boot.run_case(mode, image, args.cmdline, log=os.path.join(logdir, slug + ".log"),
+                            expect="ready", retries=args.retries, xen=args.xen,
+                            objtree=args.objtree, name=name, say=lambda s: None)
+        results.append(res)
+        a = res.last
+        print(res.label() + (" in %.1f s" % a.wall if a else ""), flush=True)
+        if not res.passed:
+            print(boot.describe(res, tail=15))
+
+    # Bench keys in order of first appearance (boot_ns first, mode left out).
+    keys = []
+    for r in results:
+        m = r.last.monitor if r.last else None
+        for k in (m.bench if m else {}):
+            if k not in keys and k != "mode":
+                keys.append(k)
+    if "boot_ns" in keys:
+        keys.remove("boot_ns")
+    rows = []
+    for r in results:
+        a = r.last
+        m = a.monitor if a else None
+        b = m.bench if m else {}
+        rows.append([r.name, r.label(), b.get("mode", "-"), fmt_ns(b.get("boot_ns")),
+                     "%d us" % m.init_done_us if m and m.init_done_us is not None else "-",
+                     "%.2f s" % a.wall_to_ready if a and a.wall_to_ready else "-"]
+                    + [b.get(k, "-") for k in keys])
+    print()
+    print("Boot (kernel figures from its bench: line; wall = host time from QEMU start to "
+          "'xenolith: ready', TCG):")
+    print(table(rows, ["case", "result", "mode", "boot", "init done", "wall"] + keys))
+
+    print()
+    print("Images:")
+    irows = [image_row("default config", args.image)]
+    if args.native_image and os.path.isfile(args.native_image):
+        irows.append(image_row("native_defconfig", args.native_image))
+    print(table(irows, ["config", "image", "file", "loaded (PT_LOAD memsz)", "stripped"]))
+    failed = sum(not r.passed for r in results)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

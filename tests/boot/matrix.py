@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""The boot matrix of `make test`: every boot mode runs the in-kernel tests.
+
+    matrix.py --objtree DIR --image IMG [--native-image IMG2] [--cmdline ktest=all]
+              [--modes native,grub,xen-pv-dom0,xen-pvh-dom0] [--retries 1] [--echo]
+
+Cases: the image in each of the four boot modes, plus the native-only
+configuration's image booted natively. Each case must pass its KTAP run.
+Prints a table and, last, the plain line "N passed, N failed" (cases).
+Exit status 0 only if every case passed.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import boot  # noqa: E402
+from signatures import PASS  # noqa: E402
+
+
+def ktap_cell(res):
+    a = res.last
+    if not a or not a.monitor:
+        return "-"
+    rep = a.monitor.ktap.finish()
+    if not rep.seen:
+        return "no KTAP"
+    c = rep.counts()
+    s, k = c["suites"], c["cases"]
+    return "%d/%d/%d  %d/%d/%d" % (s["pass"], s["fail"], s["skip"], k["pass"], k["fail"], k["skip"])
+
+
+def table(rows, header):
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    fmt = "  ".join("%%-%ds" % w for w in widths)
+    out = [fmt % tuple(header), fmt % tuple("-" * w for w in widths)]
+    out += [fmt % tuple(str(c) for c in r) for r in rows]
+    return "\n".join(l.rstrip() for l in out)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--objtree", required=True)
+    ap.add_argument("--image", required=True)
+    ap.add_argument("--native-image", help="image built from native_defconfig")
+    ap.add_argument("--cmdline", default="ktest=all")
+    ap.add_argument("--modes", default=",".join(boot.MODES))
+    ap.add_argument("--retries", type=int, default=1)
+    ap.add_argument("--echo", action="store_true")
+    ap.add_argument("--xen")
+    args = ap.parse_args(argv)
+
+    cases = [(m, m, args.image) for m in args.modes.split(",") if m]
+    if args.native_image:
+        cases.append(("native [native_defconfig]", "native", args.native_image))
+    logdir = os.path.join(args.objtree, "boot-logs")
+    os.makedirs(logdir, exist_ok=True)
+    results = []
+    t_all = time.monotonic()
+    for i, (name, mode, image) in enumerate(cases, 1):
+        print("boot: [%d/%d] %s: %s %s" % (i, len(cases), name, boot.short_path(image),
+                                          args.cmdline), flush=True)
+        slug = name.replace(" ", "-").replace("[", "").replace("]", "")
+        res = boot.run_case(mode, image, args.cmdline, log=os.path.join(logdir, slug + ".log"),
+                            expect="ktap", retries=args.retries, echo=args.echo, xen=args.xen,
+                            objtree=args.objtree, name=name)
+        results.append(res)
+        print(boot.describe(res), flush=True)
+
+    rows = []
+    for r in results:
+        a = r.last
+        rows.append([r.name, r.label(), "%.1f s" % a.wall if a else "-", ktap_cell(r),
+                     boot.short_path(a.log) if a else (r.error or "-")])
+    print()
+    print("Boot matrix (%s), %.0f s in all:" % (args.cmdline, time.monotonic() - t_all))
+    print(table(rows, ["case", "result", "time", "KTAP suites/cases ok/fail/skip", "log"]))
+    flakes = [r for r in results if r.flaky]
+    for r in flakes:
+        print("INFRA-FLAKE in %s (%s): %s" % (
+            r.name, "passed on retry" if r.passed else
+            "same signature on retry, counted as a failure" if r.reproduced else
+            "then failed", r.flaky))
+    with open(os.path.join(logdir, "matrix.json"), "w") as f:
+        json.dump([r.to_json() for r in results], f, indent=1)
+    npass = sum(r.passed for r in results)
+    print("%d passed, %d failed" % (npass, len(results) - npass))
+    return 0 if npass == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
