@@ -24,7 +24,7 @@ static void console_io_write(const char *s, size_t n)
 
 static int console_io_getc(void)
 {
-	char c;
+	char c = 0;
 
 	if (HYPERVISOR_console_io(CONSOLEIO_read, 1, &c) == 1)
 		return (unsigned char)c;
