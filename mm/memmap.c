@@ -157,3 +157,20 @@ const char *memmap_type_name(u32 type)
 	}
 	return "unknown";
 }
+
+u32 memmap_type_from_e820(u32 e820_type)
+{
+	switch (e820_type) {
+	case 1:
+		return MEM_RAM;
+	case 3:
+		return MEM_ACPI;
+	case 4:
+		return MEM_NVS;
+	case 5:
+		return MEM_UNUSABLE;
+	default:
+		/* Unknown types are treated as reserved, never as RAM. */
+		return MEM_RESERVED;
+	}
+}

@@ -39,5 +39,7 @@ u64 memmap_ram_total(const struct memmap *m);
 /* End of the highest RAM region. */
 u64 memmap_ram_end(const struct memmap *m);
 const char *memmap_type_name(u32 type);
+/* Map a BIOS e820 type (as used by PVH, multiboot2 and Xen) to ours. */
+u32 memmap_type_from_e820(u32 e820_type);
 
 #endif

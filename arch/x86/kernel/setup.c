@@ -55,22 +55,6 @@ static void copy_cmdline(struct bootinfo *bi, u64 pa)
 	bi->cmdline[n] = '\0';
 }
 
-static u32 e820_to_mem_type(u32 t)
-{
-	switch (t) {
-	case 1:
-		return MEM_RAM;
-	case 3:
-		return MEM_ACPI;
-	case 4:
-		return MEM_NVS;
-	case 5:
-		return MEM_UNUSABLE;
-	default:
-		return MEM_RESERVED;
-	}
-}
-
 int parse_pvh_start_info(struct bootinfo *bi, u32 info_pa)
 {
 	const struct hvm_start_info *si = early_phys(info_pa, sizeof(*si));
@@ -92,7 +76,7 @@ int parse_pvh_start_info(struct bootinfo *bi, u32 info_pa)
 		if (!e)
 			return -3;
 		for (u32 i = 0; i < untrusted_nr; i++)
-			memmap_add(&bi->memmap, e[i].addr, e[i].size, e820_to_mem_type(e[i].type));
+			memmap_add(&bi->memmap, e[i].addr, e[i].size, memmap_type_from_e820(e[i].type));
 	}
 	return 0;
 }
@@ -153,7 +137,7 @@ static int parse_multiboot2(struct bootinfo *bi, u32 info_pa)
 				memcpy(&a, tag + p, 8);
 				memcpy(&l, tag + p + 8, 8);
 				memcpy(&t, tag + p + 16, 4);
-				memmap_add(&bi->memmap, a, l, e820_to_mem_type(t));
+				memmap_add(&bi->memmap, a, l, memmap_type_from_e820(t));
 			}
 			break;
 		}

@@ -68,12 +68,8 @@ int xen_memory_map_read(struct memmap *m)
 		pr_warn("xen: memory map claims %u entries, using %u\n", untrusted_nr, MEMMAP_MAX);
 		untrusted_nr = MEMMAP_MAX;
 	}
-	for (unsigned int i = 0; i < untrusted_nr; i++) {
-		u32 t = e820_buf[i].type;
-
+	for (unsigned int i = 0; i < untrusted_nr; i++)
 		memmap_add(m, e820_buf[i].addr, e820_buf[i].size,
-			   t == 1 ? MEM_RAM : t == 3 ? MEM_ACPI : t == 4 ? MEM_NVS :
-			   t == 5 ? MEM_UNUSABLE : MEM_RESERVED);
-	}
+			   memmap_type_from_e820(e820_buf[i].type));
 	return 0;
 }
