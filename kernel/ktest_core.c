@@ -48,12 +48,12 @@ void ktest_skip(struct ktest *t, const char *reason)
 }
 
 /* Is name in the comma-separated selection? */
-static bool selected(const char *name)
+static bool selected(const char *sel, const char *name)
 {
-	const char *p = ktest_arg;
+	const char *p = sel;
 	size_t n = strlen(name);
 
-	if (!strcmp(ktest_arg, "all"))
+	if (!strcmp(sel, "all"))
 		return true;
 	while (*p) {
 		const char *e = strchr(p, ',');
@@ -74,14 +74,14 @@ static bool suite_exists(const char *name, size_t len)
 	return false;
 }
 
-void __noreturn ktest_run_and_exit(void)
+int ktest_run(const char *sel, struct ktest_totals *tot)
 {
 	unsigned int nr = 0, idx = 0, passed = 0, failed = 0, skipped = 0, unknown = 0;
 
-	/* A suite named on the command line that does not exist is a
-	 * failure, not a silent pass. */
-	if (strcmp(ktest_arg, "all")) {
-		const char *p = ktest_arg;
+	/* A suite named that does not exist is a failure, not a silent
+	 * pass. */
+	if (strcmp(sel, "all")) {
+		const char *p = sel;
 
 		while (*p) {
 			const char *e = strchr(p, ',');
@@ -95,14 +95,14 @@ void __noreturn ktest_run_and_exit(void)
 		}
 	}
 	for (const struct ktest_suite *s = __start_ktest_suites; s < __stop_ktest_suites; s++)
-		nr += selected(s->name);
+		nr += selected(sel, s->name);
 
 	kprintf("KTAP version 1\n1..%u\n", nr + unknown);
 	for (const struct ktest_suite *s = __start_ktest_suites; s < __stop_ktest_suites; s++) {
 		const char *why;
 		unsigned int sfail = 0;
 
-		if (!selected(s->name))
+		if (!selected(sel, s->name))
 			continue;
 		idx++;
 		why = s->skip_reason ? s->skip_reason() : NULL;
@@ -135,5 +135,16 @@ void __noreturn ktest_run_and_exit(void)
 		kprintf("not ok %u unknown_suite\n", ++idx);
 	failed += unknown;
 	kprintf("ktest: done: %u passed, %u failed, %u skipped\n", passed, failed, skipped);
-	pv_ops->cpu->shutdown(failed ? SHUTDOWN_CRASH : SHUTDOWN_POWEROFF, failed ? 1 : 0);
+	tot->passed = passed;
+	tot->failed = failed;
+	tot->skipped = skipped;
+	return failed ? -EIO : 0;
+}
+
+void __noreturn ktest_run_and_exit(void)
+{
+	struct ktest_totals tot;
+	int rc = ktest_run(ktest_arg, &tot);
+
+	pv_ops->cpu->shutdown(rc ? SHUTDOWN_CRASH : SHUTDOWN_POWEROFF, rc ? 1 : 0);
 }

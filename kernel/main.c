@@ -9,6 +9,8 @@
 #include <kernel/ktest.h>
 #include <kernel/stats.h>
 #include <kernel/string.h>
+#include <kernel/monitor.h>
+#include <kernel/work.h>
 #include <asm/paravirt.h>
 #include <asm/traps.h>
 #include <asm/processor.h>
@@ -66,7 +68,7 @@ void __noreturn start_kernel(void)
 		ktest_run_and_exit();
 
 	pr_info("xenolith: ready\n");
-	for (;;) {
-		ops->cpu->safe_halt();
-	}
+	monitor_start();
+	for (;;)
+		idle_once();
 }

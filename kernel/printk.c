@@ -66,6 +66,26 @@ void console_write(const char *s, size_t n)
 	}
 }
 
+int console_getc(void)
+{
+	for (int i = 0; i < MAX_CONSOLES; i++) {
+		const struct console *c = consoles[i];
+		int ch;
+
+		if (c && c->getc && (ch = c->getc()) >= 0)
+			return ch;
+	}
+	return -1;
+}
+
+bool console_needs_poll(void)
+{
+	for (int i = 0; i < MAX_CONSOLES; i++)
+		if (consoles[i] && consoles[i]->getc && consoles[i]->poll_input)
+			return true;
+	return false;
+}
+
 static void log_store(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -17,8 +17,10 @@
 #define EBUSY 16
 #define EEXIST 17
 #define ENODEV 19
+#define EISDIR 21
 #define EINVAL 22
 #define ENOSPC 28
+#define EROFS 30
 #define ERANGE 34
 #define ENOSYS 38
 #define ENOTEMPTY 39

@@ -59,7 +59,14 @@ void ktest_skip(struct ktest *t, const char *reason);
 				   #b, __a, __b);                                      \
 	} while (0)
 
+struct ktest_totals {
+	unsigned int passed, failed, skipped;
+};
+
 bool ktest_requested(void);
+/* Run the selected suites ("all" or "a,b"), printing KTAP; 0 if all
+ * passed, -EIO otherwise. */
+int ktest_run(const char *selection, struct ktest_totals *tot);
 void __noreturn ktest_run_and_exit(void);
 
 #endif

@@ -34,7 +34,14 @@ struct console {
 	void (*write)(const char *s, size_t n);
 	/* Non-blocking read of one byte; -1 if none. May be NULL. */
 	int (*getc)(void);
+	/* Input raises no interrupt: the monitor polls it. */
+	bool poll_input;
 };
+
+/* Read one byte of input from any console; -1 if none. */
+int console_getc(void);
+/* Is any registered console polled for input? */
+bool console_needs_poll(void);
 
 int console_register(const struct console *c);
 void console_unregister(const struct console *c);

@@ -37,6 +37,7 @@ static const struct console serial_console = {
 	.name = "ttyS0",
 	.write = serial_write,
 	.getc = serial_getc,
+	.poll_input = true, /* no UART interrupt wiring yet */
 };
 
 int serial_init(void)

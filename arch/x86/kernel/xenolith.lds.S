@@ -51,6 +51,14 @@ SECTIONS
 		__start_cmdline_opts = .;
 		KEEP(*(.cmdline_opts))
 		__stop_cmdline_opts = .;
+		. = ALIGN(8);
+		__start_monitor_cmds = .;
+		KEEP(*(.monitor_cmds))
+		__stop_monitor_cmds = .;
+		. = ALIGN(8);
+		__start_monitor_info = .;
+		KEEP(*(.monitor_info))
+		__stop_monitor_info = .;
 	} :text
 
 	. = ALIGN(PAGE_SIZE);
