@@ -7,6 +7,7 @@
 #include <xen/hypercall.h>
 #include <xen/interface/io/console.h>
 #include <kernel/printk.h>
+#include <kernel/monitor.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <asm/processor.h>
@@ -137,9 +138,28 @@ int xen_console_ring_init(void *page, unsigned int evtchn)
 	return console_register(&xen_console_ring);
 }
 
+static void console_event(unsigned int port, void *data)
+{
+	console_input_kick();
+}
+
 int xen_console_late_init(void)
 {
+	unsigned int port;
+	int rc;
+
 	if (ring_dropped)
 		pr_warn("xen console: %lu bytes dropped while the ring was full\n", ring_dropped);
-	return 0;
+	/* Input arrives as an event: the ring's channel for a domU, the
+	 * console VIRQ for dom0's console_io. */
+	if (ring) {
+		rc = evtchn_bind(ring_evtchn, console_event, NULL);
+	} else {
+		rc = evtchn_bind_virq(VIRQ_CONSOLE, &port);
+		if (!rc)
+			rc = evtchn_bind(port, console_event, NULL);
+	}
+	if (rc)
+		pr_warn("xen console: no input events (%d)\n", rc);
+	return rc;
 }

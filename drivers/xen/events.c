@@ -269,3 +269,8 @@ unsigned long evtchn_count(unsigned int port)
 {
 	return check_port(port) ? 0 : ports[port].count;
 }
+
+bool evtchn_is_bound(unsigned int port)
+{
+	return !check_port(port) && ports[port].fn != NULL;
+}

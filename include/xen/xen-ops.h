@@ -51,12 +51,22 @@ int evtchn_close(unsigned int port);
 void evtchn_mask(unsigned int port);
 void evtchn_unmask(unsigned int port);
 unsigned long evtchn_count(unsigned int port);
+bool evtchn_is_bound(unsigned int port);
 extern const struct evtchn_ops *evtchn_ops;
 
 /* Console (drivers/xen/console.c). */
 void xen_console_early_init(void);       /* console_io (dom0) */
 int xen_console_ring_init(void *ring, unsigned int evtchn);  /* domU ring */
 int xen_console_late_init(void);
+
+/* Guest services started once interrupts are on (drivers/xen/). */
+struct xen_store_location {
+	phys_addr_t ring_pa;    /* 0: no xenstore (e.g. dom0 without xenstored) */
+	unsigned int evtchn;
+};
+extern struct xen_store_location xen_store;
+void xen_guest_late_init(void);
+int xen_control_init(void);
 
 /* Multicalls (arch/x86/xen/multicalls.c, PV). */
 int xen_mc_queue(unsigned int op, unsigned long a0, unsigned long a1, unsigned long a2,

@@ -3,6 +3,8 @@
 #include <xen/hypercall.h>
 #include <kernel/printk.h>
 #include <kernel/memmap.h>
+#include <kernel/mm.h>
+#include <xen/xenstore.h>
 
 struct shared_info *HYPERVISOR_shared_info;
 struct start_info *xen_start_info;
@@ -72,4 +74,28 @@ int xen_memory_map_read(struct memmap *m)
 		memmap_add(m, e820_buf[i].addr, e820_buf[i].size,
 			   memmap_type_from_e820(e820_buf[i].type));
 	return 0;
+}
+
+struct xen_store_location xen_store;
+
+/* xenstore and guest control need working event delivery to wait for
+ * replies, so they start after interrupts are enabled. */
+void xen_guest_late_init(void)
+{
+	void *ring;
+	int rc;
+
+	if (!xen_store.ring_pa || !xen_store.evtchn) {
+		pr_info("xenstore: none in this domain%s\n",
+			xen_initial_domain ? " (dom0 booted without xenstored)" : "");
+		return;
+	}
+	ring = vmap_phys(xen_store.ring_pa, PAGE_SIZE, PAGE_KERNEL | PTE_NX);
+	if (!ring) {
+		pr_err("xenstore: cannot map the ring page\n");
+		return;
+	}
+	rc = xenstore_init(ring, xen_store.evtchn);
+	if (!rc)
+		xen_control_init();
 }

@@ -118,6 +118,11 @@ static void xen_pv_early_setup(struct bootinfo *bi)
 
 		if (pfn != INVALID_MFN_VALUE && PFN_PHYS(pfn) < kimg_map_limit)
 			xen_console_ring_init(kimg_va(PFN_PHYS(pfn)), si->console.domU.evtchn);
+		pfn = mfn_to_pfn(si->store_mfn);
+		if (pfn != INVALID_MFN_VALUE && si->store_evtchn) {
+			xen_store.ring_pa = PFN_PHYS(pfn);
+			xen_store.evtchn = si->store_evtchn;
+		}
 	}
 	bi->loader = "Xen PV domain builder";
 	bi->is_initial_domain = xen_initial_domain;
@@ -139,6 +144,15 @@ static void xen_pv_reserve_memory(struct bootinfo *bi)
 		(unsigned long long)bootstrap_end, (unsigned long long)kimg_map_limit);
 	/* Image, modules, P2M list, start info and bootstrap page tables. */
 	memmap_reserve(&bi->memmap, 0, bootstrap_end);
+	/* The console and xenstore rings are shared with the backends. */
+	if (!xen_initial_domain) {
+		unsigned long pfn = mfn_to_pfn(si->console.domU.mfn);
+
+		if (pfn != INVALID_MFN_VALUE)
+			memmap_reserve(&bi->memmap, PFN_PHYS(pfn), PAGE_SIZE);
+	}
+	if (xen_store.ring_pa)
+		memmap_reserve(&bi->memmap, xen_store.ring_pa, PAGE_SIZE);
 	memmap_sanitize(&bi->memmap);
 }
 
@@ -152,6 +166,7 @@ static void xen_pv_post_mm_setup(struct bootinfo *bi)
 
 static void xen_pv_late_setup(void)
 {
+	xen_guest_late_init();
 }
 
 static const struct pv_init_ops xen_pv_init_ops = {

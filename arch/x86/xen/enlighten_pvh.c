@@ -103,6 +103,14 @@ static void xen_pvh_post_mm_setup(struct bootinfo *bi)
 
 static void xen_pvh_late_setup(void)
 {
+	u64 pfn = 0, ev = 0;
+
+	if (!hvm_get_param(HVM_PARAM_STORE_PFN, &pfn) &&
+	    !hvm_get_param(HVM_PARAM_STORE_EVTCHN, &ev) && pfn && ev) {
+		xen_store.ring_pa = PFN_PHYS(pfn);
+		xen_store.evtchn = (unsigned int)ev;
+	}
+	xen_guest_late_init();
 }
 
 static const struct pv_init_ops xen_pvh_init_ops = {

@@ -1,0 +1,137 @@
+/* Guest control through xenstore: the toolstack's shutdown requests
+ * (control/shutdown), sysrq keys (control/sysrq), and the feature-* nodes
+ * that tell it what this guest supports. Values come from the toolstack
+ * (untrusted): anything unexpected is logged and ignored. */
+#include <xen/xenstore.h>
+#include <xen/xen-ops.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <kernel/errno.h>
+#include <kernel/stats.h>
+#include <asm/paravirt.h>
+
+enum shutdown_request { REQ_NONE, REQ_POWEROFF, REQ_REBOOT, REQ_SUSPEND, REQ_GARBAGE };
+
+struct shutdown_read {
+	enum shutdown_request req;
+	char value[32];
+};
+
+static enum shutdown_request classify(const char *v)
+{
+	if (!*v)
+		return REQ_NONE;
+	if (!strcmp(v, "poweroff") || !strcmp(v, "halt"))
+		return REQ_POWEROFF;
+	if (!strcmp(v, "reboot"))
+		return REQ_REBOOT;
+	if (!strcmp(v, "suspend"))
+		return REQ_SUSPEND;
+	return REQ_GARBAGE;
+}
+
+/* Read and acknowledge (clear) the request atomically. */
+static int take_request(xs_tx_t tx, void *arg)
+{
+	struct shutdown_read *r = arg;
+	int rc = xs_read(tx, "control/shutdown", r->value, sizeof(r->value));
+
+	if (rc == -ENOENT) {
+		r->req = REQ_NONE;
+		return 0;
+	}
+	if (rc == -E2BIG) {
+		strlcpy(r->value, "(over-long value)", sizeof(r->value));
+		r->req = REQ_GARBAGE;
+	} else if (rc < 0) {
+		return rc;
+	} else {
+		r->req = classify(r->value);
+	}
+	/* Suspend is not supported yet: leave it unacknowledged so the
+	 * toolstack reports that the guest did not respond. */
+	if (r->req == REQ_NONE || r->req == REQ_SUSPEND)
+		return 0;
+	return xs_write(tx, "control/shutdown", "");
+}
+
+static void shutdown_changed(struct xs_watch *w, const char *path)
+{
+	struct shutdown_read r = { .req = REQ_NONE };
+	int rc = xs_transaction(take_request, &r);
+
+	if (rc) {
+		pr_err("xen control: reading control/shutdown failed: %d\n", rc);
+		return;
+	}
+	switch (r.req) {
+	case REQ_NONE:
+		return;
+	case REQ_POWEROFF:
+		pr_info("xen control: power-off requested by the toolstack\n");
+		pv_ops->cpu->shutdown(SHUTDOWN_POWEROFF, 0);
+	case REQ_REBOOT:
+		pr_info("xen control: reboot requested by the toolstack\n");
+		pv_ops->cpu->shutdown(SHUTDOWN_REBOOT, 0);
+	case REQ_SUSPEND:
+		pr_warn("xen control: suspend requested, not supported yet; ignored\n");
+		return;
+	case REQ_GARBAGE:
+		pr_warn("xen control: unknown shutdown request '%s' ignored\n", r.value);
+		return;
+	}
+}
+
+static struct xs_watch shutdown_watch = { .path = "control/shutdown", .cb = shutdown_changed };
+
+static void sysrq_changed(struct xs_watch *w, const char *path)
+{
+	char key[8];
+	int rc = xs_read(0, "control/sysrq", key, sizeof(key));
+
+	if (rc <= 0)
+		return;
+	/* Acknowledge first, as a key is a one-shot request. */
+	xs_write(0, "control/sysrq", "");
+	switch (key[0]) {
+	case 'b':
+		pr_info("sysrq: reboot\n");
+		pv_ops->cpu->shutdown(SHUTDOWN_REBOOT, 0);
+	case 'o':
+		pr_info("sysrq: power off\n");
+		pv_ops->cpu->shutdown(SHUTDOWN_POWEROFF, 0);
+	case 'c':
+		pr_info("sysrq: crash\n");
+		pv_ops->cpu->shutdown(SHUTDOWN_CRASH, 1);
+	case 'h':
+		pr_info("sysrq: b=reboot o=poweroff c=crash h=help\n");
+		return;
+	default:
+		pr_warn("sysrq: unknown key 0x%02x ignored\n", (unsigned char)key[0]);
+	}
+}
+
+static struct xs_watch sysrq_watch = { .path = "control/sysrq", .cb = sysrq_changed };
+
+int xen_control_init(void)
+{
+	static const char *const features[] = {
+		"control/feature-poweroff", "control/feature-reboot", "control/feature-sysrq",
+	};
+	int rc;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(features); i++) {
+		rc = xs_write(0, features[i], "1");
+		if (rc)
+			pr_warn("xen control: cannot write %s: %d\n", features[i], rc);
+	}
+	rc = xs_watch(&shutdown_watch);
+	if (rc) {
+		pr_err("xen control: cannot watch control/shutdown: %d\n", rc);
+		return rc;
+	}
+	rc = xs_watch(&sysrq_watch);
+	if (rc)
+		pr_warn("xen control: cannot watch control/sysrq: %d\n", rc);
+	return 0;
+}
