@@ -115,8 +115,11 @@ static struct xs_watch sysrq_watch = { .path = "control/sysrq", .cb = sysrq_chan
 
 int xen_control_init(void)
 {
+	/* The toolstack pre-creates these nodes writable for the guest; sysrq
+	 * needs no feature node, control/sysrq itself is watched. */
 	static const char *const features[] = {
-		"control/feature-poweroff", "control/feature-reboot", "control/feature-sysrq",
+		"control/feature-poweroff",
+		"control/feature-reboot",
 	};
 	int rc;
 
