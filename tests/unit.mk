@@ -1,7 +1,8 @@
 # Tier-1 host tests: unit tests of the pure kernel code, libFuzzer targets for
 # the parsers of untrusted input, and the ELF image checker. Included by the
 # top-level Makefile (via tests/tests.mk), which defines srctree, objtree, Q,
-# quiet, HOSTCC, PYTHON, KCONFIG_CONFIG and AUTOCONF.
+# quiet, HOSTCC, PYTHON, KCONFIG_CONFIG, AUTOCONF and XEN_ABI_LINK (the
+# symlink that makes the Xen public headers <xen/interface/...>).
 #
 #   make check           unit tests (gcc, then clang ASan+UBSan), fuzzers over
 #                        their seed corpus plus a short run, check-elf.py's
@@ -15,7 +16,8 @@
 # which renames their libc-named functions (memcpy -> kx_memcpy, ...). Every
 # compiled kernel object is checked for global symbols that the C library
 # also defines, so a new lib/ function cannot silently replace libc's.
-# Host build products go to $(objtree)/host/.
+# Host build products go to $(objtree)/host/. tests/acpi/test_acpi_aml.c
+# (which also has its own Makefile) is built and run here like the others.
 
 HOST_OUT := $(objtree)/host
 UNIT_SRC := $(srctree)/tests/unit
@@ -25,12 +27,12 @@ SAN_CC ?= clang
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_RUNS ?= 20000
-FUZZERS ?= cmdline memmap kstrto
+FUZZERS ?= cmdline memmap kstrto xs_wire acpi_aml
 
 .PHONY: check tests-unit tests-fuzz fuzz check-elf host-tests-build
 
 # ---------------------------------------------------------------- what
-unit-tests := string vsprintf cmdline memmap page_pool kmalloc
+unit-tests := string vsprintf cmdline memmap page_pool kmalloc xs_wire acpi_aml
 
 # Kernel sources each test binary links against.
 cut-string := lib/string.c
@@ -39,24 +41,34 @@ cut-cmdline := lib/cmdline.c lib/string.c
 cut-memmap := mm/memmap.c lib/string.c
 cut-page_pool := mm/page_pool.c lib/string.c
 cut-kmalloc := mm/kmalloc.c lib/string.c
+cut-xs_wire := lib/xs_wire.c lib/string.c
+cut-acpi_aml := lib/acpi_aml.c
 
-fuzz-targets := cmdline memmap kstrto
+# Test sources outside tests/unit/ (default: tests/unit/test_<name>.c).
+ut-src-acpi_aml := tests/acpi/test_acpi_aml.c
+
+fuzz-targets := cmdline memmap kstrto xs_wire acpi_aml
 fuzz-cut-cmdline := lib/cmdline.c lib/string.c
 fuzz-cut-memmap := mm/memmap.c lib/string.c
 fuzz-cut-kstrto := lib/string.c
+fuzz-cut-xs_wire := lib/xs_wire.c lib/string.c
+fuzz-cut-acpi_aml := lib/acpi_aml.c
 
 # ---------------------------------------------------------------- flags
 UT_WARN := -Wall -Wextra -Werror
 # Kernel code: the kernel's own language and warning settings, minus the
-# target-specific ones, plus the renaming header.
+# target-specific ones, plus the renaming header. The Xen ABI headers come
+# through the kernel build's symlink (an order-only prerequisite below).
+UT_XEN_ABI := $(objtree)/include/abi
 UT_CUT_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -fno-common -fno-strict-aliasing \
 	$(UT_WARN) -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes -Wvla \
-	-I$(srctree)/include -include $(UNIT_SRC)/rename.h \
+	-I$(srctree)/include -I$(UT_XEN_ABI) -include $(UNIT_SRC)/rename.h \
 	-include $(srctree)/include/kernel/kconfig.h -D__KERNEL__
 # Tests see kernel headers as system headers: they are compiled with every
 # warning as part of the code under test, and glibc redefines a few of their
 # macros (__always_inline) that the tests never use.
-UT_TEST_CFLAGS := -std=gnu11 $(UT_WARN) -isystem $(srctree)/include -I$(UNIT_SRC)
+UT_TEST_CFLAGS := -std=gnu11 $(UT_WARN) -isystem $(srctree)/include -isystem $(UT_XEN_ABI) \
+	-I$(UNIT_SRC)
 
 ut-cc-is-clang = $(findstring clang,$(shell $(1) --version 2>/dev/null | head -n1))
 # gcc turns byte loops into calls to libc's memcpy/memset unless told not to,
@@ -81,7 +93,7 @@ $(LIBC_SYMS):
 # ---------------------------------------------------------------- unit rules
 # $(1) variant
 define ut_variant
-$(HOST_OUT)/$(1)/cut/%.o: $(srctree)/%.c $(UNIT_SRC)/rename.h $(LIBC_SYMS)
+$(HOST_OUT)/$(1)/cut/%.o: $(srctree)/%.c $(UNIT_SRC)/rename.h $(LIBC_SYMS) | $(XEN_ABI_LINK)
 	@mkdir -p $$(dir $$@)
 	$$(quiet) HOSTCC $$(patsubst $(objtree)/%,%,$$@)
 	$(Q)$(ut-cc-$(1)) $(UT_CUT_CFLAGS) $(ut-flags-$(1)) $$(call ut-noloop,$(ut-cc-$(1))) \
@@ -93,7 +105,7 @@ $(HOST_OUT)/$(1)/cut/%.o: $(srctree)/%.c $(UNIT_SRC)/rename.h $(LIBC_SYMS)
 		echo "       add them to tests/unit/rename.h and unrename.h" >&2; \
 		rm -f $$@; exit 1; fi
 
-$(HOST_OUT)/$(1)/%.o: $(UNIT_SRC)/%.c
+$(HOST_OUT)/$(1)/%.o: $(UNIT_SRC)/%.c | $(XEN_ABI_LINK)
 	@mkdir -p $$(dir $$@)
 	$$(quiet) HOSTCC $$(patsubst $(objtree)/%,%,$$@)
 	$(Q)$(ut-cc-$(1)) $(UT_TEST_CFLAGS) $(ut-flags-$(1)) -MMD -MP -c -o $$@ $$<
@@ -103,6 +115,13 @@ endef
 
 # $(1) variant, $(2) test
 define ut_link
+ifneq ($(ut-src-$(2)),)
+$(HOST_OUT)/$(1)/test_$(2).o: $(srctree)/$(ut-src-$(2)) | $(XEN_ABI_LINK)
+	@mkdir -p $$(dir $$@)
+	$$(quiet) HOSTCC $$(patsubst $(objtree)/%,%,$$@)
+	$(Q)$(ut-cc-$(1)) $(UT_TEST_CFLAGS) $(ut-flags-$(1)) -MMD -MP -c -o $$@ $$<
+endif
+
 $(HOST_OUT)/$(1)/test_$(2): $(HOST_OUT)/$(1)/test_$(2).o \
 		$(addprefix $(HOST_OUT)/$(1)/cut/,$(cut-$(2):.c=.o))
 	$$(quiet) HOSTLD $$(patsubst $(objtree)/%,%,$$@)
@@ -116,12 +135,12 @@ $(foreach v,gcc san,$(foreach t,$(unit-tests),$(eval $(call ut_link,$(v),$(t))))
 FUZZ_OUT := $(HOST_OUT)/fuzz
 FUZZ_CFLAGS := -O1 -g $(SAN_FLAGS)
 
-$(FUZZ_OUT)/cut/%.o: $(srctree)/%.c $(UNIT_SRC)/rename.h
+$(FUZZ_OUT)/cut/%.o: $(srctree)/%.c $(UNIT_SRC)/rename.h | $(XEN_ABI_LINK)
 	@mkdir -p $(dir $@)
 	$(quiet) HOSTCC $(patsubst $(objtree)/%,%,$@)
 	$(Q)$(FUZZ_CC) $(UT_CUT_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-$(FUZZ_OUT)/%.o: $(FUZZ_SRC)/%.c
+$(FUZZ_OUT)/%.o: $(FUZZ_SRC)/%.c | $(XEN_ABI_LINK)
 	@mkdir -p $(dir $@)
 	$(quiet) HOSTCC $(patsubst $(objtree)/%,%,$@)
 	$(Q)$(FUZZ_CC) $(UT_TEST_CFLAGS) -I$(FUZZ_SRC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
@@ -141,13 +160,19 @@ fuzz-bins := $(foreach f,$(fuzz-targets),$(FUZZ_OUT)/fuzz_$(f))
 # ---------------------------------------------------------------- running
 # Longest input per fuzzer: the memmap one gets enough for MEMMAP_MAX + 1
 # records (17 bytes each) in long runs, and less in the quick run in `check`
-# because its cost grows with the square of the record count.
+# because its cost grows with the square of the record count. The xs_wire
+# one takes its 26-byte prefix, a full XENSTORE_PAYLOAD_MAX payload and a
+# little more (to reach xs_build_request's payload limit).
 fuzz-max-len-cmdline := 4096
 fuzz-max-len-memmap := 2400
 fuzz-max-len-kstrto := 128
+fuzz-max-len-xs_wire := 4200
+fuzz-max-len-acpi_aml := 4096
 fuzz-smoke-max-len-cmdline := 4096
 fuzz-smoke-max-len-memmap := 1024
 fuzz-smoke-max-len-kstrto := 128
+fuzz-smoke-max-len-xs_wire := 4200
+fuzz-smoke-max-len-acpi_aml := 1024
 
 # $(1) target, $(2) work corpus directory, $(3) max_len, $(4) extra options.
 # New inputs go to the work corpus, never into the seed corpus in the tree.
