@@ -145,17 +145,21 @@ KTEST_SUITE(pgtable, "pgtable", pgtable_cases, NULL);
 static volatile u64 fired_at[3];
 static volatile int fired_order[3], nr_fired;
 
+static struct timer ktest_timers[3];
+static int one = 1, three = 3;
+
 static void timer_cb(struct timer *tm)
 {
-	static struct timer *base;
-	extern struct timer ktest_timers[3];
+	int i = (int)(tm - ktest_timers);
 
-	base = ktest_timers;
-	fired_at[tm - base] = clock_ns();
-	fired_order[nr_fired++] = (int)(tm - base);
+	fired_at[i] = clock_ns();
+	fired_order[nr_fired++] = i;
 }
 
-struct timer ktest_timers[3];
+static bool fired_at_least(void *arg)
+{
+	return nr_fired >= *(int *)arg;
+}
 
 static void timer_fires_on_time(struct ktest *t)
 {
@@ -169,8 +173,7 @@ static void timer_fires_on_time(struct ktest *t)
 		timer_add(&ktest_timers[i], deadline[i], timer_cb);
 	}
 	/* Idle until all fired (bounded by 2 s of clock time). */
-	while (nr_fired < 3 && clock_ns() - start < 2 * NSEC_PER_SEC)
-		pv_ops->cpu->safe_halt();
+	idle_wait(fired_at_least, &three, 2 * NSEC_PER_SEC);
 	KT_ASSERT(t, nr_fired == 3);
 	KT_EXPECT_EQ(t, fired_order[0], 1);
 	KT_EXPECT_EQ(t, fired_order[1], 2);
@@ -189,8 +192,7 @@ static void timer_cancel_works(struct ktest *t)
 	KT_EXPECT(t, timer_cancel(&ktest_timers[0]));
 	timer_add(&ktest_timers[1], start + 15 * NSEC_PER_MSEC, timer_cb);
 	before = timer_interrupt_count();
-	while (nr_fired < 1 && clock_ns() - start < 2 * NSEC_PER_SEC)
-		pv_ops->cpu->safe_halt();
+	idle_wait(fired_at_least, &one, 2 * NSEC_PER_SEC);
 	KT_EXPECT_EQ(t, nr_fired, 1);
 	KT_EXPECT_EQ(t, fired_order[0], 1);
 	KT_EXPECT(t, timer_interrupt_count() > before);

@@ -127,8 +127,19 @@ bool idle_wait(bool (*done)(void *arg), void *arg, u64 timeout_ns)
 
 	/* Arm a timer so the idle loop wakes even if no event comes. */
 	timer_add(&deadline, end, wake_only);
-	while (!(ok = done(arg)) && clock_ns() < end)
+	for (;;) {
+		/* Check with interrupts off and let safe_halt enable them
+		 * atomically: an event arriving after the check must end the
+		 * halt, not be consumed before it (a lost wakeup that would
+		 * sleep until the deadline). */
+		local_irq_disable();
+		ok = done(arg);
+		if (ok || clock_ns() >= end) {
+			local_irq_enable();
+			break;
+		}
 		pv_ops->cpu->safe_halt();
+	}
 	timer_cancel(&deadline);
 	return ok;
 }

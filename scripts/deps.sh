@@ -7,6 +7,9 @@
 #   scripts/deps.sh test    everything (check + run)
 #   scripts/deps.sh xen     only fetch the Xen hypervisor into the cache
 #   scripts/deps.sh xen-path   print where the Xen ELF lives (no fetching)
+#   scripts/deps.sh lab     build + QEMU + debootstrap, then build the xl lab
+#                           (tests/xl/labbuild.py: Xen, a Debian dom0 kernel and
+#                           initramfs with xl, cached in $XENOLITH_CACHE/lab)
 #
 # Idempotent: packages are checked with dpkg-query first, and apt-get update
 # runs only when something is missing. Not root and something missing: the
@@ -29,6 +32,7 @@ xen_elf=$cache/xen.elf
 pkgs_build=(gcc make binutils python3 python3-kconfiglib libxen-dev)
 pkgs_check=(clang lld libclang-rt-14-dev)
 pkgs_run=(qemu-system-x86 grub-pc-bin grub-common xorriso mtools)
+pkgs_lab=(qemu-system-x86 debootstrap)
 
 log() { printf 'deps: %s\n' "$*"; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
@@ -118,11 +122,23 @@ test | all)
 	fetch_xen ;;
 xen)
 	fetch_xen ;;
+lab)
+	install_pkgs "${pkgs_build[@]}" "${pkgs_lab[@]}"
+	# The lab pins the versions apt offers; without package lists there are none.
+	if ! apt-cache policy xen-utils-4.17 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+		if is_root; then
+			apt_update
+		else
+			echo "deps: apt knows no xen-utils-4.17; as root run: apt-get update" >&2
+			exit 1
+		fi
+	fi
+	/usr/bin/python3 "$(dirname "$0")/../tests/xl/labbuild.py" ;;
 xen-path)
 	echo "$xen_elf" ;;
 -h | --help | help)
 	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' ;;
 *)
-	echo "usage: $0 build|check|run|test|xen|xen-path" >&2
+	echo "usage: $0 build|check|run|test|xen|xen-path|lab" >&2
 	exit 2 ;;
 esac

@@ -53,6 +53,7 @@ test:
 	$(Q)bash $(DEPS_SH) test
 	$(Q)$(boot-submake) O=$(objtree) check
 	$(Q)$(boot-submake) O=$(objtree) boot-matrix
+	$(Q)$(boot-submake) O=$(objtree) lab-test
 
 run:
 	$(Q)bash $(DEPS_SH) run
@@ -66,3 +67,4 @@ bench:
 	$(Q)$(PYTHON) $(BOOT_DIR)/bench.py --objtree $(objtree) --image $(objtree)/xenolith \
 		--native-image $(NATIVE_OBJTREE)/xenolith --modes $(boot-modes) \
 		--cmdline $(call boot-sq,$(CMDLINE))
+	$(Q)$(boot-submake) O=$(objtree) lab-bench

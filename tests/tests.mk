@@ -5,3 +5,4 @@
 
 # The runner's own unit tests are part of tier 1.
 check: check-boot-runner
+-include $(srctree)/tests/xl.mk

@@ -27,8 +27,9 @@ struct timer {
 void timer_add(struct timer *t, u64 expires_ns, void (*fn)(struct timer *t));
 bool timer_cancel(struct timer *t);
 unsigned long timer_interrupt_count(void);
-/* Idle (interrupts on) until done(arg) is true or timeout_ns passes;
- * returns the last value of done(arg). */
+/* Idle until done(arg) is true or timeout_ns passes; returns the last
+ * value of done(arg). done() runs with interrupts disabled and must not
+ * wait itself. */
 bool idle_wait(bool (*done)(void *arg), void *arg, u64 timeout_ns);
 
 /* Boot-time first-instruction stamp converted to clock_ns() units. */

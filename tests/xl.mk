@@ -1,0 +1,62 @@
+# The xl lab: Xen + a Debian Linux dom0 in QEMU (TCG), creating Xenolith
+# domUs with xl and real backends (tests/xl/README.md). Included by
+# tests/tests.mk; the top-level Makefile defines srctree, objtree and PYTHON.
+#
+#   make lab-test     every "test" scenario (tests/xl/scenarios) for PV and PVH
+#                     domUs against $(objtree)/xenolith; a table, then
+#                     "N passed, N failed"
+#   make lab-bench    xl create -> ready and the guest's own boot time, PV and
+#                     PVH, Xenolith next to Debian's Linux kernel as a domU
+#   make lab-shell    a dom0 shell on this terminal (Ctrl-A X quits QEMU)
+#   make lab-deps     install and build what the lab needs (scripts/deps.sh lab)
+#   make lab-list     the scenarios and their cases
+#   make check-xl-lab host-side tests of the lab runner (fast; part of check)
+#
+# Variables: LAB_TYPES (default "pv pvh"), LAB_SCENARIOS (default: the
+# suite's), LAB_RETRIES (after an INFRA-FLAKE, default 1), LAB_ECHO=1 (copy
+# the serial console to stdout), XENOLITH_CACHE (where the lab is built).
+# Logs: $(objtree)/xl-logs/.
+
+XL_DIR          := $(srctree)/tests/xl
+XL_DEPS_SH      := $(srctree)/scripts/deps.sh
+LAB_TYPES       ?= pv pvh
+LAB_SCENARIOS   ?=
+LAB_RETRIES     ?= 1
+LAB_ECHO        ?=
+
+xl-submake      := $(MAKE) --no-print-directory -f $(srctree)/Makefile
+xl-comma        := ,
+xl-empty        :=
+xl-space        := $(xl-empty) $(xl-empty)
+xl-list          = $(subst $(xl-space),$(xl-comma),$(strip $(1)))
+xl-args         := --objtree $(objtree) --image $(objtree)/xenolith \
+		   --retries $(LAB_RETRIES) \
+		   $(if $(strip $(LAB_TYPES)),--types $(call xl-list,$(LAB_TYPES))) \
+		   $(if $(strip $(LAB_SCENARIOS)),--scenarios $(call xl-list,$(LAB_SCENARIOS))) \
+		   $(if $(filter 1 y yes,$(LAB_ECHO)),--echo)
+
+.PHONY: lab-deps lab-test lab-bench lab-shell lab-list check-xl-lab
+
+lab-deps:
+	$(Q)bash $(XL_DEPS_SH) lab
+
+lab-test: lab-deps
+	$(Q)$(xl-submake) O=$(objtree) all
+	$(Q)$(PYTHON) $(XL_DIR)/lab.py test $(xl-args)
+
+lab-bench: lab-deps
+	$(Q)$(xl-submake) O=$(objtree) all
+	$(Q)$(PYTHON) $(XL_DIR)/lab.py bench $(xl-args)
+
+lab-shell: lab-deps
+	$(Q)$(xl-submake) O=$(objtree) all
+	$(Q)$(PYTHON) $(XL_DIR)/lab.py shell --objtree $(objtree) --image $(objtree)/xenolith
+
+lab-list:
+	$(Q)$(PYTHON) $(XL_DIR)/lab.py list
+
+check-xl-lab:
+	$(quiet) TEST "tests/xl (lab runner)"
+	$(Q)$(PYTHON) -m unittest discover -s $(XL_DIR) -p 'test_*.py' $(if $(filter 1,$(V)),-v)
+
+check: check-xl-lab

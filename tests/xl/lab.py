@@ -1,0 +1,972 @@
+#!/usr/bin/python3
+"""The xl lab: Xen + a Debian Linux dom0 in QEMU, creating Xenolith domUs with xl.
+
+    lab.py test  --image IMG [--objtree DIR] [--types pv,pvh] [--scenarios a,b]
+    lab.py bench --image IMG [--objtree DIR] [--types pv,pvh]
+    lab.py shell --image IMG            dom0 shell on this terminal (Ctrl-A X quits)
+    lab.py list                         scenarios and their cases
+
+One QEMU boot runs a list of cases in order. A case is a scenario
+(tests/xl/scenarios/NAME.sh, a dom0 shell script using dom0/lablib.sh) for
+one guest type (pv or pvh) and variant. The dom0 prints markers
+("XLLAB ...") and the guest consoles ("G|dom| ...") on the serial line; this
+script streams that to OBJTREE/xl-logs/, judges every case from its markers
+(every result in the scenario's "lab-expect" list must pass, none may fail,
+the scenario must exit 0) and, for "lab-ktap: yes" scenarios, from the
+guest's KTAP output. Known emulation flakes (a dom0 process segfault, a
+domU triple fault before any guest output, QEMU internal errors) make a
+case INFRA-FLAKE; those cases run once more (--retries), and the same
+signature again counts as a failure. Exit status 0 only if every case passed.
+
+The Debian parts (Xen, dom0 kernel and initramfs) come from labbuild.py,
+cached outside the tree; the per-run parts (init, helpers, scenarios, case
+list, the image) are a second cpio archive appended to the dom0 initramfs.
+"""
+
+import argparse
+import json
+import os
+import re
+import selectors
+import shlex
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRCTREE = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(SRCTREE, "tests", "boot"))
+
+import cpio  # noqa: E402
+import ktap  # noqa: E402
+import labbuild  # noqa: E402
+from matrix import table  # noqa: E402
+
+PASS, FAIL, FLAKE = "PASS", "FAIL", "INFRA-FLAKE"
+QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+SCENARIO_DIR = os.path.join(HERE, "scenarios")
+DOM0_DIR = os.path.join(HERE, "dom0")
+GUEST_LINUX_DIR = os.path.join(HERE, "guest-linux")
+
+XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M "
+               "loglvl=all guest_loglvl=all bootscrub=0")
+DOM0_CMDLINE = "console=hvc0 earlyprintk=xen quiet"
+QEMU_MEM = 3072
+DOM0_BOOT_TIMEOUT = 180     # QEMU start -> "XLLAB dom0-ready"
+CASE_SLACK = 60             # beyond a case's own timeout before the host gives up
+
+_MARKER = re.compile(r"XLLAB (\S+)(.*)$")
+_GUEST = re.compile(r"^([GL])\|([^|\s]+)\|(?:(\d+|-)\|)? ?(.*)$")
+_KV = re.compile(r"([A-Za-z_][\w.-]*)=(\S*)")
+_XEN = re.compile(r"^\(XEN\)")
+_XEN_PANIC = re.compile(r"Panic on CPU \d+")
+_XEN_FATAL_TRAP = re.compile(r"FATAL TRAP")
+_DOM0_END = re.compile(r"Hardware Dom0 (halted|crashed|shutdown)|Domain 0 (crashed|halted|shut down)")
+_DOMU_XEN = re.compile(r"\bd(\d+)(?:v\d+)?\b|\bDomain (\d+)\b|\bdom(?:ain)?[ =]?(\d+)\b")
+_TRIPLE = re.compile(r"\bd(\d+)v\d+ Triple fault")
+_DOMU_CRASH = re.compile(r"Domain (\d+) \(vcpu#\d+\) crashed|domain_crash called from|"
+                         r"\bd(\d+)v\d+ (?:Triple fault|.*crash)")
+# Xen lines worth quoting when a case fails.
+_XEN_NOTABLE = re.compile(r"Triple fault|emulation failed|crashed|domain_crash|FATAL|"
+                          r"Unhandled|bad (?:page|mfn)|Panic")
+# Printed at every PVH domain build; not worth showing in a failure report.
+_XEN_NOISE = re.compile(r"^HVM ?d?\d+(?:v\d+)? (?:save|restore):")
+_KERNEL_PANIC = re.compile(r"Kernel panic\b")
+_PROC_SEGFAULT = re.compile(r"\b([\w.-]+)\[\d+\]: segfault at [0-9a-f]+ ip ")
+_QEMU_INTERNAL = re.compile(r"(?i)(qemu[\w-]*: .*(fatal|assertion|internal error|"
+                            r"tcg.*(?:error|fail))|Aborted|core dumped)")
+_READY = re.compile(r"\bxenolith: ready\b")
+_BENCH = re.compile(r"\bbench: (.*)$")
+_KTEST_DONE = re.compile(r"ktest: done: (\d+) passed, (\d+) failed, (\d+) skipped")
+
+
+class LabError(Exception):
+    pass
+
+
+# ------------------------------------------------------------------ scenarios
+class Scenario:
+    def __init__(self, name, path):
+        self.name, self.path = name, path
+        self.meta = {}
+        with open(path) as f:
+            for line in f:
+                m = re.match(r"^#\s*lab-([\w-]+):\s*(.*?)\s*$", line)
+                if m:
+                    self.meta[m.group(1)] = m.group(2)
+        self.suite = self.meta.get("suite", "test")
+        self.types = self.meta.get("types", "pv pvh").split()
+        self.timeout = int(self.meta.get("timeout", "180"))
+        self.expect = self.meta.get("expect", "").split()
+        self.ktap = self.meta.get("ktap", "no").lower() in ("yes", "1", "true")
+        self.variants = []      # [(label, {VAR: VALUE})]
+        for v in self.meta.get("variants", "").split():
+            label, _, assigns = v.partition(":")
+            self.variants.append((label, dict(a.split("=", 1) for a in assigns.split(",") if a)))
+        if not self.variants:
+            self.variants = [("", {})]
+
+
+def load_scenarios():
+    out = {}
+    for fn in sorted(os.listdir(SCENARIO_DIR)):
+        if fn.endswith(".sh"):
+            out[fn[:-3]] = Scenario(fn[:-3], os.path.join(SCENARIO_DIR, fn))
+    return out
+
+
+class Case:
+    def __init__(self, scenario, gtype, variant, env):
+        self.scenario, self.type, self.variant, self.env = scenario, gtype, variant, env
+        self.name = "-".join(x for x in (scenario.name, variant, gtype) if x)
+
+    def line(self):
+        return " ".join([self.name, self.scenario.name, self.type, str(self.scenario.timeout)] +
+                        ["%s=%s" % kv for kv in sorted(self.env.items())])
+
+
+def make_cases(scenarios, suite=None, names=None, types=None):
+    cases = []
+    for s in scenarios.values():
+        if names:
+            if s.name not in names:
+                continue
+        elif suite and s.suite != suite:
+            continue
+        for label, env in s.variants:
+            for t in s.types:
+                if types and t not in types:
+                    continue
+                cases.append(Case(s, t, label, env))
+    if names:   # keep the order asked for
+        cases.sort(key=lambda c: names.index(c.scenario.name))
+    return cases
+
+
+# ------------------------------------------------------------------ initramfs
+def guest_linux_initrd(busybox):
+    """The Linux domU's initramfs: busybox and the bench init."""
+    import io
+    buf = io.BytesIO()
+    w = cpio.CpioWriter(buf)
+    for d in ("bin", "dev", "proc", "sys"):
+        w.dir(d)
+    w.chardev("dev/console", 5, 1)
+    w.file("bin/busybox", src=busybox, mode=0o755)
+    r = subprocess.run([busybox, "--list"], stdout=subprocess.PIPE, text=True, check=True)
+    for a in r.stdout.split():
+        if a != "busybox":
+            w.symlink("bin/" + a, "busybox")
+    w.file("init", src=os.path.join(GUEST_LINUX_DIR, "init"), mode=0o755)
+    w.close()
+    return buf.getvalue()
+
+
+def write_initrd(path, lab, image, cases, shell=False):
+    """dom0.cpio from the lab build, then this run's archive."""
+    need_linux = shell or any(c.env.get("LAB_GUEST") == "linux" for c in cases)
+    with open(path, "wb") as out:
+        with open(os.path.join(lab, "dom0.cpio"), "rb") as f:
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                out.write(chunk)
+        w = cpio.CpioWriter(out)
+        w.file("init", src=os.path.join(DOM0_DIR, "init"), mode=0o755)
+        w.dir("lab")
+        w.file("lab/lablib.sh", src=os.path.join(DOM0_DIR, "lablib.sh"), mode=0o644)
+        w.file("lab/run-case.sh", src=os.path.join(DOM0_DIR, "run-case.sh"), mode=0o755)
+        w.dir("lab/scenarios")
+        for fn in sorted(os.listdir(SCENARIO_DIR)):
+            if fn.endswith(".sh"):
+                w.file("lab/scenarios/" + fn, src=os.path.join(SCENARIO_DIR, fn), mode=0o644)
+        w.file("lab/cases", data=("".join(c.line() + "\n" for c in cases)).encode())
+        w.dir("lab/images")
+        w.file("lab/images/xenolith", src=image, mode=0o644)
+        # Symbols for xenctx after a failure (System.map format).
+        nm = subprocess.run(["nm", "-n", image], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+        if nm.returncode == 0 and nm.stdout:
+            w.file("lab/images/xenolith.map", data=nm.stdout)
+        if need_linux:
+            w.file("lab/images/vmlinux", src=os.path.join(lab, "vmlinux"), mode=0o644)
+            w.file("lab/images/linux-guest.cpio",
+                   data=guest_linux_initrd(os.path.join(lab, "busybox")))
+        if shell:
+            w.file("lab/shell", data=b"1\n")
+            w.file("etc/profile", data=b". /lab/lablib.sh\nLAB_CASE=shell LAB_TYPE=pv\n"
+                   b"PS1='dom0# '\n")
+        w.close()
+
+
+def qemu_command(lab, initrd, serial="stdio"):
+    for p in (lab, initrd):
+        if " " in p or "," in p:
+            raise LabError("path must not contain spaces or commas: " + p)
+    module0 = "%s %s" % (os.path.join(lab, "vmlinux"), DOM0_CMDLINE)
+    cmd = [QEMU, "-display", "none", "-vga", "none", "-nic", "none", "-no-reboot",
+           "-serial", serial]
+    if serial != "mon:stdio":
+        cmd += ["-monitor", "none"]
+    # Never KVM. SMAP/SMEP off or a PV dom0 dies at its first exception
+    # bounce under TCG (shared/xen-lab-facts.md).
+    cmd += ["-machine", "pc", "-cpu", "max,-smap,-smep", "-m", str(QEMU_MEM), "-smp", "2",
+            "-kernel", os.path.join(lab, "xen.elf"), "-append", XEN_CMDLINE,
+            "-initrd", "%s,%s" % (module0.replace(",", ",,"), initrd.replace(",", ",,"))]
+    return cmd
+
+
+# ------------------------------------------------------------------ monitor
+class CaseRun:
+    """What one attempt saw of one case."""
+
+    def __init__(self, case):
+        self.case = case
+        self.begun = self.ended = False
+        self.rc = None
+        self.elapsed_ms = None
+        self.results = []           # [(name, status, detail)]
+        self.metrics = {}
+        self.domains = {}           # name -> domid
+        self.guest = {}             # name -> [lines] (live stream)
+        self.guest_ms = {}          # name -> [dom0 uptime ms when each line arrived]
+        self.start_ms = {}          # name -> dom0 uptime ms at (first) unpause
+        self.replay = {}            # name -> [lines] (log replay)
+        self.console_counts = {}    # name -> (log_lines, stream_lines)
+        self.notes = []             # "lab: " lines
+        self.xen = []               # Xen lines during the case
+        self.flakes = []
+        self.dom0_panic = None
+        self.wall0 = None
+        self.wall = None
+        self.verdict = None
+        self.reasons = []
+
+    def console(self, dom):
+        """The guest's console lines: the replay when there is one (it is the
+        complete log), else the live stream."""
+        return self.replay.get(dom) or self.guest.get(dom, [])
+
+    def all_console(self):
+        out = []
+        for dom in self.domains or self.guest:
+            out.extend(self.console(dom))
+        return out
+
+
+class Monitor:
+    def __init__(self, cases, progress=None):
+        self.runs = {c.name: CaseRun(c) for c in cases}
+        self.order = [c.name for c in cases]
+        self.current = None
+        self.dom0_ready = None      # marker fields
+        self.dom0_ready_wall = None
+        self.ended = False
+        self.errors = []            # XLLAB error
+        self.xen_panic = None
+        self.xen_fatal_trap = None
+        self.dom0_panic = None
+        self.dom0_end = None
+        self.flakes = []            # run-level
+        self.qemu_errors = []
+        self.tail = []
+        self.t0 = time.monotonic()
+        self.progress = progress or (lambda s: None)
+        self._xen_panic_next = False
+
+    def _run(self):
+        return self.runs.get(self.current) if self.current else None
+
+    def feed_stderr(self, line):
+        if line.strip():
+            self.qemu_errors.append(line.strip())
+            if _QEMU_INTERNAL.search(line):
+                self.flakes.append("qemu-internal-error: " + line.strip())
+
+    def feed(self, raw):
+        line = raw.rstrip("\r\n")
+        if "\r" in line:
+            line = line.split("\r")[-1] or line.replace("\r", "")
+        self.tail.append(line)
+        if len(self.tail) > 80:
+            del self.tail[:-60]
+        run = self._run()
+        m = _GUEST.match(line)
+        if m:
+            kind, dom, ms, text = m.groups()
+            r = run or self._run_for_dom(dom)
+            if r is not None:
+                (r.guest if kind == "G" else r.replay).setdefault(dom, []).append(text)
+                if kind == "G":
+                    r.guest_ms.setdefault(dom, []).append(int(ms) if ms and ms != "-" else None)
+            return
+        if _XEN.match(line):
+            self._xen_line(line, run)
+            return
+        m = _MARKER.search(line)
+        if m and line.startswith("XLLAB "):
+            self._marker(m.group(1), m.group(2), run)
+            return
+        if line.startswith("lab: "):
+            if run is not None:
+                run.notes.append(line[5:])
+            return
+        # dom0 kernel and anything else.
+        if _KERNEL_PANIC.search(line) and self.dom0_panic is None:
+            self.dom0_panic = line.strip()
+            if run is not None:
+                run.dom0_panic = line.strip()
+        m = _PROC_SEGFAULT.search(line)
+        if m:
+            sig = "transient segfault of a dom0 process: " + line.strip()
+            (run.flakes if run is not None else self.flakes).append(sig)
+            self.progress("INFRA-FLAKE signature: " + line.strip())
+
+    def _run_for_dom(self, dom):
+        for r in self.runs.values():
+            if dom in r.domains:
+                return r
+        return None
+
+    def _xen_line(self, line, run):
+        body = ktap.normalize_line(line)
+        if self._xen_panic_next and body.strip() and not body.startswith("****"):
+            self.xen_panic = body.strip()
+            self._xen_panic_next = False
+        if _XEN_PANIC.search(body) and self.xen_panic is None:
+            self.xen_panic = "(reason not printed)"
+            self._xen_panic_next = True
+        if _XEN_FATAL_TRAP.search(body) and self.xen_fatal_trap is None:
+            self.xen_fatal_trap = body.strip()
+        m = _DOM0_END.search(body)
+        if m and self.dom0_end is None:
+            self.dom0_end = body.strip()
+        if run is not None:
+            if len(run.xen) < 400:
+                run.xen.append(body)
+            m = _TRIPLE.search(body)
+            if m:
+                run.triple = getattr(run, "triple", None) or body.strip()
+
+    def _marker(self, kind, rest, run):
+        rest, _, text = rest.partition(" -- ")
+        kv = dict(_KV.findall(rest))
+        wall = time.monotonic() - self.t0
+        if kind == "dom0-ready":
+            self.dom0_ready = kv
+            self.dom0_ready_wall = wall
+            self.progress("dom0 ready after %.1f s (Linux %s, Xen %s)"
+                          % (wall, kv.get("kernel", "?"), kv.get("xen", "?")))
+        elif kind == "case-begin":
+            name = kv.get("case")
+            if name not in self.runs:
+                self.errors.append("unknown case %s" % name)
+                return
+            self.current = name
+            r = self.runs[name]
+            r.begun = True
+            r.wall0 = wall
+            self.progress("[%s] started" % name)
+        elif kind == "case-end":
+            r = self.runs.get(kv.get("case"))
+            if r is None:
+                return
+            r.ended = True
+            r.rc = int(kv.get("rc", "-1"))
+            r.elapsed_ms = int(kv.get("elapsed_ms", "0"))
+            r.wall = wall - (r.wall0 or wall)
+            self.current = None
+            self.progress("[%s] ended (rc %d, %.1f s)" % (r.case.name, r.rc, r.elapsed_ms / 1000.0))
+        elif kind == "result":
+            r = self.runs.get(kv.get("case"))
+            if r is not None:
+                r.results.append((kv.get("name", "?"), kv.get("status", "fail"), text.strip()))
+                self.progress("[%s] %s: %s %s" % (r.case.name, kv.get("name"), kv.get("status"),
+                                                  text.strip()))
+        elif kind == "metric":
+            r = self.runs.get(kv.get("case"))
+            if r is not None:
+                dom = kv.get("dom", "")
+                for k, v in kv.items():
+                    if k not in ("case", "dom"):
+                        r.metrics.setdefault(dom, {})[k] = v
+        elif kind == "domain":
+            r = self.runs.get(kv.get("case"))
+            if r is not None:
+                r.domains[kv.get("dom")] = kv.get("domid")
+                if kv.get("start_ms", "").isdigit():
+                    r.start_ms.setdefault(kv.get("dom"), int(kv["start_ms"]))
+        elif kind == "console":
+            r = self.runs.get(kv.get("case"))
+            if r is not None:
+                r.console_counts[kv.get("dom")] = (int(kv.get("log_lines", 0)),
+                                                   int(kv.get("stream_lines", 0)))
+        elif kind == "end":
+            self.ended = True
+            self.progress("dom0 finished the case list")
+        elif kind == "error":
+            self.errors.append(text.strip())
+            self.progress("dom0 error: " + text.strip())
+
+    # -------------------------------------------------------------- stop
+    def fatal(self):
+        return self.xen_panic or self.dom0_panic or self.dom0_end or \
+            (self.xen_fatal_trap and self.dom0_ready is None)
+
+
+# ------------------------------------------------------------------ judging
+def guest_facts(lines):
+    """KTAP report, 'ktest: done' tuple, bench dict, ready flag, panic line."""
+    p = ktap.KtapParser()
+    done = None
+    bench = {}
+    ready = False
+    panic = None
+    for l in lines:
+        p.feed(l)
+        clean = ktap.normalize_line(l)
+        m = _KTEST_DONE.search(clean)
+        if m and done is None:
+            done = tuple(int(x) for x in m.groups())
+        m = _BENCH.search(clean)
+        if m and not bench:
+            bench = dict(_KV.findall(m.group(1)))
+        if _READY.search(clean):
+            ready = True
+        if panic is None and _KERNEL_PANIC.search(clean):
+            panic = clean.strip()
+    return p.finish(), done, bench, ready, panic
+
+
+def judge(run, mon, stopped_why):
+    """Verdict and reasons for one case in one attempt."""
+    c = run.case
+    reasons, hard = [], []
+    lines = run.all_console()
+    rep, done, bench, ready, panic = guest_facts(lines)
+    run.ktap_report, run.ktest_done, run.bench, run.guest_panic = rep, done, bench, panic
+    if not run.begun:
+        why = stopped_why or "; ".join(mon.errors) or "not reached"
+        flake = mon.flakes[0] if mon.flakes else None
+        if flake:
+            return FLAKE, ["not run: " + flake]
+        return FAIL, ["not run (%s)" % why]
+
+    status = {}
+    for name, st, detail in run.results:
+        if st != "pass":
+            hard.append("%s: %s %s" % (name, st, detail))
+        status.setdefault(name, st)
+    for name in c.scenario.expect:
+        if name not in status:
+            reasons.append("no result '%s'" % name)
+    if not run.ended:
+        reasons.append("case did not finish (%s)" % (stopped_why or "run stopped"))
+    elif run.rc not in (0,) and not hard:
+        reasons.append("scenario exited with status %s" % run.rc)
+    if c.scenario.ktap:
+        if rep.failures:
+            hard.extend("guest KTAP " + f for f in rep.failures[:10])
+        if done and done[1]:
+            hard.append("guest reported %d failed test(s)" % done[1])
+        if not rep.seen:
+            reasons.append("no KTAP on the guest console")
+        elif not rep.ok:
+            reasons.extend("guest KTAP: " + e for e in rep.errors[:5])
+        elif done is None:
+            reasons.append("no 'ktest: done' line on the guest console")
+    if panic:
+        hard.append("guest console: " + panic)
+    if run.dom0_panic:
+        hard.append("dom0: " + run.dom0_panic)
+    for dom, (a, b) in run.console_counts.items():
+        if a != b:
+            run.notes.append("console stream of %s had %d of %d lines (log replayed)" % (dom, b, a))
+
+    if not hard and not reasons:
+        return PASS, [summary(run)]
+    # A known flake signature inside this case, and nothing the guest
+    # itself reported as a failure: infrastructure.
+    flakes = list(run.flakes)
+    if not run.ended:
+        flakes.extend(mon.flakes)
+    triple = getattr(run, "triple", None)
+    if triple and not lines:
+        flakes.append("triple fault before any guest console output: " + triple)
+    guest_said = bool(rep.failures) or bool(done and done[1]) or bool(panic)
+    if flakes and not guest_said:
+        return FLAKE, flakes[:1] + hard + reasons
+    xen = [l.strip() for l in run.xen if _XEN_NOTABLE.search(l)]
+    if xen:
+        reasons.append("Xen: " + xen[0])
+    for dom in run.guest_ms:
+        gap = longest_silence(run, dom)
+        if gap and gap[0] >= 10:
+            reasons.append("%s's console silent for %.0f s after %r" % (dom, gap[0],
+                                                                        gap[1].strip()[:50]))
+    return FAIL, hard + reasons
+
+
+def summary(run):
+    parts = []
+    rep = getattr(run, "ktap_report", None)
+    if run.case.scenario.ktap and rep is not None and rep.seen:
+        parts.append("KTAP " + rep.summary())
+    for name, st, detail in run.results:
+        if name in ("shutdown", "ready"):
+            parts.append("%s: %s" % (name, detail))
+    return "; ".join(parts) or "all results passed"
+
+
+# ------------------------------------------------------------------ one boot
+def stop_qemu(proc):
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except OSError:
+        proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            proc.kill()
+        proc.wait()
+
+
+def boot(lab, image, cases, log_path, run_dir, echo=False, say=print):
+    """One QEMU boot running cases; returns (Monitor, stop reason, wall s)."""
+    os.makedirs(run_dir, exist_ok=True)
+    for fn in os.listdir(run_dir):      # consoles of an earlier run
+        if ".console." in fn:
+            os.unlink(os.path.join(run_dir, fn))
+    initrd = os.path.join(run_dir, "initrd.cpio")
+    write_initrd(initrd, lab, image, cases)
+    cmd = qemu_command(lab, initrd)
+    mon = Monitor(cases, progress=lambda s: say("lab: " + s))
+    os.makedirs(os.path.dirname(log_path), exist_ok=True)
+    logf = open(log_path, "w", encoding="utf-8", errors="replace")
+    logf.write("### xl lab: %d case(s): %s\n### %s\n" % (
+        len(cases), " ".join(c.name for c in cases), " ".join(shlex.quote(c) for c in cmd)))
+    logf.flush()
+    deadline_total = DOM0_BOOT_TIMEOUT + sum(c.scenario.timeout + 30 for c in cases)
+    t0 = time.monotonic()
+    mon.t0 = t0
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    sel = selectors.DefaultSelector()
+    bufs = {}
+    for name, pipe in (("out", proc.stdout), ("err", proc.stderr)):
+        os.set_blocking(pipe.fileno(), False)
+        sel.register(pipe, selectors.EVENT_READ, name)
+        bufs[name] = b""
+
+    def handle(name, raw):
+        text = raw.decode("utf-8", errors="replace")
+        if name == "err":
+            logf.write("[qemu stderr] " + text + "\n")
+            mon.feed_stderr(text)
+        else:
+            logf.write(text + "\n")
+            mon.feed(text)
+        if echo:
+            sys.stdout.write(("[qemu stderr] " if name == "err" else "") + text + "\n")
+            sys.stdout.flush()
+
+    why = None
+    stop_at = None
+    try:
+        open_pipes = 2
+        while open_pipes:
+            now = time.monotonic()
+            el = now - t0
+            if stop_at is None:
+                if mon.ended:
+                    stop_at, why = now + 1.0, None
+                elif mon.fatal():
+                    stop_at = now + 3.0
+                    why = ("Xen panic: %s" % mon.xen_panic if mon.xen_panic else
+                           "dom0 panic: %s" % mon.dom0_panic if mon.dom0_panic else
+                           "Xen: %s" % (mon.dom0_end or mon.xen_fatal_trap))
+                elif mon.dom0_ready is None and el > DOM0_BOOT_TIMEOUT:
+                    stop_at, why = now, "dom0 not ready after %d s" % DOM0_BOOT_TIMEOUT
+                elif el > deadline_total:
+                    stop_at, why = now, "whole run over its %d s limit" % deadline_total
+                else:
+                    r = mon._run()
+                    if r is not None and r.wall0 is not None and \
+                            el - r.wall0 > r.case.scenario.timeout + CASE_SLACK:
+                        stop_at, why = now, "case %s hung beyond its timeout" % r.case.name
+            if stop_at is not None and now >= stop_at:
+                break
+            limit = stop_at if stop_at is not None else now + 0.5
+            for key, _ in sel.select(timeout=max(0.01, min(0.5, limit - now))):
+                name = key.data
+                try:
+                    chunk = os.read(key.fileobj.fileno(), 65536)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                    open_pipes -= 1
+                    continue
+                data = bufs[name] + chunk
+                *lines, bufs[name] = data.split(b"\n")
+                for raw in lines:
+                    handle(name, raw)
+                if len(bufs[name]) > 65536:
+                    handle(name, bufs[name])
+                    bufs[name] = b""
+        if open_pipes == 0 and not mon.ended and why is None:
+            why = "QEMU exited (status %s)" % proc.poll()
+        for name in ("out", "err"):
+            if bufs[name]:
+                handle(name, bufs[name])
+    finally:
+        stop_qemu(proc)
+        sel.close()
+        try:
+            os.unlink(initrd)   # up to ~90 MiB, rebuilt every run
+        except OSError:
+            pass
+        wall = time.monotonic() - t0
+        logf.write("### end: %s; wall %.1f s\n" % (why or "dom0 finished", wall))
+        logf.close()
+    return mon, why, wall
+
+
+def timed_lines(run, dom):
+    """[(seconds since the domain was unpaused or None, line)] of the live stream."""
+    t0 = run.start_ms.get(dom)
+    out = []
+    for ms, text in zip(run.guest_ms.get(dom, []), run.guest.get(dom, [])):
+        out.append(((ms - t0) / 1000.0 if ms is not None and t0 is not None else None, text))
+    return out
+
+
+def longest_silence(run, dom):
+    """(seconds, line before, line after) of the longest gap in the stream."""
+    best = None
+    prev = None
+    for t, text in timed_lines(run, dom):
+        if t is None:
+            continue
+        if prev is not None and (best is None or t - prev[0] > best[0]):
+            best = (t - prev[0], prev[1], text)
+        prev = (t, text)
+    return best
+
+
+def save_consoles(mon, run_dir):
+    """DOM.console.log (the console as the guest wrote it) and
+    DOM.console.timed (each line with when dom0 saw it, in seconds after
+    the unpause)."""
+    for r in mon.runs.values():
+        for dom in set(r.guest) | set(r.replay):
+            with open(os.path.join(run_dir, "%s.console.log" % dom), "w") as f:
+                f.write("\n".join(r.console(dom)) + "\n")
+            timed = timed_lines(r, dom)
+            if timed:
+                with open(os.path.join(run_dir, "%s.console.timed" % dom), "w") as f:
+                    for t, text in timed:
+                        f.write("%9s  %s\n" % ("-" if t is None else "%.2f" % t, text))
+
+
+# ------------------------------------------------------------------ runs
+class Outcome:
+    def __init__(self, case):
+        self.case = case
+        self.attempts = []      # [(CaseRun, verdict, reasons, log)]
+        self.flaky = None
+        self.reproduced = False
+
+    @property
+    def verdict(self):
+        return self.attempts[-1][1] if self.attempts else FAIL
+
+    @property
+    def run(self):
+        return self.attempts[-1][0] if self.attempts else None
+
+    def label(self):
+        if self.verdict == PASS and self.flaky:
+            return "PASS (flake, retried)"
+        if self.reproduced:
+            return "FAIL (flake twice)"
+        return self.verdict
+
+
+def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print):
+    outcomes = {c.name: Outcome(c) for c in cases}
+    todo = list(cases)
+    attempt = 0
+    boots = []
+    while todo:
+        name = tag if attempt == 0 else "%s.retry%d" % (tag, attempt)
+        log_path = os.path.join(logdir, name + ".log")
+        run_dir = os.path.join(logdir, name)
+        say("lab: boot %d: %d case(s): %s (serial log %s)" % (
+            attempt + 1, len(todo), " ".join(c.name for c in todo), short(log_path)))
+        mon, why, wall = boot(lab, image, todo, log_path, run_dir, echo=echo, say=say)
+        save_consoles(mon, run_dir)
+        boots.append({"log": log_path, "wall_s": round(wall, 1), "stopped": why,
+                      "dom0_ready_s": round(mon.dom0_ready_wall, 1) if mon.dom0_ready_wall else None,
+                      "run_flakes": mon.flakes, "errors": mon.errors})
+        say("lab: boot %d done in %.0f s%s" % (attempt + 1, wall, "" if not why else " (%s)" % why))
+        again = []
+        for c in todo:
+            r = mon.runs[c.name]
+            verdict, reasons = judge(r, mon, why)
+            o = outcomes[c.name]
+            o.attempts.append((r, verdict, reasons, log_path))
+            if verdict == FLAKE:
+                if attempt < retries:
+                    o.flaky = reasons[0]
+                    again.append(c)
+                else:
+                    o.attempts[-1] = (r, FAIL, reasons, log_path)
+                    o.reproduced = o.flaky is not None
+        if again:
+            say("lab: INFRA-FLAKE in %s; running %s again" % (
+                ", ".join(c.name for c in again), "it" if len(again) == 1 else "them"))
+        todo = again
+        attempt += 1
+    return [outcomes[c.name] for c in cases], boots
+
+
+def short(path):
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
+def describe(o, tail=20):
+    out = []
+    r, verdict, reasons, log = o.attempts[-1]
+    out.append("%s: %s" % (o.case.name, o.label()))
+    for i, (ri, v, rs, lg) in enumerate(o.attempts):
+        if len(o.attempts) > 1 or v != PASS:
+            out.append("  attempt %d: %s: %s" % (i + 1, v, "; ".join(rs[:8])))
+            out.append("    serial log: %s" % short(lg))
+    for dom in r.guest_ms:
+        gap = longest_silence(r, dom)
+        if gap and gap[0] >= 10:
+            out.append("  note: %s's console was silent for %.1f s between %r and %r"
+                       % (dom, gap[0], gap[1][:60], gap[2][:60]))
+    if verdict != PASS:
+        lines = r.all_console()
+        if lines:
+            out.append("  --- guest console (last %d of %d lines) ---" % (min(tail, len(lines)),
+                                                                     len(lines)))
+            out.extend("  | " + l for l in lines[-tail:])
+        else:
+            out.append("  --- guest console: empty ---")
+        xen = [l for l in r.xen if l.strip() and not _XEN_NOISE.search(l)]
+        if xen:
+            out.append("  --- Xen during the case (last %d) ---" % min(tail, len(xen)))
+            out.extend("  | (XEN) " + l for l in xen[-tail:])
+        # xenctx's raw stack words are in the serial log; its registers
+        # and symbolised frames are what a reader wants here.
+        notes = [l for l in r.notes if not l.startswith("xenctx: ")
+                 or re.search(r"rip:|\[<|^xenctx: vcpu", l)]
+        if notes:
+            out.append("  --- dom0 notes (last %d) ---" % min(tail, len(notes)))
+            out.extend("  | " + l for l in notes[-tail:])
+    return "\n".join(out)
+
+
+def to_json(outcomes, boots, manifest):
+    cases = []
+    for o in outcomes:
+        r = o.run
+        rep = getattr(r, "ktap_report", None)
+        cases.append({
+            "case": o.case.name, "scenario": o.case.scenario.name, "type": o.case.type,
+            "variant": o.case.variant, "verdict": o.label(), "flaky": o.flaky,
+            "attempts": [{"verdict": v, "reasons": rs, "log": lg,
+                          "results": ri.results, "rc": ri.rc,
+                          "elapsed_ms": ri.elapsed_ms, "metrics": ri.metrics,
+                          "bench": getattr(ri, "bench", {}), "domains": ri.domains}
+                         for ri, v, rs, lg in o.attempts],
+            "ktap": rep.counts() if rep is not None and rep.seen else None,
+        })
+    return {"lab": manifest.get("key"), "versions": manifest.get("versions"),
+            "boots": boots, "cases": cases}
+
+
+# ------------------------------------------------------------------ commands
+def lab_dir():
+    try:
+        return labbuild.ensure()
+    except labbuild.BuildError as e:
+        raise LabError(str(e))
+
+
+def cmd_test(args, suite):
+    scenarios = load_scenarios()
+    names = args.scenarios.split(",") if args.scenarios else None
+    if names:
+        unknown = [n for n in names if n not in scenarios]
+        if unknown:
+            raise LabError("unknown scenario(s): %s (have: %s)" % (
+                ", ".join(unknown), ", ".join(scenarios)))
+    types = args.types.split(",") if args.types else None
+    cases = make_cases(scenarios, suite=suite, names=names, types=types)
+    if not cases:
+        raise LabError("no cases selected")
+    if not os.path.isfile(args.image):
+        raise LabError("image %s not found (build it first)" % args.image)
+    lab = lab_dir()
+    manifest = json.load(open(os.path.join(lab, "lab.json")))
+    logdir = os.path.join(args.objtree, "xl-logs")
+    print("lab: %s: %d case(s) against %s; lab %s (Xen %s, dom0 Linux %s)" % (
+        suite, len(cases), short(args.image), manifest["key"],
+        manifest["versions"]["xen-hypervisor-4.17-amd64"], manifest["kernel_abi"]), flush=True)
+    t0 = time.monotonic()
+    outcomes, boots = run_cases(lab, os.path.abspath(args.image), cases, logdir, suite,
+                                retries=args.retries, echo=args.echo,
+                                say=lambda s: print(s, flush=True))
+    total = time.monotonic() - t0
+    for o in outcomes:
+        print(describe(o), flush=True)
+    data = to_json(outcomes, boots, manifest)
+    with open(os.path.join(logdir, suite + ".json"), "w") as f:
+        json.dump(data, f, indent=1)
+    print()
+    if suite == "bench":
+        print_bench(outcomes)
+        print()
+    rows = []
+    for o in outcomes:
+        r = o.run
+        rows.append([o.case.name, o.case.type, o.label(),
+                     "%.1f s" % (r.elapsed_ms / 1000.0) if r and r.elapsed_ms is not None else "-",
+                     (o.attempts[-1][2] or [""])[0][:90]])
+    print("xl lab (%s), %.0f s in all, %d boot(s):" % (suite, total, len(boots)))
+    print(table(rows, ["case", "type", "result", "time", "detail"]))
+    for o in outcomes:
+        if o.flaky:
+            print("INFRA-FLAKE in %s (%s): %s" % (
+                o.case.name, "passed on retry" if o.verdict == PASS else
+                "again on retry, counted as a failure" if o.reproduced else "then failed",
+                o.flaky))
+    npass = sum(o.verdict == PASS for o in outcomes)
+    print("%d passed, %d failed" % (npass, len(outcomes) - npass))
+    return 0 if npass == len(outcomes) else 1
+
+
+def _ms(v):
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def print_bench(outcomes):
+    rows = []
+    figures = {}
+    for o in outcomes:
+        r = o.run
+        if r is None:
+            continue
+        guest = o.case.env.get("LAB_GUEST", "xenolith")
+        dom_metrics = {}
+        for d in r.metrics.values():
+            dom_metrics.update(d)
+        create = _ms(dom_metrics.get("create_ms"))
+        attach = _ms(dom_metrics.get("attach_ms"))
+        unpause = _ms(dom_metrics.get("unpause_ms"))
+        c2r = _ms(dom_metrics.get("create_to_ready_ms"))
+        u2r = _ms(dom_metrics.get("unpause_to_ready_ms"))
+        bench = getattr(r, "bench", {}) or {}
+        boot_ns = _ms(bench.get("boot_ns"))
+        figures[(guest, o.case.type)] = (c2r, boot_ns)
+
+        def s(ms):
+            return "-" if ms is None else "%.2f s" % (ms / 1000.0)
+        rows.append([guest, o.case.type, o.label(), s(create), s(attach), s(unpause), s(u2r), s(c2r),
+                     "-" if boot_ns is None else "%.3f ms" % (boot_ns / 1e6)])
+    print("lab-bench: times in dom0 (uptime clock, 10 ms steps); guest boot from its "
+          "'bench: ... boot_ns=' line")
+    print(table(rows, ["guest", "type", "result", "xl create -p", "attach", "xl unpause",
+                       "unpause->ready",
+                       "create->ready", "guest boot"]))
+    for t in ("pv", "pvh"):
+        x, l = figures.get(("xenolith", t)), figures.get(("linux", t))
+        if not x or not l:
+            continue
+        parts = []
+        if x[0] and l[0]:
+            parts.append("create->ready %.1fx" % (l[0] / float(x[0])))
+        if x[1] and l[1]:
+            parts.append("guest boot %.0fx" % (l[1] / float(x[1])))
+        if parts:
+            print("%s: Linux/Xenolith: %s" % (t, ", ".join(parts)))
+
+
+def cmd_shell(args):
+    lab = lab_dir()
+    logdir = os.path.join(args.objtree, "xl-logs")
+    os.makedirs(logdir, exist_ok=True)
+    initrd = os.path.join(logdir, "shell-initrd.cpio")
+    # The bench's Linux guest comes along (/lab/images/vmlinux, linux-guest.cpio).
+    write_initrd(initrd, lab, os.path.abspath(args.image), [], shell=True)
+    cmd = qemu_command(lab, initrd, serial="mon:stdio")
+    print("lab: dom0 shell with the helpers of lablib.sh loaded: lab_create [type=pvh] "
+          "[extra=...], lab_wait_console REGEX, lab_type 'info\\r', xl console $LAB_DOMID ...")
+    print("lab: the Xenolith image is /lab/images/xenolith; Ctrl-A X quits QEMU")
+    print("lab: " + " ".join(shlex.quote(c) for c in cmd), flush=True)
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return subprocess.call(cmd)
+    finally:
+        signal.signal(signal.SIGINT, old)
+        try:
+            os.unlink(initrd)
+        except OSError:
+            pass
+
+
+def cmd_list(args):
+    scenarios = load_scenarios()
+    for s in scenarios.values():
+        cases = make_cases(scenarios, names=[s.name])
+        print("%-10s suite=%-5s timeout=%ss expect=%s%s\n           cases: %s" % (
+            s.name, s.suite, s.timeout, ",".join(s.expect), " ktap" if s.ktap else "",
+            " ".join(c.name for c in cases)))
+    return 0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("command", choices=("test", "bench", "shell", "list", "build"))
+    ap.add_argument("--image", help="the xenolith ELF image (default OBJTREE/xenolith)")
+    ap.add_argument("--objtree", default=os.path.join(SRCTREE, "build"))
+    ap.add_argument("--types", help="comma-separated guest types (pv,pvh)")
+    ap.add_argument("--scenarios", help="comma-separated scenarios (default: the suite's)")
+    ap.add_argument("--retries", type=int, default=1, help="boots again after an INFRA-FLAKE")
+    ap.add_argument("--echo", action="store_true", help="copy the serial console to stdout")
+    args = ap.parse_args(argv)
+    args.objtree = os.path.abspath(args.objtree)
+    args.image = args.image or os.path.join(args.objtree, "xenolith")
+    try:
+        if args.command == "list":
+            return cmd_list(args)
+        if args.command == "build":
+            print(lab_dir())
+            return 0
+        if args.command == "shell":
+            return cmd_shell(args)
+        return cmd_test(args, args.command)
+    except LabError as e:
+        print("lab: error: %s" % e, file=sys.stderr)
+        return 4
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main())

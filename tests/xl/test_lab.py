@@ -1,0 +1,308 @@
+"""Host-side tests of the xl lab: marker parsing, verdicts, flake retries,
+the cpio writer and the ELF readers. No QEMU, no Xen, no root.
+
+    /usr/bin/python3 -m unittest discover -s tests/xl -p 'test_*.py'
+"""
+
+import os
+import struct
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import cpio  # noqa: E402
+import lab  # noqa: E402
+import labbuild  # noqa: E402
+
+
+def scenario(text, name="s"):
+    fd, path = tempfile.mkstemp(suffix=".sh")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    s = lab.Scenario(name, path)
+    os.unlink(path)
+    return s
+
+
+KTAP_SCEN = """# lab-suite: test
+# lab-types: pv pvh
+# lab-timeout: 100
+# lab-expect: create ktest-done shutdown
+# lab-ktap: yes
+lab_create
+"""
+
+GOOD_KTAP = [
+    "G|k-pv| [    0.1] booting",
+    "G|k-pv| KTAP version 1",
+    "G|k-pv| 1..1",
+    "G|k-pv|     KTAP version 1",
+    "G|k-pv|     # Subtest: a",
+    "G|k-pv|     1..1",
+    "G|k-pv|     ok 1 x",
+    "G|k-pv| ok 1 a",
+    "G|k-pv| ktest: done: 1 passed, 0 failed, 0 skipped",
+]
+
+
+def feed(cases, lines):
+    mon = lab.Monitor(cases)
+    for l in lines:
+        mon.feed(l)
+    return mon
+
+
+def case_lines(name, body, rc=0):
+    return (["XLLAB case-begin case=%s scenario=s type=pv timeout=100" % name,
+             "XLLAB domain case=%s dom=%s domid=1 type=pv tty=/dev/pts/0" % (name, name)]
+            + body + ["XLLAB case-end case=%s rc=%d elapsed_ms=1234" % (name, rc)])
+
+
+class ScenarioTests(unittest.TestCase):
+    def test_metadata(self):
+        s = scenario(KTAP_SCEN)
+        self.assertEqual(s.types, ["pv", "pvh"])
+        self.assertEqual(s.timeout, 100)
+        self.assertEqual(s.expect, ["create", "ktest-done", "shutdown"])
+        self.assertTrue(s.ktap)
+
+    def test_variants_make_cases(self):
+        s = scenario("# lab-suite: bench\n# lab-types: pv\n"
+                     "# lab-variants: a:X=1 b:X=2,Y=3\n", name="bench")
+        cases = lab.make_cases({"bench": s}, suite="bench")
+        self.assertEqual([c.name for c in cases], ["bench-a-pv", "bench-b-pv"])
+        self.assertEqual(cases[1].env, {"X": "2", "Y": "3"})
+        self.assertEqual(cases[1].line(), "bench-b-pv bench pv 180 X=2 Y=3")
+
+    def test_shipped_scenarios_parse(self):
+        scen = lab.load_scenarios()
+        for name in ("ktap", "boot", "bench"):
+            self.assertIn(name, scen)
+            self.assertTrue(scen[name].expect, name)
+        self.assertTrue(lab.make_cases(scen, suite="test"))
+
+
+class JudgeTests(unittest.TestCase):
+    def setUp(self):
+        self.s = scenario(KTAP_SCEN, name="k")
+        self.case = lab.Case(self.s, "pv", "", {})
+
+    def judge(self, lines, why=None):
+        mon = feed([self.case], lines)
+        return lab.judge(mon.runs[self.case.name], mon, why)
+
+    def results(self, *names, status="pass"):
+        return ["XLLAB result case=k-pv name=%s status=%s -- detail" % (n, status) for n in names]
+
+    def test_pass(self):
+        v, why = self.judge(case_lines("k-pv", GOOD_KTAP + self.results(
+            "create", "ktest-done", "shutdown")))
+        self.assertEqual(v, lab.PASS, why)
+        self.assertIn("KTAP", why[0])
+
+    def test_failed_result(self):
+        v, why = self.judge(case_lines("k-pv", GOOD_KTAP + self.results("create", "ktest-done")
+                                       + self.results("shutdown", status="fail"), rc=1))
+        self.assertEqual(v, lab.FAIL)
+        self.assertTrue(any("shutdown: fail" in w for w in why), why)
+
+    def test_missing_expected_result(self):
+        v, why = self.judge(case_lines("k-pv", GOOD_KTAP + self.results("create", "ktest-done")))
+        self.assertEqual(v, lab.FAIL)
+        self.assertIn("no result 'shutdown'", why)
+
+    def test_guest_ktap_failure_is_never_a_flake(self):
+        bad = [l.replace("    ok 1 x", "    not ok 1 x") for l in GOOD_KTAP]
+        v, why = self.judge(case_lines("k-pv", bad + [
+            "[   12.0] xl[321]: segfault at 0 ip 00007f sp 00007f error 4"] +
+            self.results("create", "ktest-done", "shutdown")))
+        self.assertEqual(v, lab.FAIL)
+
+    def test_dom0_segfault_is_a_flake(self):
+        v, why = self.judge(case_lines("k-pv", [
+            "[   12.0] xl[321]: segfault at 0 ip 00007f1234 sp 00007ffd error 4 in libc.so.6"]
+            + self.results("create", status="fail"), rc=1))
+        self.assertEqual(v, lab.FLAKE)
+        self.assertIn("segfault", why[0])
+
+    def test_triple_fault_before_output_is_a_flake(self):
+        v, why = self.judge(case_lines("k-pv", [
+            "(XEN) d1v0 Triple fault - invoking HVM shutdown action 1"]
+            + self.results("create") + self.results("ktest-done", "shutdown", status="fail"),
+            rc=2))
+        self.assertEqual(v, lab.FLAKE)
+
+    def test_triple_fault_after_output_is_a_failure(self):
+        v, why = self.judge(case_lines("k-pv", GOOD_KTAP[:2] + [
+            "(XEN) d1v0 Triple fault - invoking HVM shutdown action 1"]
+            + self.results("create") + self.results("ktest-done", "shutdown", status="fail"),
+            rc=2))
+        self.assertEqual(v, lab.FAIL)
+
+    def test_not_run(self):
+        mon = feed([self.case], ["(XEN) Panic on CPU 0:", "(XEN) something broke"])
+        self.assertTrue(mon.fatal())
+        v, why = lab.judge(mon.runs["k-pv"], mon, "Xen panic: something broke")
+        self.assertEqual(v, lab.FAIL)
+        self.assertIn("not run", why[0])
+
+    def test_unfinished_case(self):
+        lines = case_lines("k-pv", GOOD_KTAP + self.results("create"))[:-1]
+        v, why = self.judge(lines, "case k-pv hung beyond its timeout")
+        self.assertEqual(v, lab.FAIL)
+        self.assertTrue(any("did not finish" in w for w in why), why)
+
+    def test_replay_preferred_over_stream(self):
+        lines = case_lines("k-pv", GOOD_KTAP[:3] + [l.replace("G|", "L|", 1) for l in GOOD_KTAP]
+                           + self.results("create", "ktest-done", "shutdown"))
+        v, why = self.judge(lines)
+        self.assertEqual(v, lab.PASS, why)
+
+    def test_timed_stream_and_silence(self):
+        mon = feed([self.case], [
+            "XLLAB case-begin case=k-pv scenario=k type=pv timeout=100",
+            "XLLAB domain case=k-pv dom=k-pv domid=3 type=pv tty=/dev/pts/0 start_ms=1000",
+            "G|k-pv|1100| first", "G|k-pv|1200| second | with bar", "G|k-pv|31200| third",
+            "L|k-pv|-| replayed"])
+        r = mon.runs["k-pv"]
+        self.assertEqual(r.guest["k-pv"], ["first", "second | with bar", "third"])
+        self.assertEqual(lab.timed_lines(r, "k-pv")[0], (0.1, "first"))
+        self.assertEqual(lab.longest_silence(r, "k-pv"), (30.0, "second | with bar", "third"))
+        self.assertEqual(r.console("k-pv"), ["replayed"])
+
+    def test_markers_and_metrics(self):
+        mon = feed([self.case], ["XLLAB dom0-ready uptime_ms=9000 setup_ms=2000 kernel=6.1 xen=4.17",
+                                 "XLLAB case-begin case=k-pv scenario=k type=pv timeout=100",
+                                 "XLLAB metric case=k-pv dom=k-pv create_ms=2500 unpause_ms=300",
+                                 "XLLAB result case=k-pv name=x status=pass -- a -- b",
+                                 "XLLAB end"])
+        r = mon.runs["k-pv"]
+        self.assertEqual(r.metrics["k-pv"]["create_ms"], "2500")
+        self.assertEqual(r.results, [("x", "pass", "a -- b")])
+        self.assertTrue(mon.ended)
+        self.assertEqual(mon.dom0_ready["kernel"], "6.1")
+
+
+class RetryTests(unittest.TestCase):
+    """run_cases with a fake boot(): a flake is retried once, twice is a failure."""
+
+    def setUp(self):
+        self.s = scenario("# lab-types: pv\n# lab-expect: create\n", name="r")
+        self.case = lab.Case(self.s, "pv", "", {})
+        self.real_boot = lab.boot
+        self.real_save = lab.save_consoles
+        lab.save_consoles = lambda mon, d: None
+
+    def tearDown(self):
+        lab.boot = self.real_boot
+        lab.save_consoles = self.real_save
+
+    def fake(self, scripts):
+        calls = []
+
+        def boot(labdir, image, cases, log_path, run_dir, echo=False, say=print):
+            body = scripts[len(calls)]
+            calls.append([c.name for c in cases])
+            return feed(cases, case_lines("r-pv", body, rc=0 if "pass" in body[-1] else 1)), \
+                None, 1.0
+        lab.boot = boot
+        return calls
+
+    def run_it(self):
+        with tempfile.TemporaryDirectory() as d:
+            out, boots = lab.run_cases("/nonexistent", "/img", [self.case], d, "t",
+                                       retries=1, say=lambda s: None)
+        return out[0], boots
+
+    SEGV = "[ 1.0] xl[9]: segfault at 0 ip 00007f00 sp 00007f00 error 4"
+    OK = "XLLAB result case=r-pv name=create status=pass -- ok"
+    BAD = "XLLAB result case=r-pv name=create status=fail -- xl create failed"
+
+    def test_flake_then_pass(self):
+        calls = self.fake([[self.SEGV, self.BAD], [self.OK]])
+        o, boots = self.run_it()
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(o.verdict, lab.PASS)
+        self.assertEqual(o.label(), "PASS (flake, retried)")
+
+    def test_flake_twice_fails(self):
+        self.fake([[self.SEGV, self.BAD], [self.SEGV, self.BAD]])
+        o, _ = self.run_it()
+        self.assertEqual(o.verdict, lab.FAIL)
+        self.assertTrue(o.reproduced)
+
+    def test_real_failure_not_retried(self):
+        calls = self.fake([[self.BAD]])
+        o, _ = self.run_it()
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(o.verdict, lab.FAIL)
+
+
+class CpioTests(unittest.TestCase):
+    def test_round_trip_and_concatenation(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "a.cpio")
+            with open(p, "wb") as f:
+                w = cpio.CpioWriter(f)
+                w.file("usr/bin/x", data=b"hello", mode=0o755)
+                w.symlink("bin", "usr/bin")
+                w.chardev("dev/console", 5, 1)
+                w.close()
+                w2 = cpio.CpioWriter(f)
+                w2.file("init", data=b"#!/bin/sh\n", mode=0o755)
+                w2.close()
+            self.assertEqual(os.path.getsize(p) % 512, 0)
+            self.assertEqual(cpio.read_names(p),
+                             ["usr", "usr/bin", "usr/bin/x", "bin", "dev", "dev/console", "init"])
+
+
+class ElfTests(unittest.TestCase):
+    def test_dynamic_program(self):
+        info = labbuild.elf_info("/bin/ls")
+        self.assertIsNotNone(info)
+        interp, needed, _ = info
+        self.assertTrue(interp and "ld-linux" in interp)
+        self.assertIn("libc.so.6", needed)
+
+    def test_not_elf(self):
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(b"#!/bin/sh\n")
+            f.flush()
+            self.assertIsNone(labbuild.elf_info(f.name))
+
+    def test_bzimage_rejected(self):
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(b"\0" * 4096)
+            f.flush()
+            with self.assertRaises(labbuild.BuildError):
+                labbuild.extract_vmlinux(f.name, f.name + ".out")
+
+    def test_modinfo(self):
+        # A minimal ELF64 with one .modinfo section and a section-name table.
+        names = b"\0.modinfo\0.shstrtab\0"
+        info = b"license=GPL\0depends=a,b\0name=m\0"
+        data_off = 64
+        names_off = data_off + len(info)
+        sh_off = (names_off + len(names) + 7) & ~7
+        hdr = bytearray(64)
+        hdr[:6] = b"\x7fELF\x02\x01"
+        struct.pack_into("<Q", hdr, 0x28, sh_off)
+        struct.pack_into("<HHH", hdr, 0x3a, 64, 3, 2)
+        sh = bytearray(64 * 3)
+        struct.pack_into("<IIQQQQIIQQ", sh, 64, 1, 1, 0, 0, data_off, len(info), 0, 0, 1, 0)
+        struct.pack_into("<IIQQQQIIQQ", sh, 128, 10, 3, 0, 0, names_off, len(names), 0, 0, 1, 0)
+        blob = bytes(hdr) + info + names
+        blob += b"\0" * (sh_off - len(blob)) + bytes(sh)
+        with tempfile.NamedTemporaryFile(suffix=".ko") as f:
+            f.write(blob)
+            f.flush()
+            m = labbuild.modinfo(f.name)
+        self.assertEqual(m["depends"], "a,b")
+        self.assertEqual(m["license"], "GPL")
+
+
+if __name__ == "__main__":
+    unittest.main()
