@@ -37,6 +37,7 @@ sys.path.insert(0, HERE)
 SRCTREE = os.path.dirname(os.path.dirname(HERE))
 
 import ktap  # noqa: E402
+import linepump  # noqa: E402
 import signatures  # noqa: E402
 from signatures import PASS, FAIL, FLAKE  # noqa: E402
 
@@ -293,23 +294,7 @@ def run_attempt(cmd, mode, log_path, timeout, expect, echo=False, min_suites=1):
             if now >= limit:
                 att.timed_out = stop_at is None
                 break
-            for key, _ in sel.select(timeout=min(0.2, limit - now)):
-                name = key.data
-                try:
-                    chunk = os.read(key.fileobj.fileno(), 65536)
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    sel.unregister(key.fileobj)
-                    open_pipes -= 1
-                    continue
-                data = bufs[name] + chunk
-                *lines, bufs[name] = data.split(b"\n")
-                for raw in lines:
-                    handle(name, raw)
-                if len(bufs[name]) > 65536:   # a runaway line without newline
-                    handle(name, bufs[name])
-                    bufs[name] = b""
+            open_pipes -= linepump.pump(sel, bufs, handle, min(0.2, limit - now))
         for name in ("out", "err"):
             if bufs[name]:
                 handle(name, bufs[name])

@@ -41,6 +41,7 @@ sys.path.insert(0, os.path.join(SRCTREE, "tests", "boot"))
 
 import cpio  # noqa: E402
 import ktap  # noqa: E402
+import linepump  # noqa: E402
 import labbuild  # noqa: E402
 from matrix import table  # noqa: E402
 
@@ -58,7 +59,7 @@ DOM0_BOOT_TIMEOUT = 180     # QEMU start -> "XLLAB dom0-ready"
 CASE_SLACK = 60             # beyond a case's own timeout before the host gives up
 
 _MARKER = re.compile(r"XLLAB (\S+)(.*)$")
-_GUEST = re.compile(r"^([GL])\|([^|\s]+)\|(?:(\d+|-)\|)? ?(.*)$")
+_GUEST = re.compile(r"^([GL])\|([^|\s]+)\|(?:(-?\d+|-)\|)? ?(.*)$")
 _KV = re.compile(r"([A-Za-z_][\w.-]*)=(\S*)")
 _XEN = re.compile(r"^\(XEN\)")
 _XEN_PANIC = re.compile(r"Panic on CPU \d+")
@@ -605,23 +606,7 @@ def boot(lab, image, cases, log_path, run_dir, echo=False, say=print):
             if stop_at is not None and now >= stop_at:
                 break
             limit = stop_at if stop_at is not None else now + 0.5
-            for key, _ in sel.select(timeout=max(0.01, min(0.5, limit - now))):
-                name = key.data
-                try:
-                    chunk = os.read(key.fileobj.fileno(), 65536)
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    sel.unregister(key.fileobj)
-                    open_pipes -= 1
-                    continue
-                data = bufs[name] + chunk
-                *lines, bufs[name] = data.split(b"\n")
-                for raw in lines:
-                    handle(name, raw)
-                if len(bufs[name]) > 65536:
-                    handle(name, bufs[name])
-                    bufs[name] = b""
+            open_pipes -= linepump.pump(sel, bufs, handle, max(0.01, min(0.5, limit - now)))
         if open_pipes == 0 and not mon.ended and why is None:
             why = "QEMU exited (status %s)" % proc.poll()
         for name in ("out", "err"):

@@ -173,6 +173,16 @@ class JudgeTests(unittest.TestCase):
         self.assertEqual(lab.longest_silence(r, "k-pv"), (30.0, "second | with bar", "third"))
         self.assertEqual(r.console("k-pv"), ["replayed"])
 
+    def test_odd_time_stamp_keeps_the_line(self):
+        # A dom0 clock read that went wrong once stamped a line
+        # "-2147483648"; the guest's text must still come through intact.
+        mon = feed([self.case], [
+            "XLLAB case-begin case=k-pv scenario=k type=pv timeout=100",
+            "XLLAB domain case=k-pv dom=k-pv domid=3 type=pv tty=/dev/pts/0 start_ms=1000",
+            "G|k-pv|1100|     ok 2 cancel", "G|k-pv|-2147483648|     ok 3 clock_monotonic"])
+        r = mon.runs["k-pv"]
+        self.assertEqual(r.guest["k-pv"], ["    ok 2 cancel", "    ok 3 clock_monotonic"])
+
     def test_markers_and_metrics(self):
         mon = feed([self.case], ["XLLAB dom0-ready uptime_ms=9000 setup_ms=2000 kernel=6.1 xen=4.17",
                                  "XLLAB case-begin case=k-pv scenario=k type=pv timeout=100",

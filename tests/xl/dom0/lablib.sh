@@ -310,10 +310,14 @@ lab_stream_start() {
 	) | awk -v p="G|$name|" -v tl="$LAB_RUN/$name.tlog" '
 	{
 		sub(/\r+$/, "")
-		getline up < "/proc/uptime"
+		# A failed or odd read of the clock must not corrupt the line:
+		# keep the last good time then.
+		up = ""
+		if ((getline up < "/proc/uptime") > 0 && split(up, f, " ") >= 1 &&
+		    f[1] ~ /^[0-9]+(\.[0-9]+)?$/)
+			last = int(f[1] * 1000 + 0.5)
 		close("/proc/uptime")
-		split(up, f, " ")
-		ms = int(f[1] * 1000 + 0.5)
+		ms = last + 0
 		printf "%d %s\n", ms, $0 >> tl
 		fflush(tl)
 		printf "%s%d| %s\n", p, ms, $0
@@ -524,6 +528,18 @@ lab_xl() {
 		lab_result $name fail "xl $* exited $rc after $((LAB_NOW - t0)) ms"
 	fi
 	return $rc
+}
+
+# lab_expect_ready [TIMEOUT_S]: result "ready" from Xenolith's ready line,
+# timed from xl create; on failure the state is dumped. 0 if ready.
+lab_expect_ready() {
+	if lab_wait_console 'xenolith: ready' ${1:-90}; then
+		lab_result ready pass "$(( LAB_MATCH_MS - LAB_T_CREATE )) ms after xl create"
+		return 0
+	fi
+	lab_result ready fail "no 'xenolith: ready' on the guest console"
+	lab_dump
+	return 1
 }
 
 # lab_type TEXT: keystrokes for the guest console (printf %b escapes: \r, \t,

@@ -10,13 +10,7 @@
 
 # Destroy on power-off, so that "gone" means gone.
 lab_create cfg='on_poweroff = "destroy"' || exit 1
-if lab_wait_console 'xenolith: ready' 90; then
-	lab_result ready pass "$(( LAB_MATCH_MS - LAB_T_CREATE )) ms after xl create"
-else
-	lab_result ready fail "no 'xenolith: ready'"
-	lab_dump
-	exit 1
-fi
+lab_expect_ready || exit 1
 
 # A watch set from the guest's monitor fires on a write from dom0.
 lab_cmd "xs watch data/lab-watch" "watching data/lab-watch" >/dev/null

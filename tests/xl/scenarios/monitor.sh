@@ -9,13 +9,7 @@
 # lab-expect: create ready info xs-read xs-write xs-from-dom0 reboot ready-again shutdown destroy
 
 lab_create || exit 1
-if lab_wait_console 'xenolith: ready' 90; then
-	lab_result ready pass "$(( LAB_MATCH_MS - LAB_T_CREATE )) ms after xl create"
-else
-	lab_result ready fail "no 'xenolith: ready'"
-	lab_dump
-	exit 1
-fi
+lab_expect_ready || exit 1
 if lab_cmd info "^mode: xen-$LAB_TYPE\$"; then
 	lab_result info pass "$LAB_MATCH"
 else
