@@ -35,6 +35,12 @@ static void report_boot(void)
 		pr_info("memory: [mem 0x%011llx-0x%011llx] %s\n", (unsigned long long)m->r[i].base,
 			(unsigned long long)(m->r[i].base + m->r[i].size - 1),
 			memmap_type_name(m->r[i].type));
+	if (boot_info.memmap_source)
+		pr_info("memory: map from %s\n", boot_info.memmap_source);
+	if (boot_info.machine_map_entries)
+		pr_info("memory: host machine map: %u entries, %llu MiB RAM\n",
+			boot_info.machine_map_entries,
+			(unsigned long long)(boot_info.machine_ram >> 20));
 	if (m->dropped)
 		pr_warn("memory: %u invalid or excess map entries ignored\n", m->dropped);
 }

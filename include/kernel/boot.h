@@ -15,6 +15,9 @@ struct bootinfo {
 	char cmdline[BOOT_CMDLINE_MAX];
 	struct memmap memmap;
 	const char *loader;           /* "QEMU PVH", "GRUB", "Xen" ... */
+	const char *memmap_source;    /* where the memory map came from */
+	u64 machine_ram;              /* Xen dom0: RAM in the host's map */
+	unsigned int machine_map_entries;
 	bool is_initial_domain;       /* Xen dom0 */
 };
 

@@ -21,6 +21,8 @@ void xen_report_version(void);
 struct memmap;
 /* Append XENMEM_memory_map's entries to m; 0 or -errno. */
 int xen_memory_map_read(struct memmap *m);
+/* The host's map (dom0 only), for information. */
+int xen_machine_map_read(struct memmap *m);
 
 /* Time (arch/x86/xen/time.c): pvclock + VIRQ_TIMER, shared by PV and PVH. */
 extern const struct pv_time_ops xen_time_ops;

@@ -54,15 +54,26 @@ struct xen_e820_entry {
 } __packed;
 
 static struct xen_e820_entry e820_buf[MEMMAP_MAX];
+static int xen_map_read(unsigned int cmd, struct memmap *m);
 
 int xen_memory_map_read(struct memmap *m)
+{
+	return xen_map_read(XENMEM_memory_map, m);
+}
+
+int xen_machine_map_read(struct memmap *m)
+{
+	return xen_map_read(XENMEM_machine_memory_map, m);
+}
+
+static int xen_map_read(unsigned int cmd, struct memmap *m)
 {
 	struct xen_memory_map mm = { .nr_entries = MEMMAP_MAX };
 	unsigned int untrusted_nr;
 	int rc;
 
 	set_xen_guest_handle(mm.buffer, e820_buf);
-	rc = HYPERVISOR_memory_op(XENMEM_memory_map, &mm);
+	rc = HYPERVISOR_memory_op(cmd, &mm);
 	if (rc)
 		return rc;
 	untrusted_nr = mm.nr_entries;

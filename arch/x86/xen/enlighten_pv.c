@@ -9,6 +9,7 @@
 #include <kernel/mm.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
+#include <kernel/errno.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
@@ -106,6 +107,48 @@ static void xen_restore_fl(unsigned long f)
 		xen_irq_disable();
 }
 
+static struct memmap scratch_map;
+
+/* Pseudo-physical RAM is exactly the frames in the P2M list, [0, nr_pages).
+ * A domU's memory map (XENMEM_memory_map, set by the toolstack) may leave
+ * holes in it; its RAM ranges are used, clipped to the P2M. Non-RAM ranges
+ * describe nothing in a PV guest's pseudo-physical space and are skipped.
+ * As dom0 the host's machine map is only reported: our pseudo-physical
+ * layout does not follow it. */
+static void pv_memory_map(struct bootinfo *bi)
+{
+	u64 end = PFN_PHYS(xen_start_info->nr_pages);
+	struct memmap *m = &scratch_map;
+	int rc = -ENOSYS;
+
+	m->nr = m->dropped = 0;
+	if (!xen_initial_domain)
+		rc = xen_memory_map_read(m);
+	if (!rc) {
+		memmap_sanitize(m);
+		for (unsigned int i = 0; i < m->nr; i++) {
+			u64 base = m->r[i].base, top = base + m->r[i].size;
+
+			if (m->r[i].type == MEM_RAM && base < end)
+				memmap_add(&bi->memmap, base, MIN(top, end) - base, MEM_RAM);
+		}
+	}
+	if (rc || !memmap_ram_total(&bi->memmap)) {
+		bi->memmap.nr = 0;
+		memmap_add(&bi->memmap, 0, end, MEM_RAM);
+		rc = -ENOENT;
+	}
+	bi->memmap_source = rc ? "start_info (nr_pages)" : "XENMEM_memory_map";
+	if (xen_initial_domain) {
+		m->nr = m->dropped = 0;
+		if (!xen_machine_map_read(m)) {
+			memmap_sanitize(m);
+			bi->machine_ram = memmap_ram_total(m);
+			bi->machine_map_entries = m->nr;
+		}
+	}
+}
+
 static void xen_pv_early_setup(struct bootinfo *bi)
 {
 	const struct start_info *si = xen_start_info;
@@ -130,8 +173,7 @@ static void xen_pv_early_setup(struct bootinfo *bi)
 	n = MIN(n, sizeof(bi->cmdline) - 1);
 	memcpy(bi->cmdline, si->cmd_line, n);
 	bi->cmdline[n] = '\0';
-	/* Pseudo-physical memory is exactly the frames in the P2M list. */
-	memmap_add(&bi->memmap, 0, PFN_PHYS(si->nr_pages), MEM_RAM);
+	pv_memory_map(bi);
 }
 
 static void xen_pv_reserve_memory(struct bootinfo *bi)
