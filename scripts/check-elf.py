@@ -339,29 +339,25 @@ def main(argv):
     c.check(not dups, "no duplicate Xen notes",
             "duplicated: " + ", ".join(NOTE_NAMES.get(t, str(t)) for t in sorted(dups)))
 
-    def numeric(ntype):
+    def note_value(ntype, decode):
+        """The note's value decoded by decode(note), or None (reported as a
+        failure) if it is missing or malformed."""
         n = xen_notes.get(ntype)
         what = "Xen note %s (%d)" % (NOTE_NAMES[ntype], ntype)
         if n is None:
             c.fail(what, "missing")
             return None
         try:
-            return n.numeric()
+            return decode(n)
         except ElfError as e:
             c.fail(what, str(e))
             return None
 
+    def numeric(ntype):
+        return note_value(ntype, lambda n: n.numeric())
+
     def string(ntype):
-        n = xen_notes.get(ntype)
-        what = "Xen note %s (%d)" % (NOTE_NAMES[ntype], ntype)
-        if n is None:
-            c.fail(what, "missing")
-            return None
-        try:
-            return n.string()
-        except ElfError as e:
-            c.fail(what, str(e))
-            return None
+        return note_value(ntype, lambda n: n.string())
 
     # PVH entry: always present (QEMU's -kernel also boots through it).
     pe = numeric(XEN_ELFNOTE_PHYS32_ENTRY)

@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import boot  # noqa: E402
-from matrix import table  # noqa: E402
+from matrix import image_cases, table  # noqa: E402
 
 PT_LOAD = 1
 
@@ -84,9 +84,7 @@ def main(argv=None):
     ap.add_argument("--xen")
     args = ap.parse_args(argv)
 
-    cases = [(m, m, args.image) for m in args.modes.split(",") if m]
-    if args.native_image:
-        cases.append(("native [native_defconfig]", "native", args.native_image))
+    cases = image_cases(args.modes, args.image, args.native_image)
     logdir = os.path.join(args.objtree, "bench-logs")
     results = []
     for name, mode, image in cases:

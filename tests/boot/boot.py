@@ -24,7 +24,6 @@ import argparse
 import hashlib
 import json
 import os
-import selectors
 import shlex
 import shutil
 import signal
@@ -232,14 +231,7 @@ def run_attempt(cmd, mode, log_path, timeout, expect, echo=False, min_suites=1):
     logf.flush()
 
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    sel = selectors.DefaultSelector()
-    bufs = {}
-    for name, pipe in (("out", proc.stdout), ("err", proc.stderr)):
-        os.set_blocking(pipe.fileno(), False)
-        sel.register(pipe, selectors.EVENT_READ, name)
-        bufs[name] = b""
+    proc, sel, bufs = linepump.spawn(cmd)
 
     deadline = t0 + timeout
     stop_at = None          # end of the grace period after a decisive line

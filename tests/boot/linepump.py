@@ -1,6 +1,8 @@
-"""Line-splitting reader for the runners' child-process pipes (QEMU's
-console and stderr), shared by tests/boot/boot.py and tests/xl/lab.py."""
+"""Starting QEMU and reading its pipes line by line, shared by the boot
+runner (tests/boot/boot.py) and the xl lab (tests/xl/lab.py)."""
 import os
+import selectors
+import subprocess
 
 MAX_LINE = 65536
 
@@ -31,3 +33,19 @@ def pump(sel, bufs, handle, timeout):
             handle(name, bufs[name])
             bufs[name] = b""
     return closed
+
+
+def spawn(cmd):
+    """Start cmd in a session of its own (so its whole group can be
+    killed) with stdout and stderr as non-blocking pipes registered with a
+    new selector under the names "out" and "err". Returns (proc, sel,
+    bufs), ready for pump()."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    sel = selectors.DefaultSelector()
+    bufs = {}
+    for name, pipe in (("out", proc.stdout), ("err", proc.stderr)):
+        os.set_blocking(pipe.fileno(), False)
+        sel.register(pipe, selectors.EVENT_READ, name)
+        bufs[name] = b""
+    return proc, sel, bufs

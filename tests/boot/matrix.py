@@ -20,7 +20,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import boot  # noqa: E402
-from signatures import PASS  # noqa: E402
 
 
 def ktap_cell(res):
@@ -33,6 +32,15 @@ def ktap_cell(res):
     c = rep.counts()
     s, k = c["suites"], c["cases"]
     return "%d/%d/%d  %d/%d/%d" % (s["pass"], s["fail"], s["skip"], k["pass"], k["fail"], k["skip"])
+
+
+def image_cases(modes, image, native_image):
+    """(label, mode, image) for each boot mode of the default image, plus
+    the native-only image booted natively when there is one."""
+    cases = [(m, m, image) for m in modes.split(",") if m]
+    if native_image:
+        cases.append(("native [native_defconfig]", "native", native_image))
+    return cases
 
 
 def table(rows, header):
@@ -55,9 +63,7 @@ def main(argv=None):
     ap.add_argument("--xen")
     args = ap.parse_args(argv)
 
-    cases = [(m, m, args.image) for m in args.modes.split(",") if m]
-    if args.native_image:
-        cases.append(("native [native_defconfig]", "native", args.native_image))
+    cases = image_cases(args.modes, args.image, args.native_image)
     logdir = os.path.join(args.objtree, "boot-logs")
     os.makedirs(logdir, exist_ok=True)
     results = []

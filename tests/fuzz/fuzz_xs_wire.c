@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "xs_err_names.h"
 
 #define FAIL(...)                                                                         \
 	do {                                                                              \
@@ -101,15 +102,6 @@ static bool type_used(u32 t)
 	return (t >= XS_DIRECTORY && t <= XS_TRANSACTION_END) || (t >= XS_WRITE && t <= XS_ERROR);
 }
 
-static const struct {
-	const char *name;
-	int err;
-} err_names[] = {
-	{ "EINVAL", 22 }, { "EACCES", 13 },  { "EEXIST", 17 },    { "EISDIR", 21 },
-	{ "ENOENT", 2 },  { "ENOMEM", 12 },  { "ENOSPC", 28 },    { "EIO", 5 },
-	{ "ENOTEMPTY", 39 }, { "ENOSYS", 38 }, { "EROFS", 30 },   { "EBUSY", 16 },
-	{ "EAGAIN", 11 }, { "EISCONN", 106 }, { "E2BIG", 7 },     { "EPERM", 1 },
-};
 
 static void fuzz_payload(const char *p, u32 len)
 {
@@ -127,10 +119,7 @@ static void fuzz_payload(const char *p, u32 len)
 
 	/* XS_ERROR: a table name (up to the first NUL) or -EIO. */
 	rc = xs_error_to_errno(p, len);
-	want = -EIO;
-	for (unsigned int i = 0; i < sizeof(err_names) / sizeof(err_names[0]); i++)
-		if (strlen(err_names[i].name) == first_nul && !memcmp(err_names[i].name, p, first_nul))
-			want = -err_names[i].err;
+	want = ref_err(p, len);
 	if (rc != want)
 		FAIL("error_to_errno: %d, expected %d", rc, want);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "test.h"
+#include "xs_err_names.h"
 
 #define RING 1024u /* XENSTORE_RING_SIZE */
 
@@ -711,18 +712,6 @@ TEST(test_check_header)
 
 /* ---------------------------------------------------------------- errors */
 
-/* The Xen ABI's xsd_errors table with Linux/Xen errno numbers, written out
- * so that a wrong value in kernel/errno.h shows up here. */
-static const struct {
-	const char *name;
-	int err;
-} err_names[] = {
-	{ "EINVAL", 22 }, { "EACCES", 13 },   { "EEXIST", 17 },    { "EISDIR", 21 },
-	{ "ENOENT", 2 },  { "ENOMEM", 12 },   { "ENOSPC", 28 },    { "EIO", 5 },
-	{ "ENOTEMPTY", 39 }, { "ENOSYS", 38 }, { "EROFS", 30 },    { "EBUSY", 16 },
-	{ "EAGAIN", 11 }, { "EISCONN", 106 }, { "E2BIG", 7 },      { "EPERM", 1 },
-};
-#define NR_ERR (sizeof(err_names) / sizeof(err_names[0]))
 
 static int err(const char *s, u32 len)
 {
@@ -788,18 +777,6 @@ TEST(test_error_to_errno)
 	CHECK_EQ(err("ENOSPCX", 6), -28);
 }
 
-/* Reference: the text up to the first NUL within len, looked up by name. */
-static int ref_err(const char *p, u32 len)
-{
-	u32 n = 0;
-
-	while (n < len && p[n])
-		n++;
-	for (unsigned int i = 0; i < NR_ERR; i++)
-		if (strlen(err_names[i].name) == n && !memcmp(err_names[i].name, p, n))
-			return -err_names[i].err;
-	return -5;
-}
 
 TEST(test_error_random)
 {

@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import re
-import selectors
 import shlex
 import signal
 import subprocess
@@ -558,14 +557,7 @@ def boot(lab, image, cases, log_path, run_dir, echo=False, say=print):
     deadline_total = DOM0_BOOT_TIMEOUT + sum(c.scenario.timeout + 30 for c in cases)
     t0 = time.monotonic()
     mon.t0 = t0
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    sel = selectors.DefaultSelector()
-    bufs = {}
-    for name, pipe in (("out", proc.stdout), ("err", proc.stderr)):
-        os.set_blocking(pipe.fileno(), False)
-        sel.register(pipe, selectors.EVENT_READ, name)
-        bufs[name] = b""
+    proc, sel, bufs = linepump.spawn(cmd)
 
     def handle(name, raw):
         text = raw.decode("utf-8", errors="replace")

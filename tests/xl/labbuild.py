@@ -535,14 +535,18 @@ def prune(root, prefix, keep, current):
                     pass
 
 
+def locate(root):
+    """Package versions and the chroot and build directories they key."""
+    v = versions()
+    ck, bk = keys(v)
+    return v, os.path.join(root, "chroot-" + ck), os.path.join(root, "build-" + bk)
+
+
 def ensure(force=False, quiet=False):
     """Build what is missing; return the build directory."""
     root = cache_root()
     os.makedirs(root, exist_ok=True)
-    v = versions()
-    ck, bk = keys(v)
-    chroot = os.path.join(root, "chroot-" + ck)
-    build = os.path.join(root, "build-" + bk)
+    v, chroot, build = locate(root)
     if not force and os.path.isfile(os.path.join(build, "lab.json")):
         return build
     with open(os.path.join(root, ".lock"), "w") as lockf:
@@ -555,10 +559,7 @@ def ensure(force=False, quiet=False):
             log("apt-get update (to pin current package versions)")
             run(["apt-get", "update", "-q"], stdout=subprocess.DEVNULL,
                 env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-            v = versions()
-            ck, bk = keys(v)
-            chroot = os.path.join(root, "chroot-" + ck)
-            build = os.path.join(root, "build-" + bk)
+            v, chroot, build = locate(root)
             if not force and os.path.isfile(os.path.join(build, "lab.json")):
                 return build
         if force:
