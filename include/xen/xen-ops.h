@@ -26,6 +26,8 @@ int xen_machine_map_read(struct memmap *m);
 
 /* Time (arch/x86/xen/time.c): pvclock + VIRQ_TIMER, shared by PV and PVH. */
 extern const struct pv_time_ops xen_time_ops;
+u64 xen_clock_raw_ns(void);      /* pvclock without the monotonic clamp */
+extern unsigned long xen_clock_clamps;  /* times xen_clock_ns() clamped */
 
 /* Events (drivers/xen/events.c). */
 typedef void (*evtchn_handler_t)(unsigned int port, void *data);

@@ -48,16 +48,30 @@ static s64 scale_delta(s64 delta, const struct pvclock_snapshot *s)
 	return neg ? -(s64)d : (s64)d;
 }
 
-static u64 xen_clock_ns(void)
+/* Times xen_clock_ns() returned its previous value instead of a smaller
+ * pvclock reading; the self-tests report it, as a clamp hides a clock that
+ * went backwards. */
+unsigned long xen_clock_clamps;
+
+/* The pvclock as Xen defines it, with no clamping: the self-tests need to
+ * see whether it really is monotonic within one vCPU. */
+u64 xen_clock_raw_ns(void)
 {
 	struct pvclock_snapshot s;
-	u64 ns;
 
 	pvclock_snapshot(&s);
-	ns = s.system_time + (u64)scale_delta((s64)(rdtsc() - s.tsc_timestamp), &s);
+	return s.system_time + (u64)scale_delta((s64)(rdtsc() - s.tsc_timestamp), &s);
+}
+
+static u64 xen_clock_ns(void)
+{
+	u64 ns = xen_clock_raw_ns();
+
 	/* Keep the clock monotonic across Xen's periodic recalibration. */
-	if (ns < last_ns)
+	if (ns < last_ns) {
 		ns = last_ns;
+		xen_clock_clamps++;
+	}
 	last_ns = ns;
 	return ns;
 }
