@@ -51,6 +51,7 @@ void __noreturn start_kernel(void)
 	int warnings;
 
 	ops->init->early_setup(&boot_info);
+	kprintf("xenolith: early console up\n"); /* harness: later resets are ours */
 	memmap_sanitize(&boot_info.memmap);
 	warnings = cmdline_apply(boot_info.cmdline);
 	report_boot();

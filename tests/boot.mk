@@ -11,7 +11,8 @@
 #   make check-boot-runner    unit tests of the runner and its KTAP parser
 #
 # Variables: KTEST (suites for the matrix, default all), BOOT_MODES,
-# BOOT_RETRIES (after an infrastructure flake, default 1), BOOT_ECHO=1
+# BOOT_RETRIES (after an infrastructure flake, default 1), BOOT_FLAKE_BUDGET
+# (INFRA-FLAKE attempts the matrix may have before it fails, default 1), BOOT_ECHO=1
 # (copy consoles to stdout), XENOLITH_CACHE (where Xen is fetched to).
 
 BOOT_DIR        := $(srctree)/tests/boot
@@ -20,6 +21,7 @@ NATIVE_OBJTREE  ?= $(objtree)-native
 KTEST           ?= all
 BOOT_MODES      ?= native grub xen-pv-dom0 xen-pvh-dom0
 BOOT_RETRIES    ?= 1
+BOOT_FLAKE_BUDGET ?= 1
 RUN_MODE        ?= native
 CMDLINE         ?=
 
@@ -46,7 +48,8 @@ boot-images:
 boot-matrix: boot-images
 	$(Q)$(PYTHON) $(BOOT_DIR)/matrix.py --objtree $(objtree) --image $(objtree)/xenolith \
 		--native-image $(NATIVE_OBJTREE)/xenolith --cmdline ktest=$(KTEST) \
-		--modes $(boot-modes) --retries $(BOOT_RETRIES) $(boot-echo)
+		--modes $(boot-modes) --retries $(BOOT_RETRIES) \
+		--flake-budget $(BOOT_FLAKE_BUDGET) $(boot-echo)
 
 # Sequential on purpose: dependencies first, then the host tests, then boots.
 test:

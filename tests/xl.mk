@@ -13,7 +13,8 @@
 #   make check-xl-lab host-side tests of the lab runner (fast; part of check)
 #
 # Variables: LAB_TYPES (default "pv pvh"), LAB_SCENARIOS (default: the
-# suite's), LAB_RETRIES (after an INFRA-FLAKE, default 1), LAB_ECHO=1 (copy
+# suite's), LAB_RETRIES (after an INFRA-FLAKE, default 1), LAB_FLAKE_BUDGET
+# (INFRA-FLAKE attempts a run may have before it fails, default 2), LAB_ECHO=1 (copy
 # the serial console to stdout), XENOLITH_CACHE (where the lab is built).
 # Logs: $(objtree)/xl-logs/.
 
@@ -22,6 +23,7 @@ XL_DEPS_SH      := $(srctree)/scripts/deps.sh
 LAB_TYPES       ?= pv pvh
 LAB_SCENARIOS   ?=
 LAB_RETRIES     ?= 1
+LAB_FLAKE_BUDGET ?= 2
 LAB_ECHO        ?=
 
 xl-submake      := $(MAKE) --no-print-directory -f $(srctree)/Makefile
@@ -30,7 +32,7 @@ xl-empty        :=
 xl-space        := $(xl-empty) $(xl-empty)
 xl-list          = $(subst $(xl-space),$(xl-comma),$(strip $(1)))
 xl-args         := --objtree $(objtree) --image $(objtree)/xenolith \
-		   --retries $(LAB_RETRIES) \
+		   --retries $(LAB_RETRIES) --flake-budget $(LAB_FLAKE_BUDGET) \
 		   $(if $(strip $(LAB_TYPES)),--types $(call xl-list,$(LAB_TYPES))) \
 		   $(if $(strip $(LAB_SCENARIOS)),--scenarios $(call xl-list,$(LAB_SCENARIOS))) \
 		   $(if $(filter 1 y yes,$(LAB_ECHO)),--echo)

@@ -42,6 +42,18 @@ from signatures import PASS, FAIL, FLAKE  # noqa: E402
 
 MODES = ("native", "grub", "xen-pv-dom0", "xen-pvh-dom0")
 XEN_MODES = ("xen-pv-dom0", "xen-pvh-dom0")
+# The in-kernel suites each mode must run in a ktest= run (when the command
+# line selects them): one that is skipped, missing or broken fails the case
+# by name. A new suite goes into every mode that can run it; BASE_SUITES
+# are those every mode runs. The lab's guest types have their own table
+# (tests/xl/lab.py, GUEST_TYPES).
+BASE_SUITES = ("alloc", "pgtable", "timer", "fault")
+REQUIRED_SUITES = {
+    "native": BASE_SUITES,
+    "grub": BASE_SUITES,
+    "xen-pv-dom0": BASE_SUITES + ("evtchn", "multicall"),
+    "xen-pvh-dom0": BASE_SUITES + ("evtchn",),
+}
 XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=768M,max:768M "
                "loglvl=all guest_loglvl=all")
 DEFAULT_TIMEOUT = {"native": 60, "grub": 60, "xen-pv-dom0": 120, "xen-pvh-dom0": 120}
@@ -217,7 +229,8 @@ def _stop(proc):
         proc.wait()
 
 
-def run_attempt(cmd, mode, log_path, timeout, expect, echo=False, min_suites=1):
+def run_attempt(cmd, mode, log_path, timeout, expect, echo=False, min_suites=1, required=(),
+                selection=None):
     """Run QEMU once, stream and watch its console, stop it, judge it."""
     xen = mode in XEN_MODES
     native = not xen
@@ -318,7 +331,8 @@ def run_attempt(cmd, mode, log_path, timeout, expect, echo=False, min_suites=1):
     if expect == "ready" and mon.ready and att.wall_to_ready is None:
         att.wall_to_ready = att.wall
     att.verdict, att.reasons = signatures.classify(
-        mon, expect, exit_code, att.timed_out, stopped, native, min_suites=min_suites)
+        mon, expect, exit_code, att.timed_out, stopped, native, min_suites=min_suites,
+        required=required, selection=selection)
     logf.write("### verdict: %s (%s); wall %.2f s; qemu %s\n"
                % (att.verdict, "; ".join(att.reasons), att.wall,
                   "stopped by runner" if stopped else "exit %s" % exit_code))
@@ -334,6 +348,11 @@ class CaseResult:
         self.flaky = None      # flake signature seen on a retried attempt
         self.reproduced = False  # a flake signature on every attempt
         self.error = None
+
+    @property
+    def flakes(self):
+        """Attempts that ended as INFRA-FLAKE (for the run's flake budget)."""
+        return sum(1 for a in self.attempts if a.verdict == FLAKE)
 
     @property
     def last(self):
@@ -369,9 +388,17 @@ class CaseResult:
 
 
 def run_case(mode, image, cmdline="", timeout=None, log=None, expect="ready", retries=1,
-             echo=False, xen=None, objtree=None, name=None, min_suites=1, say=print):
-    """Boot once (plus retries on infrastructure flakes) and judge it."""
+             echo=False, xen=None, objtree=None, name=None, min_suites=1, say=print,
+             required=None):
+    """Boot once (plus retries on infrastructure flakes) and judge it.
+
+    required: suites the run must include (default: the mode's
+    REQUIRED_SUITES), among those cmdline's ktest= selects.
+    """
     name = name or mode
+    if required is None:
+        required = REQUIRED_SUITES.get(mode, ())
+    selection = signatures.ktest_selection(cmdline)
     res = CaseResult(name, mode)
     timeout = timeout or DEFAULT_TIMEOUT[mode]
     objtree = objtree or os.path.join(SRCTREE, "build")
@@ -391,7 +418,8 @@ def run_case(mode, image, cmdline="", timeout=None, log=None, expect="ready", re
     for attempt in range(retries + 1):
         path = log if attempt == 0 else "%s.retry%d%s" % (os.path.splitext(log)[0], attempt,
                                                         os.path.splitext(log)[1] or ".log")
-        att = run_attempt(cmd, mode, path, timeout, expect, echo=echo, min_suites=min_suites)
+        att = run_attempt(cmd, mode, path, timeout, expect, echo=echo, min_suites=min_suites,
+                          required=required, selection=selection)
         res.attempts.append(att)
         res.verdict = att.verdict
         if att.verdict != FLAKE:
@@ -449,6 +477,8 @@ def main(argv=None):
     ap.add_argument("--ktap", action="store_true", help="judge by KTAP output (ktest= runs)")
     ap.add_argument("--retries", type=int, default=1, help="retries after an INFRA-FLAKE")
     ap.add_argument("--min-suites", type=int, default=1)
+    ap.add_argument("--require", help="comma-separated suites the run must include "
+                    "(default: the mode's REQUIRED_SUITES; 'none' for none)")
     ap.add_argument("--echo", action="store_true", help="copy the console to stdout")
     ap.add_argument("--xen", help="Xen ELF (default: fetched into the cache)")
     ap.add_argument("--json", help="write the result as JSON here")
@@ -486,9 +516,13 @@ def main(argv=None):
             return 0 if rc == 1 else 1
         return rc
 
+    required = None
+    if args.require is not None:
+        required = [] if args.require == "none" else [x for x in args.require.split(",") if x]
     res = run_case(args.mode, args.image, args.cmdline, timeout=args.timeout, log=args.log,
                    expect="ktap" if args.ktap else "ready", retries=args.retries,
-                   echo=args.echo, xen=args.xen, objtree=objtree, min_suites=args.min_suites)
+                   echo=args.echo, xen=args.xen, objtree=objtree, min_suites=args.min_suites,
+                   required=required)
     print(describe(res))
     if args.json:
         with open(args.json, "w") as f:

@@ -9,10 +9,14 @@ own stderr through feed_stderr) and keeps track of:
   * the KTAP stream, through ktap.KtapParser;
   * failure signatures: "Kernel panic", Xen "Panic on CPU", "FATAL TRAP",
     HVM "Triple fault", dom0 halt/crash/reboot, QEMU internal errors;
-  * known emulation-flake signatures (see shared/xen-lab-facts.md).
+  * the kernel's early marker "xenolith: early console up", printed as soon
+    as the boot path has a console: after it, a triple fault or a reset is
+    the kernel's own failure, never a flake;
+  * known emulation-flake signatures (see docs/xen-lab.md, "Emulation flakes").
 
 classify() turns that plus QEMU's exit into a verdict. It never calls a run
-a flake when the kernel itself reported a failure.
+a flake when the kernel itself reported a failure. required_suite_problems()
+names the suites a boot mode or guest type requires that did not run.
 """
 
 import re
@@ -26,6 +30,12 @@ _INIT_DONE = re.compile(r"init done in (\d+) us \(clock: ([^)]*)\)")
 _READY = re.compile(r"\bxenolith: ready\b")
 _BENCH = re.compile(r"\bbench: (.*)$")
 _KV = re.compile(r"([A-Za-z_][\w.-]*)=(\S+)")
+# start_kernel() prints this right after the boot path's early setup made a
+# console (kernel/main.c); it carries no time stamp.
+EARLY_CONSOLE = re.compile(r"\bxenolith: early console up\b")
+# "command line: ..." from the kernel's boot report, and its ktest= option.
+_CMDLINE = re.compile(r"\bcommand line: (.*)$")
+_KTEST_OPT = re.compile(r"(?:^|\s)ktest=(\S*)")
 _KTEST_DONE = re.compile(r"ktest: done: (\d+) passed, (\d+) failed, (\d+) skipped")
 _KERNEL_PANIC = re.compile(r"Kernel panic\b")
 _CALL_TRACE = re.compile(r"Call trace:")
@@ -36,11 +46,18 @@ _TRIPLE_FAULT = re.compile(r"Triple fault")
 _DOM0_END = re.compile(r"Hardware Dom0 (halted|crashed|shutdown)|Domain 0 (crashed|halted|shut down)")
 # A process in a Linux dom0 dying of a spurious segfault (seen under TCG in
 # freshly forked processes). Xenolith has no processes; kept for Linux dom0s.
-_PROC_SEGFAULT = re.compile(r"\b[\w.-]+\[\d+\]: segfault at [0-9a-f]+ ip ")
+_PROC_SEGFAULT = re.compile(r"\b([\w.-]+)\[\d+\]: segfault at [0-9a-f]+ ip ")
 # The boot loader gave up (GRUB prints these, then waits for a key).
 _LOADER_ERROR = re.compile(r"^(?:error: .*|\s*Failed to boot both default and fallback entries\.?)$")
 _QEMU_INTERNAL = re.compile(r"(?i)(qemu[\w-]*: .*(fatal|assertion|internal error|"
                             r"tcg.*(?:error|fail))|Aborted|core dumped)")
+
+
+# The known emulation-flake signatures, shared with the xl lab
+# (tests/xl/lab.py): nothing else may make a run an INFRA-FLAKE.
+PROC_SEGFAULT = _PROC_SEGFAULT      # group 1: the process name
+QEMU_INTERNAL = _QEMU_INTERNAL
+TRIPLE_FAULT = _TRIPLE_FAULT
 
 
 class ConsoleMonitor:
@@ -48,6 +65,8 @@ class ConsoleMonitor:
         self.xen = xen
         self.ktap = ktap.KtapParser()
         self.kernel_lines = 0
+        self.early_console = False        # the kernel's early marker was seen
+        self.cmdline = None               # from its "command line:" report
         self.first_kernel_line = None
         self.init_done_us = None
         self.clock = None
@@ -110,6 +129,11 @@ class ConsoleMonitor:
                 and _LOADER_ERROR.match(clean.strip()):
             self.loader_error = clean.strip()
 
+        if EARLY_CONSOLE.search(clean):
+            self.early_console = True
+        m = _CMDLINE.search(clean)
+        if m and self.cmdline is None and self.kernel_progress:
+            self.cmdline = m.group(1).strip()
         m = _INIT_DONE.search(clean)
         if m and self.init_done_us is None:
             self.init_done_us = int(m.group(1))
@@ -138,8 +162,9 @@ class ConsoleMonitor:
     # -------------------------------------------------------------- state
     @property
     def kernel_progress(self):
-        """Did the kernel print anything at all (its first log line)?"""
-        return self.kernel_lines > 0
+        """Did the kernel print anything at all (its early marker or its
+        first log line)?"""
+        return self.early_console or self.kernel_lines > 0
 
     def fatal_seen(self):
         """A signature after which the run cannot recover (stop soon)."""
@@ -151,7 +176,8 @@ class ConsoleMonitor:
 
         Only signatures that say the emulated machine broke before the
         kernel could do anything (or in a process the kernel does not
-        own) count; a failure the kernel reported itself never does.
+        own) count; a failure the kernel reported itself never does, and
+        neither does a triple fault once the kernel's early marker is out.
         """
         internal = [e for e in self.qemu_errors if _QEMU_INTERNAL.search(e)]
         if internal:
@@ -165,7 +191,57 @@ class ConsoleMonitor:
         return None
 
 
-def classify(mon, expect, exit_code, timed_out, stopped_by_runner, native, min_suites=1):
+def ktest_selection(cmdline):
+    """What a kernel command line asks ktest for: None (no ktest= option),
+    "all", or the list of suite names."""
+    m = _KTEST_OPT.search(cmdline or "")
+    if not m:
+        return None
+    val = m.group(1)
+    if val == "all":
+        return "all"
+    return [x for x in val.split(",") if x]
+
+
+def required_suite_problems(report, required, selection="all"):
+    """Why each required suite that was asked for did not run and pass.
+
+    report: a ktap.KtapReport; required: suite names; selection: what the
+    command line asked for (ktest_selection()); a suite not asked for is
+    not required. Returns ["required suite NAME skipped: reason", ...]
+    ("missing", "errors: ..." likewise). A suite that ran and failed is
+    already a KTAP failure and is not repeated here.
+    """
+    if selection is None:
+        return []
+    wanted = [s for s in required if selection == "all" or s in selection]
+    suites = {}
+    for node in report.suites() if report.seen else []:
+        suites.setdefault(node.name or node.description, node)
+    out = []
+    for name in wanted:
+        node = suites.get(name)
+        errs = [e for e in report.errors if "'%s'" % name in e or "'%s." % name in e]
+        if node is None:
+            out.append("required suite %s missing" % name)
+        elif node.status == "skip":
+            out.append("required suite %s skipped: %s" % (name, node.reason or "no reason given"))
+        elif node.status == "missing":
+            out.append("required suite %s missing (no result line)" % name)
+        elif errs:
+            out.append("required suite %s errors: %s" % (name, "; ".join(errs[:3])))
+    return out
+
+
+def flake_budget(flakes, budget):
+    """The run-level line about infrastructure flakes, and whether the run
+    is over its budget (which fails it even when every case passed on a
+    retry: flakes that come often are a problem of their own)."""
+    return "flakes: %d (budget %d)" % (flakes, budget), flakes > budget
+
+
+def classify(mon, expect, exit_code, timed_out, stopped_by_runner, native, min_suites=1,
+             required=(), selection=None):
     """Verdict for one attempt.
 
     expect: "ktap" (a ktest= run) or "ready" (a plain boot).
@@ -173,10 +249,15 @@ def classify(mon, expect, exit_code, timed_out, stopped_by_runner, native, min_s
     native: the kernel runs on bare (emulated) hardware, so a completed
       ktest run must end with QEMU exiting through isa-debug-exit
       (status 1 = success, 3 = failure; 0 = ACPI power-off is accepted).
+    required: suites this boot mode must run (and not skip) in a ktap run,
+      among those the command line selected (selection: ktest_selection();
+      None means take it from the kernel's own "command line:" report, or
+      "all" if it printed none).
     Returns (verdict, [reasons]).
     """
     reasons = []
     hard = []   # evidence of a real kernel failure: never a flake
+    missing = []  # required suites that did not run (a run cut short, or not built)
 
     if mon.kernel_panic:
         hard.append(mon.kernel_panic)
@@ -187,6 +268,13 @@ def classify(mon, expect, exit_code, timed_out, stopped_by_runner, native, min_s
     elif mon.xen_panic and not mon.xen_fatal_trap:
         # e.g. "Could not construct domain 0": Xen rejected the image.
         hard.append("Xen panic before any kernel output: " + mon.xen_panic)
+    # Once the kernel has a console, a triple fault or a machine reset is
+    # its own doing: never retried away as an emulation flake.
+    if mon.early_console and mon.triple_fault:
+        hard.append("triple fault after 'xenolith: early console up': " + mon.triple_fault)
+    elif mon.early_console and exit_code == 0 and not (mon.ktest_done or mon.ready):
+        hard.append("machine reset (QEMU exited with status 0) after 'xenolith: early console "
+                    "up', before the kernel finished")
 
     rep = mon.ktap.finish()
     if expect == "ktap":
@@ -200,6 +288,15 @@ def classify(mon, expect, exit_code, timed_out, stopped_by_runner, native, min_s
             hard.append("dom0 crashed: " + mon.dom0_end[1])
         if native and exit_code == 3:
             hard.append("kernel signalled failure through isa-debug-exit (QEMU status 3)")
+        if required and rep.seen:
+            sel = selection
+            if sel is None:
+                sel = ktest_selection(mon.cmdline) if mon.cmdline else "all"
+            problems = required_suite_problems(rep, required, sel)
+            # A suite the kernel skipped said so itself; one that is missing
+            # may be a run cut short, which the reasons below explain.
+            hard.extend(p for p in problems if " skipped: " in p)
+            missing = [p for p in problems if " skipped: " not in p]
     else:
         if mon.xen and mon.dom0_end and mon.kernel_progress:
             hard.append("dom0 stopped before 'xenolith: ready': " + mon.dom0_end[1])
@@ -215,6 +312,9 @@ def classify(mon, expect, exit_code, timed_out, stopped_by_runner, native, min_s
             reasons.append("no KTAP output")
         else:
             reasons.extend(rep.errors[:10])
+            if missing:
+                ok = False
+                reasons.extend(missing)
             if rep.ok and len(rep.suites()) < min_suites:
                 ok = False
                 reasons.append("KTAP run had %d suite(s), expected at least %d"

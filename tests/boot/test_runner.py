@@ -228,7 +228,7 @@ class RetryTest(unittest.TestCase):
     def run_with(self, verdicts, retries=1):
         calls = []
 
-        def fake_attempt(cmd, mode, path, timeout, expect, echo=False, min_suites=1):
+        def fake_attempt(cmd, mode, path, timeout, expect, echo=False, min_suites=1, **kw):
             a = boot.Attempt()
             a.verdict = verdicts[len(calls)]
             a.reasons = ["signature %d" % len(calls)]

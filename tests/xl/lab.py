@@ -13,10 +13,14 @@ one guest type (pv or pvh) and variant. The dom0 prints markers
 script streams that to OBJTREE/xl-logs/, judges every case from its markers
 (every result in the scenario's "lab-expect" list must pass, none may fail,
 the scenario must exit 0) and, for "lab-ktap: yes" scenarios, from the
-guest's KTAP output. Known emulation flakes (a dom0 process segfault, a
-domU triple fault before any guest output, QEMU internal errors) make a
-case INFRA-FLAKE; those cases run once more (--retries), and the same
-signature again counts as a failure. Exit status 0 only if every case passed.
+guest's KTAP output, which must include every suite the guest type
+requires (GUEST_TYPES). Only the known emulation flakes of
+tests/boot/signatures.py (a dom0 process segfault, a domU triple fault
+before the guest's early console line, QEMU internal errors), with no
+failure the guest itself shows, make a case INFRA-FLAKE; those cases run
+once more (--retries), and the same signature again counts as a failure.
+The run prints "flakes: N (budget M)" and fails over budget
+(--flake-budget). Exit status 0 only if every case passed.
 
 The Debian parts (Xen, dom0 kernel and initramfs) come from labbuild.py,
 cached outside the tree; the per-run parts (init, helpers, scenarios, case
@@ -42,6 +46,7 @@ import cpio  # noqa: E402
 import ktap  # noqa: E402
 import linepump  # noqa: E402
 import labbuild  # noqa: E402
+import signatures  # noqa: E402
 from matrix import table  # noqa: E402
 
 PASS, FAIL, FLAKE = "PASS", "FAIL", "INFRA-FLAKE"
@@ -54,6 +59,23 @@ XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M "
                "loglvl=all guest_loglvl=all bootscrub=0")
 DOM0_CMDLINE = "console=hvc0 earlyprintk=xen quiet"
 QEMU_MEM = 3072
+
+# Guest types and the in-kernel suites each must run in a KTAP scenario
+# (lab-ktap: yes), among those the guest's command line selects: one that
+# is skipped, missing or broken fails the case by name. A new suite goes
+# into every type that can run it; the boot modes have their own table
+# (tests/boot/boot.py, REQUIRED_SUITES).
+DOMU_SUITES = ("alloc", "pgtable", "timer", "fault", "evtchn", "xenstore")
+GUEST_TYPES = {
+    "pv": {"required": DOMU_SUITES + ("multicall",)},
+    "pvh": {"required": DOMU_SUITES},
+}
+# Results of scenario steps done by dom0's toolstack and hotplug scripts
+# (processes a spurious segfault can kill). Any other failing result
+# checked the guest's own behaviour: that failure is the guest's, and a
+# segfault elsewhere in dom0 does not make it a flake.
+DOM0_STEPS = ("create", "destroy", "vbd", "vif", "unplug")
+DEFAULT_FLAKE_BUDGET = 2
 DOM0_BOOT_TIMEOUT = 180     # QEMU start -> "XLLAB dom0-ready"
 CASE_SLACK = 60             # beyond a case's own timeout before the host gives up
 
@@ -74,12 +96,13 @@ _XEN_NOTABLE = re.compile(r"Triple fault|emulation failed|crashed|domain_crash|F
 # Printed at every PVH domain build; not worth showing in a failure report.
 _XEN_NOISE = re.compile(r"^HVM ?d?\d+(?:v\d+)? (?:save|restore):")
 _KERNEL_PANIC = re.compile(r"Kernel panic\b")
-_PROC_SEGFAULT = re.compile(r"\b([\w.-]+)\[\d+\]: segfault at [0-9a-f]+ ip ")
-_QEMU_INTERNAL = re.compile(r"(?i)(qemu[\w-]*: .*(fatal|assertion|internal error|"
-                            r"tcg.*(?:error|fail))|Aborted|core dumped)")
+# The known flake signatures are the boot runner's (one list for both).
+_PROC_SEGFAULT = signatures.PROC_SEGFAULT
+_QEMU_INTERNAL = signatures.QEMU_INTERNAL
 _READY = re.compile(r"\bxenolith: ready\b")
 _BENCH = re.compile(r"\bbench: (.*)$")
 _KTEST_DONE = re.compile(r"ktest: done: (\d+) passed, (\d+) failed, (\d+) skipped")
+_CMDLINE = re.compile(r"\bcommand line: (.*)$")
 
 
 class LabError(Exception):
@@ -212,7 +235,7 @@ def qemu_command(lab, initrd, serial="stdio"):
     if serial != "mon:stdio":
         cmd += ["-monitor", "none"]
     # Never KVM. SMAP/SMEP off or a PV dom0 dies at its first exception
-    # bounce under TCG (shared/xen-lab-facts.md).
+    # bounce under TCG (docs/xen-lab.md).
     cmd += ["-machine", "pc", "-cpu", "max,-smap,-smep", "-m", str(QEMU_MEM), "-smp", "2",
             "-kernel", os.path.join(lab, "xen.elf"), "-append", XEN_CMDLINE,
             "-initrd", "%s,%s" % (module0.replace(",", ",,"), initrd.replace(",", ",,"))]
@@ -350,6 +373,9 @@ class Monitor:
             m = _TRIPLE.search(body)
             if m:
                 run.triple = getattr(run, "triple", None) or body.strip()
+            m = _DOMU_CRASH.search(body)
+            if m and any(d in run.domains.values() for d in m.groups() if d):
+                run.crash = getattr(run, "crash", None) or body.strip()
 
     def _marker(self, kind, rest, run):
         rest, _, text = rest.partition(" -- ")
@@ -478,6 +504,18 @@ def judge(run, mon, stopped_why):
             reasons.extend("guest KTAP: " + e for e in rep.errors[:5])
         elif done is None:
             reasons.append("no 'ktest: done' line on the guest console")
+        if rep.seen:
+            sel = "all"
+            for l in lines:
+                m = _CMDLINE.search(ktap.normalize_line(l))
+                if m:
+                    sel = signatures.ktest_selection(m.group(1)) or "all"
+                    break
+            required = GUEST_TYPES.get(c.type, {}).get("required", ())
+            for p in signatures.required_suite_problems(rep, required, sel):
+                # Skipping is the guest's own statement; a missing suite
+                # may be a run cut short, which other reasons explain.
+                (hard if " skipped: " in p else reasons).append(p)
     if panic:
         hard.append("guest console: " + panic)
     if run.dom0_panic:
@@ -488,16 +526,19 @@ def judge(run, mon, stopped_why):
 
     if not hard and not reasons:
         return PASS, [summary(run)]
-    # A known flake signature inside this case, and nothing the guest
-    # itself reported as a failure: infrastructure.
+    # A known flake signature inside this case, and no failure the guest
+    # shows: infrastructure. Anything else is a real failure.
     flakes = list(run.flakes)
     if not run.ended:
         flakes.extend(mon.flakes)
     triple = getattr(run, "triple", None)
+    marker = any(signatures.EARLY_CONSOLE.search(l) for l in lines)
     if triple and not lines:
         flakes.append("triple fault before any guest console output: " + triple)
-    guest_said = bool(rep.failures) or bool(done and done[1]) or bool(panic)
-    if flakes and not guest_said:
+    seen = guest_visible(run, rep, done, panic, marker, hard)
+    if seen:
+        hard = seen + [h for h in hard if h not in seen]
+    elif flakes:
         return FLAKE, flakes[:1] + hard + reasons
     xen = [l.strip() for l in run.xen if _XEN_NOTABLE.search(l)]
     if xen:
@@ -508,6 +549,25 @@ def judge(run, mon, stopped_why):
             reasons.append("%s's console silent for %.0f s after %r" % (dom, gap[0],
                                                                         gap[1].strip()[:50]))
     return FAIL, hard + reasons
+
+
+def guest_visible(run, rep, done, panic, marker, hard):
+    """The failures the guest itself shows, which no flake signature can
+    explain away: its KTAP failures, a panic, a required suite it skipped,
+    and once it printed its early console line (it was up), a crash or
+    triple fault and any failed check of its behaviour (a result that is
+    not a dom0 toolstack step)."""
+    out = []
+    if rep.failures or (done and done[1]) or panic:
+        out.extend(h for h in hard if h.startswith(("guest ", "guest KTAP")))
+    out.extend(h for h in hard if h.startswith("required suite "))
+    if marker:
+        died = getattr(run, "triple", None) or getattr(run, "crash", None)
+        if died:
+            out.append("guest died after 'xenolith: early console up': " + died)
+        out.extend("%s: %s %s" % (name, st, detail) for name, st, detail in run.results
+                   if st != "pass" and name not in DOM0_STEPS)
+    return out
 
 
 def summary(run):
@@ -661,6 +721,7 @@ class Outcome:
         self.attempts = []      # [(CaseRun, verdict, reasons, log)]
         self.flaky = None
         self.reproduced = False
+        self.flakes = 0         # attempts judged INFRA-FLAKE (the flake budget)
 
     @property
     def verdict(self):
@@ -702,6 +763,7 @@ def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print):
             o = outcomes[c.name]
             o.attempts.append((r, verdict, reasons, log_path))
             if verdict == FLAKE:
+                o.flakes += 1
                 if attempt < retries:
                     o.flaky = reasons[0]
                     again.append(c)
@@ -831,9 +893,17 @@ def cmd_test(args, suite):
                 o.case.name, "passed on retry" if o.verdict == PASS else
                 "again on retry, counted as a failure" if o.reproduced else "then failed",
                 o.flaky))
+    over = flake_report(outcomes, args.flake_budget)
     npass = sum(o.verdict == PASS for o in outcomes)
     print("%d passed, %d failed" % (npass, len(outcomes) - npass))
-    return 0 if npass == len(outcomes) else 1
+    return 0 if npass == len(outcomes) and not over else 1
+
+
+def flake_report(outcomes, budget, say=print):
+    """Print "flakes: N (budget M)" for the run; True if over the budget."""
+    line, over = signatures.flake_budget(sum(o.flakes for o in outcomes), budget)
+    say(line + (": over budget, the run fails" if over else ""))
+    return over
 
 
 def _ms(v):
@@ -926,6 +996,9 @@ def main(argv=None):
     ap.add_argument("--types", help="comma-separated guest types (pv,pvh)")
     ap.add_argument("--scenarios", help="comma-separated scenarios (default: the suite's)")
     ap.add_argument("--retries", type=int, default=1, help="boots again after an INFRA-FLAKE")
+    ap.add_argument("--flake-budget", type=int, default=DEFAULT_FLAKE_BUDGET,
+                    help="INFRA-FLAKE attempts the whole run may have (default %d)"
+                    % DEFAULT_FLAKE_BUDGET)
     ap.add_argument("--echo", action="store_true", help="copy the serial console to stdout")
     args = ap.parse_args(argv)
     args.objtree = os.path.abspath(args.objtree)

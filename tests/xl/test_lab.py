@@ -35,17 +35,28 @@ KTAP_SCEN = """# lab-suite: test
 lab_create
 """
 
-GOOD_KTAP = [
-    "G|k-pv| [    0.1] booting",
-    "G|k-pv| KTAP version 1",
-    "G|k-pv| 1..1",
-    "G|k-pv|     KTAP version 1",
-    "G|k-pv|     # Subtest: a",
-    "G|k-pv|     1..1",
-    "G|k-pv|     ok 1 x",
-    "G|k-pv| ok 1 a",
-    "G|k-pv| ktest: done: 1 passed, 0 failed, 0 skipped",
-]
+def ktap_lines(dom, suites, cmdline="ktest=all"):
+    """A passing KTAP run of the guest dom: one case "x" per suite, or
+    "skip REASON" for a suite that skips itself."""
+    out = ["G|%s| xenolith: early console up" % dom,
+           "G|%s| [    0.1] command line: %s" % (dom, cmdline),
+           "G|%s| KTAP version 1" % dom, "G|%s| 1..%d" % (dom, len(suites))]
+    passed = skipped = 0
+    for i, s in enumerate(suites, 1):
+        name, _, skip = s.partition(" skip ")
+        if skip:
+            out.append("G|%s| ok %d %s # SKIP %s" % (dom, i, name, skip))
+            skipped += 1
+            continue
+        out += ["G|%s|     KTAP version 1" % dom, "G|%s|     # Subtest: %s" % (dom, name),
+                "G|%s|     1..1" % dom, "G|%s|     ok 1 x" % dom, "G|%s| ok %d %s" % (dom, i, name)]
+        passed += 1
+    out.append("G|%s| ktest: done: %d passed, 0 failed, %d skipped" % (dom, passed, skipped))
+    return out
+
+
+# Every suite a PV domU must run, all passing.
+GOOD_KTAP = ktap_lines("k-pv", lab.GUEST_TYPES["pv"]["required"])
 
 
 def feed(cases, lines):
@@ -312,6 +323,129 @@ class ElfTests(unittest.TestCase):
             m = labbuild.modinfo(f.name)
         self.assertEqual(m["depends"], "a,b")
         self.assertEqual(m["license"], "GPL")
+
+
+class FlakeRulesTests(unittest.TestCase):
+    """Only known signatures with no guest-visible failure are flakes; the
+    suites a guest type requires must all run."""
+
+    SEGV = "[   12.0] bash[321]: segfault at 0 ip 00007f1234 sp 00007ffd error 4 in libc.so.6"
+    TRIPLE = "(XEN) d1v0 Triple fault - invoking HVM shutdown action 1"
+
+    def judge(self, scen_text, gtype, body, rc=0, name="k"):
+        s = scenario(scen_text, name=name)
+        case = lab.Case(s, gtype, "", {})
+        cname = case.name
+        mon = feed([case], case_lines(cname, body, rc=rc))
+        return lab.judge(mon.runs[cname], mon, None)
+
+    def res(self, cname, name, status="pass"):
+        return "XLLAB result case=%s name=%s status=%s -- detail" % (cname, name, status)
+
+    MON = "# lab-expect: create ready xs-read destroy\n"
+
+    def test_guest_check_failure_with_a_segfault_is_a_failure(self):
+        v, why = self.judge(self.MON, "pv", [
+            "G|k-pv| xenolith: early console up", "G|k-pv| [ 0.2] xenolith: ready", self.SEGV,
+            self.res("k-pv", "create"), self.res("k-pv", "ready"),
+            self.res("k-pv", "xs-read", "fail"), self.res("k-pv", "destroy")], rc=1)
+        self.assertEqual(v, lab.FAIL)
+        self.assertTrue(any(w.startswith("xs-read: fail") for w in why), why)
+
+    def test_dom0_step_failure_with_a_segfault_is_a_flake(self):
+        v, why = self.judge(self.MON, "pv", [
+            "G|k-pv| xenolith: early console up", "G|k-pv| [ 0.2] xenolith: ready", self.SEGV,
+            self.res("k-pv", "create"), self.res("k-pv", "ready"), self.res("k-pv", "xs-read"),
+            self.res("k-pv", "destroy", "fail")], rc=1)
+        self.assertEqual(v, lab.FLAKE)
+        self.assertIn("segfault", why[0])
+
+    def test_failure_without_a_known_signature_is_a_failure(self):
+        v, why = self.judge(self.MON, "pv", [
+            "[   12.0] some dom0 noise", self.res("k-pv", "create", "fail")], rc=1)
+        self.assertEqual(v, lab.FAIL)
+
+    def test_triple_fault_after_the_early_marker_is_a_failure(self):
+        v, why = self.judge(KTAP_SCEN, "pvh", [
+            "G|k-pvh| xenolith: early console up", self.TRIPLE,
+            self.res("k-pvh", "create"), self.res("k-pvh", "ktest-done", "fail"),
+            self.res("k-pvh", "shutdown", "fail")], rc=2)
+        self.assertEqual(v, lab.FAIL)
+        self.assertTrue(any(w.startswith("guest died after 'xenolith: early console up'")
+                            for w in why), why)
+
+    def test_triple_fault_before_the_marker_is_a_flake(self):
+        v, why = self.judge(KTAP_SCEN, "pvh", [
+            self.TRIPLE, self.res("k-pvh", "create"), self.res("k-pvh", "ktest-done", "fail"),
+            self.res("k-pvh", "shutdown", "fail")], rc=2)
+        self.assertEqual(v, lab.FLAKE)
+
+    def ktap_case(self, gtype, suites, cmdline="ktest=all", extra=()):
+        dom = "k-" + gtype
+        return self.judge(KTAP_SCEN, gtype, ktap_lines(dom, suites, cmdline) + list(extra) + [
+            self.res(dom, "create"), self.res(dom, "ktest-done"), self.res(dom, "shutdown")])
+
+    def test_every_type_passes_with_its_suites(self):
+        for t, spec in lab.GUEST_TYPES.items():
+            v, why = self.ktap_case(t, spec["required"])
+            self.assertEqual(v, lab.PASS, (t, why))
+
+    def test_required_suite_skipped_fails_by_name(self):
+        suites = [s if s != "xenstore" else "xenstore skip no xenstore in this domain"
+                  for s in lab.GUEST_TYPES["pvh"]["required"]]
+        v, why = self.ktap_case("pvh", suites, extra=[self.SEGV])
+        self.assertEqual(v, lab.FAIL)
+        self.assertIn("required suite xenstore skipped: no xenstore in this domain", why)
+
+    def test_required_suite_missing_fails_by_name(self):
+        suites = [s for s in lab.GUEST_TYPES["pv"]["required"] if s != "multicall"]
+        v, why = self.ktap_case("pv", suites)
+        self.assertEqual(v, lab.FAIL)
+        self.assertIn("required suite multicall missing", why)
+        # PVH has no multicalls: the same run passes there.
+        self.assertEqual(self.ktap_case("pvh", suites)[0], lab.PASS)
+
+    def test_only_selected_suites_are_required(self):
+        self.assertEqual(self.ktap_case("pv", ["alloc"], cmdline="ktest=alloc")[0], lab.PASS)
+        self.assertEqual(self.ktap_case("pv", ["alloc"])[0], lab.FAIL)
+
+    def test_guest_types_cover_the_scenarios(self):
+        for s in lab.load_scenarios().values():
+            for t in s.types:
+                self.assertIn(t, lab.GUEST_TYPES, s.name)
+
+    def test_required_suites_exist_in_the_kernel(self):
+        import re
+        import subprocess
+        r = subprocess.run(["git", "-C", lab.SRCTREE, "grep", "-h", "-E",
+                            r"^KTEST_SUITE\([a-z_0-9]+, *\"[a-z_0-9]+\"", "--", "*.c"],
+                           stdout=subprocess.PIPE, text=True)
+        if r.returncode not in (0, 1):
+            self.skipTest("not a git checkout")
+        defined = set(re.findall(r"KTEST_SUITE\([a-z_0-9]+, *\"([a-z_0-9]+)\"", r.stdout))
+        for t, spec in lab.GUEST_TYPES.items():
+            for s in spec["required"]:
+                self.assertIn(s, defined, "%s requires unknown suite %s" % (t, s))
+
+
+class FlakeBudgetTests(RetryTests):
+    """The run counts every INFRA-FLAKE attempt against its budget."""
+
+    def test_flakes_counted_and_budget(self):
+        self.fake([[self.SEGV, self.BAD], [self.OK]])
+        o, _ = self.run_it()
+        self.assertEqual(o.flakes, 1)
+        out = []
+        self.assertFalse(lab.flake_report([o], 1, say=out.append))
+        self.assertEqual(out, ["flakes: 1 (budget 1)"])
+        out = []
+        self.assertTrue(lab.flake_report([o], 0, say=out.append))
+        self.assertEqual(out, ["flakes: 1 (budget 0): over budget, the run fails"])
+
+    def test_flake_twice_counts_twice(self):
+        self.fake([[self.SEGV, self.BAD], [self.SEGV, self.BAD]])
+        o, _ = self.run_it()
+        self.assertEqual((o.verdict, o.flakes), (lab.FAIL, 2))
 
 
 if __name__ == "__main__":
