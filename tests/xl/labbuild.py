@@ -72,7 +72,7 @@ PROGRAMS = [
     "/usr/bin/busybox",
     "/usr/bin/bash",
     # The hotplug scripts want GNU stat and flock, util-linux losetup and
-    # iproute2 (see shared/xen-lab-facts.md); busybox's differ.
+    # iproute2 (see docs/xen-lab.md); busybox's differ.
     "/usr/bin/stat", "/usr/bin/flock", "/usr/sbin/losetup", "/usr/bin/ip",
     XEN_BIN + "/xl", XEN_BIN + "/xenstored", XEN_BIN + "/xenconsoled",
     XEN_BIN + "/xen-init-dom0", XEN_BIN + "/libxl-save-helper", XEN_BIN + "/xenconsole",

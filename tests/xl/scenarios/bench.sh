@@ -15,7 +15,7 @@ linux)
 	ready='lab-linux: ready'
 	set -- kernel=$LAB_IMAGES/vmlinux ramdisk=$LAB_IMAGES/linux-guest.cpio memory=256 \
 		extra="console=hvc0 quiet"
-	# Debian's kernel uses XSAVE and RDTSCP; see shared/xen-lab-facts.md.
+	# Debian's kernel uses XSAVE and RDTSCP; see docs/xen-lab.md.
 	[ "$LAB_TYPE" = pvh ] && set -- "$@" cfg='cpuid = "host,xsave=0"' cfg='tsc_mode = "native"'
 	;;
 *)
