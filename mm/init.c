@@ -12,48 +12,71 @@ struct page_pool kernel_pool;
 static struct kmalloc_heap kernel_heap;
 extern bool mm_page_alloc_ready;
 
-/* Carve n pages out of the lowest RAM that can hold them (and, if
- * below_limit, lies under that address). Returns 0 on failure. */
+/* n pages of the lowest RAM lying wholly below below_limit (0: anywhere),
+ * taken out of the map for good. Returns 0 on failure. */
 static phys_addr_t carve_ram(struct memmap *m, unsigned long n, phys_addr_t below_limit)
 {
-	for (unsigned int i = 0; i < m->nr; i++) {
-		const struct mem_region *r = &m->r[i];
-		phys_addr_t base = r->base;
+	u64 base;
 
-		if (r->type != MEM_RAM || r->size < n * PAGE_SIZE)
-			continue;
-		if (below_limit && base + PAGE_SIZE > below_limit)
-			continue;
-		if (memmap_reserve(m, base, n * PAGE_SIZE))
-			return 0;
-		return base;
+	if (memmap_carve(m, (u64)n * PAGE_SIZE, below_limit, &base))
+		return 0;
+	return base;
+}
+
+/*
+ * The direct map covers RAM (the kernel's included) write-back, and the
+ * ACPI table and NVS regions write-back read-only so tables can be parsed
+ * in place. Nothing else: holes and reserved ranges may be MMIO (the
+ * legacy VGA window, the LAPIC, PCI BARs), and a write-back mapping of
+ * MMIO invites speculative reads and conflicts with uncached mappings.
+ */
+static bool direct_mapped_type(u32 type, u64 *flags)
+{
+	switch (type) {
+	case MEM_RAM:
+	case MEM_KERNEL:
+		*flags = PAGE_KERNEL | PTE_NX;
+		return true;
+	case MEM_ACPI:
+	case MEM_NVS:
+		*flags = PAGE_KERNEL_RO | PTE_NX;
+		return true;
+	default:
+		return false;
 	}
-	return 0;
 }
 
 static void build_direct_map(const struct memmap *m, phys_addr_t limit)
 {
 	const struct pv_mmu_ops *mmu = pv_ops->mmu;
+	phys_addr_t mapped_end = 0;
 
 	/* Ascending order matters: page-table pages past the early image map
 	 * become writable only once the direct map has reached them. */
 	for (unsigned int i = 0; i < m->nr; i++) {
 		const struct mem_region *r = &m->r[i];
-		phys_addr_t pa = r->base, end = MIN(r->base + r->size, limit);
-		bool ram = r->type == MEM_RAM || r->type == MEM_RESERVED;
+		bool ram = r->type == MEM_RAM || r->type == MEM_KERNEL;
+		phys_addr_t pa, end = MIN(r->base + r->size, limit);
+		u64 flags;
 
+		if (!direct_mapped_type(r->type, &flags))
+			continue;
 		if (!ram && !mmu->large_pages)
 			continue; /* Xen PV: only pseudo-physical RAM has frames */
-		pa = ALIGN_DOWN(pa, PAGE_SIZE);
+		/* Firmware regions need not be page-aligned; a page shared
+		 * with the previous region is already mapped (RAM first:
+		 * RAM is page-aligned, so only two firmware regions share). */
+		pa = MAX(ALIGN_DOWN(r->base, PAGE_SIZE), mapped_end);
+		end = ALIGN_UP(end, PAGE_SIZE);
 		while (pa < end) {
 			phys_addr_t chunk_end = MIN(ALIGN_DOWN(pa, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE, end);
-			int rc = pgt_map_range((unsigned long)__va(pa), pa,
-					       ALIGN_UP(chunk_end - pa, PAGE_SIZE), PAGE_KERNEL | PTE_NX);
+			int rc = pgt_map_range((unsigned long)__va(pa), pa, chunk_end - pa, flags);
 
-			if (rc && rc != -EEXIST)
+			if (rc)
 				panic("direct map of %#llx failed: %d", (unsigned long long)pa, rc);
-			pa = ALIGN_UP(chunk_end, PAGE_SIZE);
-			if (r->type == MEM_RAM || r->type == MEM_RESERVED)
+			pa = chunk_end;
+			mapped_end = pa;
+			if (ram)
 				direct_map_end = MAX(direct_map_end, pa);
 		}
 	}
@@ -81,7 +104,7 @@ void mm_init(struct bootinfo *bi)
 	phys_addr_t ram_end, bitmap_pa;
 	unsigned long nr_pfns, pt_pages, bm_pages;
 
-	/* The image and everything below it (BIOS data, boot loader) stay. */
+	/* The image and the RAM below it (BIOS data, boot loader) stay. */
 	memmap_reserve(m, 0, __pa(_end_image));
 	ram_end = memmap_ram_end(m);
 	if (ram_end > limit) {
@@ -95,8 +118,20 @@ void mm_init(struct bootinfo *bi)
 	 * directory per GiB, plus a few upper levels and the vmap area. */
 	pt_pages = DIV_ROUND_UP_UL(nr_pfns, 512) + DIV_ROUND_UP_UL(nr_pfns, 512 * 512) + 16;
 	pt_pool_start = carve_ram(m, pt_pages, kimg_map_limit);
-	if (!pt_pool_start)
-		panic("mm: no room for %lu boot page-table pages", pt_pages);
+	if (!pt_pool_start) {
+		/* Not all of it fits under the early image map (Xen PV maps
+		 * little beyond its bootstrap area). That is enough if the
+		 * pages below the limit build the direct map up to the limit:
+		 * from there on the direct map, built in ascending order,
+		 * reaches every pool page before it is needed. */
+		unsigned long need = DIV_ROUND_UP_UL(kimg_map_limit, LARGE_PAGE_SIZE) +
+				     DIV_ROUND_UP_UL(kimg_map_limit, 1UL << 30) + 4;
+
+		pt_pool_start = carve_ram(m, pt_pages, 0);
+		if (!pt_pool_start || pt_pool_start >= kimg_map_limit ||
+		    (kimg_map_limit - pt_pool_start) >> PAGE_SHIFT < need)
+			panic("mm: no room for %lu boot page-table pages", pt_pages);
+	}
 	pt_pool_next = pt_pool_start;
 	pt_pool_end = pt_pool_start + pt_pages * PAGE_SIZE;
 
@@ -106,6 +141,10 @@ void mm_init(struct bootinfo *bi)
 	bitmap_pa = carve_ram(m, bm_pages, direct_map_end);
 	if (!bitmap_pa)
 		panic("mm: no room for the page bitmap (%lu pages)", bm_pages);
+	/* Reservations cannot fail; on a full map they cost RAM instead. */
+	if (m->lost_ram)
+		pr_warn("mm: %llu KiB of RAM given up: the memory map was full\n",
+			(unsigned long long)(m->lost_ram >> 10));
 	pool_init(&kernel_pool, __va(bitmap_pa), nr_pfns);
 	for (unsigned int i = 0; i < m->nr; i++)
 		if (m->r[i].type == MEM_RAM)

@@ -89,13 +89,78 @@ static int walk_to(unsigned long va, int level, bool create, u64 **table)
 	return 0;
 }
 
+/* Clear every present leaf entry in [va, end): 4 KiB entries, and 2 MiB
+ * ones the range covers entirely. Tables themselves stay (empty tables are
+ * harmless and may be reused). Runs in the caller's batch. */
+static int clear_range(unsigned long va, unsigned long end)
+{
+	const struct pv_mmu_ops *mmu = pv_ops->mmu;
+	int rc = 0, err;
+
+	while (va < end) {
+		unsigned long next = ALIGN_DOWN(va, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE;
+		u64 *t;
+
+		if (next < va || next > end)
+			next = end;
+		err = walk_to(va, 2, false, &t);
+		if (err) {
+			/* Nothing mapped below this point (-ENOENT), or a 1 GiB
+			 * page we never create (-EEXIST): nothing of ours. */
+			va = next;
+			continue;
+		}
+		if (t[pt_index(va, 2)] & PTE_PS) {
+			if (IS_ALIGNED(va, LARGE_PAGE_SIZE) && end - va >= LARGE_PAGE_SIZE)
+				err = mmu->set_pte(&t[pt_index(va, 2)], 0);
+			else
+				err = -EINVAL; /* part of a large page: not ours to split */
+			if (err && !rc)
+				rc = err;
+			va = next;
+			continue;
+		}
+		if (!(t[pt_index(va, 2)] & PTE_P)) {
+			va = next;
+			continue;
+		}
+		t = pt_page_va(mmu->pte_phys(t[pt_index(va, 2)]));
+		for (; va < next; va += PAGE_SIZE) {
+			unsigned int i = pt_index(va, 1);
+
+			if (!(t[i] & PTE_P))
+				continue;
+			err = mmu->set_pte(&t[i], 0);
+			if (err && !rc)
+				rc = err;
+		}
+	}
+	return rc;
+}
+
+static void flush_range(unsigned long va, unsigned long end)
+{
+	const struct pv_mmu_ops *mmu = pv_ops->mmu;
+
+	if (end - va > 64 * PAGE_SIZE) {
+		mmu->flush_tlb_all();
+		return;
+	}
+	for (; va < end; va += PAGE_SIZE)
+		mmu->flush_tlb_one(va);
+}
+
 int pgt_map_range(unsigned long va, phys_addr_t pa, unsigned long size, u64 flags)
 {
 	const struct pv_mmu_ops *mmu = pv_ops->mmu;
-	unsigned long end = va + ALIGN_UP(size, PAGE_SIZE);
-	int rc = 0;
+	unsigned long start = va, end;
+	u64 pte;
+	int rc = 0, err;
 
-	if ((va | pa) & (PAGE_SIZE - 1) || end < va)
+	if ((va | pa) & (PAGE_SIZE - 1) || !size || size > ~0UL - (PAGE_SIZE - 1))
+		return -EINVAL;
+	end = va + ALIGN_UP(size, PAGE_SIZE);
+	if (end < va || pa + (end - va) - 1 < pa)
 		return -EINVAL;
 	mmu->batch_begin();
 	while (va < end && !rc) {
@@ -110,7 +175,10 @@ int pgt_map_range(unsigned long va, phys_addr_t pa, unsigned long size, u64 flag
 				rc = -EEXIST;
 				break;
 			}
-			rc = mmu->set_pte(&t[pt_index(va, 2)], mmu->make_pte(pa, flags | PTE_PS));
+			rc = mmu->make_pte(pa, flags | PTE_PS, &pte);
+			if (rc)
+				break;
+			rc = mmu->set_pte(&t[pt_index(va, 2)], pte);
 			va += LARGE_PAGE_SIZE;
 			pa += LARGE_PAGE_SIZE;
 			continue;
@@ -126,16 +194,50 @@ int pgt_map_range(unsigned long va, phys_addr_t pa, unsigned long size, u64 flag
 				rc = -EEXIST;
 				break;
 			}
-			rc = mmu->set_pte(&t[i], mmu->make_pte(pa, flags));
+			/* A frame that does not exist (Xen PV: no machine
+			 * frame behind the pfn) fails the whole mapping
+			 * instead of leaving a non-present entry behind. */
+			rc = mmu->make_pte(pa, flags, &pte);
+			if (rc)
+				break;
+			rc = mmu->set_pte(&t[i], pte);
 			va += PAGE_SIZE;
 			pa += PAGE_SIZE;
 		} while (!rc && va < end && pt_index(va, 1) != 0);
 	}
+	/* Queued entries are applied (or refused) here. */
+	err = mmu->batch_end();
 	if (!rc)
-		rc = mmu->batch_end();
-	else
+		rc = err;
+	if (rc) {
+		/* All or nothing: everything in [start, va) that is present
+		 * was put there by this call (it checked each entry was free
+		 * first), so take it away again. The entry that made us stop
+		 * with -EEXIST lies at va and is left alone. */
+		mmu->batch_begin();
+		clear_range(start, va);
 		mmu->batch_end();
+		flush_range(start, va);
+	}
 	return rc;
+}
+
+int pgt_unmap_range(unsigned long va, unsigned long size)
+{
+	const struct pv_mmu_ops *mmu = pv_ops->mmu;
+	unsigned long end;
+	int rc, err;
+
+	if (va & (PAGE_SIZE - 1) || !size || size > ~0UL - (PAGE_SIZE - 1))
+		return -EINVAL;
+	end = va + ALIGN_UP(size, PAGE_SIZE);
+	if (end < va)
+		return -EINVAL;
+	mmu->batch_begin();
+	rc = clear_range(va, end);
+	err = mmu->batch_end();
+	flush_range(va, end);
+	return rc ? rc : err;
 }
 
 int pgt_lookup(unsigned long va, phys_addr_t *pa, u64 *flags)
@@ -160,6 +262,15 @@ int pgt_lookup(unsigned long va, phys_addr_t *pa, u64 *flags)
 	return -ENOENT;
 }
 
+u64 *pgt_leaf_pte(unsigned long va)
+{
+	u64 *t;
+
+	if (walk_to(va, 1, false, &t))
+		return NULL;
+	return &t[pt_index(va, 1)];
+}
+
 int pgt_unmap(unsigned long va)
 {
 	const struct pv_mmu_ops *mmu = pv_ops->mmu;
@@ -180,6 +291,13 @@ int pgt_unmap(unsigned long va)
 	return rc;
 }
 
+/* The lower half of the vmap area is handed out by a bump pointer with a
+ * guard page after each mapping; the upper half is for self-tests. Only the
+ * most recent mapping's address space is given back by vunmap(). */
+#define VMAP_ALLOC_SIZE (VMAP_SIZE / 2)
+/* Physical addresses x86-64 page tables can hold. */
+#define PHYS_ADDR_LIMIT (1ULL << 52)
+
 static unsigned long vmap_next;
 
 void *ioremap(phys_addr_t pa, unsigned long size)
@@ -190,13 +308,54 @@ void *ioremap(phys_addr_t pa, unsigned long size)
 void *vmap_phys(phys_addr_t pa, unsigned long size, u64 flags)
 {
 	unsigned long off = pa & (PAGE_SIZE - 1);
-	unsigned long len = ALIGN_UP(size + off, PAGE_SIZE);
-	unsigned long va = VMAP_BASE + vmap_next;
+	unsigned long len, va;
 
-	if (len > VMAP_SIZE / 2 - vmap_next)
+	/* Sizes are checked before any arithmetic on them: size + off and
+	 * the page rounding must not wrap, and the result must fit. */
+	if (!size || size > VMAP_ALLOC_SIZE - off)
 		return NULL;
+	len = ALIGN_UP(size + off, PAGE_SIZE);
+	if (pa >= PHYS_ADDR_LIMIT || len > PHYS_ADDR_LIMIT - (pa - off))
+		return NULL;
+	if (vmap_next > VMAP_ALLOC_SIZE || len > VMAP_ALLOC_SIZE - vmap_next)
+		return NULL;
+	va = VMAP_BASE + vmap_next;
+	/* pgt_map_range() leaves nothing behind when it fails. */
 	if (pgt_map_range(va, pa - off, len, flags))
 		return NULL;
 	vmap_next += len + PAGE_SIZE; /* guard page */
 	return (void *)(va + off);
+}
+
+int vunmap(const void *addr, unsigned long size)
+{
+	unsigned long a = (unsigned long)addr, off = a & (PAGE_SIZE - 1), va = a - off, len;
+	int rc;
+
+	if (!size || size > VMAP_ALLOC_SIZE - off)
+		return -EINVAL;
+	len = ALIGN_UP(size + off, PAGE_SIZE);
+	if (va < VMAP_BASE || va - VMAP_BASE >= vmap_next || len > vmap_next - (va - VMAP_BASE))
+		return -EINVAL;
+	rc = pgt_unmap_range(va, len);
+	/* The last mapping handed out: its address space can be reused. */
+	if (!rc && va - VMAP_BASE + len + PAGE_SIZE == vmap_next)
+		vmap_next = va - VMAP_BASE;
+	return rc;
+}
+
+bool direct_map_covers(phys_addr_t pa, unsigned long size)
+{
+	phys_addr_t limit = (phys_addr_t)CONFIG_PHYS_MEM_MAX_GB << 30;
+	phys_addr_t p = ALIGN_DOWN(pa, PAGE_SIZE), got;
+	u64 flags;
+
+	/* The direct map never reaches past the configured limit, so __va()
+	 * of anything below it stays inside the direct-map slot. */
+	if (!size || pa >= limit || size > limit - pa)
+		return false;
+	for (; p < pa + size; p += PAGE_SIZE)
+		if (pgt_lookup((unsigned long)__va(p), &got, &flags) || got != p)
+			return false;
+	return true;
 }

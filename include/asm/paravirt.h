@@ -52,8 +52,10 @@ struct pv_irq_ops {
 };
 
 struct pv_mmu_ops {
-	/* Build a page-table entry for (pseudo-)physical address pa. */
-	u64 (*make_pte)(phys_addr_t pa, u64 flags);
+	/* Build a page-table entry for (pseudo-)physical address pa into
+	 * *pte. 0, or -ENXIO if pa has no frame behind it (Xen PV: no P2M
+	 * entry); callers must not install anything then. */
+	int (*make_pte)(phys_addr_t pa, u64 flags, u64 *pte);
 	/* Entry linking to a lower-level table at pa. Distinct from
 	 * make_pte because Xen PV must drop RW from leaf mappings of
 	 * page-table pages but never from the links themselves. */

@@ -81,15 +81,32 @@ extern struct page_pool kernel_pool;
 #define LARGE_PAGE_SIZE (2UL << 20)
 
 /* Map [va, va+size) to [pa, ...). Uses 2 MiB pages where allowed and
- * aligned. Returns 0 or -errno (-EEXIST if something is mapped there). */
+ * aligned. All or nothing: returns 0, or -errno with nothing of the range
+ * left mapped (-EEXIST if something was mapped there already, which stays;
+ * -EINVAL for a zero, unaligned or wrapping range; -ENXIO if a frame does
+ * not exist). Intermediate tables it created stay, empty. */
 int pgt_map_range(unsigned long va, phys_addr_t pa, unsigned long size, u64 flags);
+/* Unmap one 4 KiB page; -ENOENT if it is not mapped. */
 int pgt_unmap(unsigned long va);
+/* Unmap whatever is mapped in [va, va+size) (2 MiB pages only when the
+ * range covers them whole) and flush the TLB for it. 0 or -errno. */
+int pgt_unmap_range(unsigned long va, unsigned long size);
+/* The 4 KiB leaf entry for va (read-only under Xen PV: change it through
+ * pv_ops->mmu->set_pte), or NULL if no leaf table covers va. */
+u64 *pgt_leaf_pte(unsigned long va);
 /* Translate va; returns 0 and fills pa/flags, or -ENOENT. */
 int pgt_lookup(unsigned long va, phys_addr_t *pa, u64 *flags);
-/* Map MMIO into the vmap area; NULL on failure. */
+/* Map MMIO into the vmap area, uncached; NULL on failure. */
 void *ioremap(phys_addr_t pa, unsigned long size);
-/* Map physical memory into the vmap area with the given flags. */
+/* Map physical memory into the vmap area with the given flags. NULL for a
+ * zero size, a size or address that cannot be mapped, or a failed mapping
+ * (which leaves nothing behind). */
 void *vmap_phys(phys_addr_t pa, unsigned long size, u64 flags);
+/* Undo vmap_phys()/ioremap() (addr and size as passed and returned).
+ * 0, or -EINVAL if it is not a vmap mapping. */
+int vunmap(const void *addr, unsigned long size);
+/* Is every page of [pa, pa+size) in the direct map (at __va(pa))? */
+bool direct_map_covers(phys_addr_t pa, unsigned long size);
 /* Pages set aside for page tables during boot, and where the direct map
  * currently ends (Xen PV needs both to keep page tables read-only). */
 extern phys_addr_t pt_pool_start, pt_pool_next, pt_pool_end;

@@ -16,4 +16,10 @@ extern unsigned long *xen_p2m;
 extern phys_addr_t xen_pt_start, xen_pt_end;
 extern const struct pv_mmu_ops xen_pv_mmu_ops;
 
+/* Multicall batches (arch/x86/xen/multicalls.c). begin disables events
+ * until the matching (outermost) end, which flushes; they nest. */
+void xen_mc_batch_begin(void);
+int xen_mc_batch_end(void);
+bool xen_mc_in_batch(void);
+
 #endif

@@ -3,11 +3,13 @@
  * Input: a stream of 17-byte records, base (8 bytes LE), size (8 bytes LE)
  * and a control byte: bits 0-2 the type (0, 6, 7 are invalid), bit 6 folds
  * base and size into 16 MiB / 4 MiB so regions overlap often, bit 7 calls
- * memmap_reserve() instead of memmap_add(). Then memmap_sanitize(), and the
- * result is checked: sorted, non-overlapping, merged, RAM page-aligned,
- * nr <= MEMMAP_MAX, totals consistent, sanitize idempotent, and every
- * sampled address has the type the input says it should (non-RAM wins,
- * RAM only where RAM was reported and nothing else). */
+ * memmap_reserve() instead of memmap_add(). Right after every reservation no
+ * RAM may overlap its range, however full the map. Then memmap_sanitize(),
+ * and the result is checked: sorted, non-overlapping, merged, RAM
+ * page-aligned, nr <= MEMMAP_MAX, totals consistent, sanitize idempotent,
+ * and every sampled address has the type the input says it should
+ * (non-RAM wins, RAM only where RAM was reported and nothing else, the
+ * kernel's type only inside the pages of a reservation, never in a hole). */
 #include "kx.h"
 #include <kernel/errno.h>
 #include <kernel/memmap.h>
@@ -34,6 +36,8 @@ struct in_reg {
 
 static struct memmap m, copy;
 static struct in_reg in[MAXREC];
+static struct in_reg resv[MAXREC]; /* reservations, rounded out to pages */
+static unsigned int nresv;
 
 static void dump(const struct memmap *mm)
 {
@@ -57,6 +61,24 @@ static int rank(u32 t)
 	return t == MEM_RAM ? 0 : (int)t;
 }
 
+static bool reserved_at(u64 a)
+{
+	for (unsigned int i = 0; i < nresv; i++)
+		if (a >= resv[i].base && a <= resv[i].end - 1)
+			return true;
+	return false;
+}
+
+/* Any RAM in [lo, hi]? (inclusive, so a range up to 2^64 - 1 works) */
+static bool ram_in(u64 lo, u64 hi)
+{
+	for (unsigned int i = 0; i < m.nr; i++)
+		if (m.r[i].type == MEM_RAM && m.r[i].base <= hi &&
+		    m.r[i].base + m.r[i].size - 1 >= lo)
+			return true;
+	return false;
+}
+
 /* Output type at address a, 0 if none. */
 static u32 type_at(u64 a)
 {
@@ -78,8 +100,10 @@ static void check_point(u64 a, unsigned int nin)
 		}
 	if (want != MEM_RAM && got != want)
 		FAIL("address %#llx: type %u, expected %u", (unsigned long long)a, got, want);
-	/* RAM may only have been trimmed away, never invented or overridden. */
-	if (want == MEM_RAM && got != MEM_RAM && got != 0)
+	/* RAM may only have been trimmed away or taken by a reservation,
+	 * never invented or overridden otherwise. */
+	if (want == MEM_RAM && got != MEM_RAM && got != 0 &&
+	    !(got == MEM_KERNEL && reserved_at(a)))
 		FAIL("address %#llx: RAM became type %u", (unsigned long long)a, got);
 	if (got == MEM_RAM && want != MEM_RAM)
 		FAIL("address %#llx: RAM, expected %u", (unsigned long long)a, want);
@@ -94,7 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u64 total = 0, end = 0;
 
 	memset(&m, 0, sizeof(m));
-	for (size_t off = 0; off + REC <= size && nin < MAXREC; off += REC) {
+	nresv = 0;
+	for (size_t off = 0; off + REC <= size && nin < MAXREC && nresv < MAXREC; off += REC) {
 		u64 base = le64(data + off), len = le64(data + off + 8);
 		uint8_t ctl = data[off + 16];
 		u32 type = ctl & 7;
@@ -106,16 +131,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len %= 4ULL << 20;
 		}
 		if (ctl & 0x80) {
-			rc = memmap_reserve(&m, base, len);
-			type = MEM_RESERVED;
+			u64 lo = base & ~(PG - 1), last = base + len - 1;
+
+			/* Cannot fail and never counts as an invalid entry. */
+			memmap_reserve(&m, base, len);
 			if (len == 0) {
-				if (rc != 0 || m.dropped != d)
-					FAIL("reserve of size 0: rc %d", rc);
+				if (m.dropped != d)
+					FAIL("reserve of size 0 dropped something");
 				continue;
 			}
-		} else {
-			rc = memmap_add(&m, base, len, type);
+			if (last < base)
+				last = ~0ULL;
+			last |= PG - 1;
+			if (ram_in(lo, last))
+				FAIL("RAM left in reserved %#llx+%#llx", (unsigned long long)base,
+				     (unsigned long long)len);
+			if (m.nr > MEMMAP_MAX)
+				FAIL("nr %u > MEMMAP_MAX after reserve", m.nr);
+			resv[nresv].base = lo;
+			resv[nresv].end = last == ~0ULL ? ~0ULL : last + 1;
+			nresv++;
+			/* Regions dropped to make room (or by an overflowing
+			 * sanitize) defeat the type oracle. */
+			if (m.dropped != d)
+				lost = true;
+			continue;
 		}
+		rc = memmap_add(&m, base, len, type);
 		{
 			bool valid = len && base + len > base && type >= MEM_RAM &&
 				     type <= MEM_UNUSABLE;
@@ -133,8 +175,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if (rc != 0)
 				FAIL("valid region refused: rc %d", rc);
-			if (m.dropped != d)
-				lost = true; /* a sanitize inside reserve overflowed */
 		}
 		in[nin].base = base;
 		in[nin].end = base + len;
@@ -159,8 +199,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (r->size == 0 || r->base + r->size < r->base)
 			FAIL("region %u empty or wrapping", i);
-		if (r->type < MEM_RAM || r->type > MEM_UNUSABLE)
+		if (r->type < MEM_RAM || r->type > MEM_KERNEL)
 			FAIL("region %u has type %u", i, r->type);
+		if (r->type == MEM_KERNEL &&
+		    (!reserved_at(r->base) || !reserved_at(r->base + r->size - 1)))
+			FAIL("region %u is the kernel's outside any reservation", i);
 		if (r->type == MEM_RAM) {
 			if ((r->base | r->size) & (PG - 1))
 				FAIL("RAM region %u not page-aligned", i);
@@ -191,6 +234,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (in[i].base)
 				check_point(in[i].base - 1, nin);
 			check_point(in[i].end, nin);
+		}
+		for (unsigned int i = 0; i < nresv; i++) {
+			check_point(resv[i].base, nin);
+			check_point(resv[i].end - 1, nin);
 		}
 		for (unsigned int i = 0; i < m.nr; i++) {
 			check_point(m.r[i].base, nin);

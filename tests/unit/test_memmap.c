@@ -18,6 +18,7 @@ static void reset(void)
 	memset(&m, 0xa5, sizeof(m));
 	m.nr = 0;
 	m.dropped = 0;
+	m.lost_ram = 0;
 }
 
 #define RAM MEM_RAM
@@ -25,6 +26,7 @@ static void reset(void)
 #define ACPI MEM_ACPI
 #define NVS MEM_NVS
 #define BAD MEM_UNUSABLE
+#define KRN MEM_KERNEL
 
 struct reg {
 	u64 base, size;
@@ -254,46 +256,157 @@ TEST(test_reserve)
 {
 	/* A hole in the middle of RAM. */
 	SANITIZE({ 0, 128 * MB, RAM });
-	CHECK_EQ(memmap_reserve(&m, 1 * MB, 1 * MB), 0);
-	EXPECT_MAP({ 0, 1 * MB, RAM }, { 1 * MB, 1 * MB, RES }, { 2 * MB, 126 * MB, RAM });
+	memmap_reserve(&m, 1 * MB, 1 * MB);
+	EXPECT_MAP({ 0, 1 * MB, RAM }, { 1 * MB, 1 * MB, KRN }, { 2 * MB, 126 * MB, RAM });
 	CHECK_EQ(memmap_ram_total(&m), 127 * MB);
 	CHECK_EQ(memmap_ram_end(&m), 128 * MB);
 
-	/* A second, unaligned hole: RAM around it loses the partial pages. */
-	CHECK_EQ(memmap_reserve(&m, 64 * MB + 0x800, 0x1000), 0);
-	EXPECT_MAP({ 0, 1 * MB, RAM }, { 1 * MB, 1 * MB, RES }, { 2 * MB, 62 * MB, RAM },
-		   { 64 * MB + 0x800, 0x1000, RES }, { 64 * MB + 0x2000, 64 * MB - 0x2000, RAM });
+	/* A second, unaligned hole: every page it touches is taken. */
+	memmap_reserve(&m, 64 * MB + 0x800, 0x1000);
+	EXPECT_MAP({ 0, 1 * MB, RAM }, { 1 * MB, 1 * MB, KRN }, { 2 * MB, 62 * MB, RAM },
+		   { 64 * MB, 0x2000, KRN }, { 64 * MB + 0x2000, 64 * MB - 0x2000, RAM });
 
 	/* Reserving what is reserved changes nothing; adjacent reservations merge. */
-	CHECK_EQ(memmap_reserve(&m, 1 * MB, 0x1000), 0);
-	CHECK_EQ(memmap_reserve(&m, 2 * MB, 1 * MB), 0);
-	EXPECT_MAP({ 0, 1 * MB, RAM }, { 1 * MB, 2 * MB, RES }, { 3 * MB, 61 * MB, RAM },
-		   { 64 * MB + 0x800, 0x1000, RES }, { 64 * MB + 0x2000, 64 * MB - 0x2000, RAM });
+	memmap_reserve(&m, 1 * MB, 0x1000);
+	memmap_reserve(&m, 2 * MB, 1 * MB);
+	EXPECT_MAP({ 0, 1 * MB, RAM }, { 1 * MB, 2 * MB, KRN }, { 3 * MB, 61 * MB, RAM },
+		   { 64 * MB, 0x2000, KRN }, { 64 * MB + 0x2000, 64 * MB - 0x2000, RAM });
 
 	/* The top of RAM. */
-	CHECK_EQ(memmap_reserve(&m, 127 * MB, 1 * MB), 0);
+	memmap_reserve(&m, 127 * MB, 1 * MB);
 	CHECK_EQ(memmap_ram_end(&m), 127 * MB);
 
 	/* Size 0: nothing. */
 	{
 		unsigned int nr = m.nr;
 
-		CHECK_EQ(memmap_reserve(&m, 5 * MB, 0), 0);
+		memmap_reserve(&m, 5 * MB, 0);
 		CHECK_EQ(m.nr, nr);
+		CHECK_EQ(memmap_ram_total(&m), 1 * MB + 61 * MB + 63 * MB - 0x2000);
 	}
-	/* Invalid ranges are refused and counted. */
+	/* A range wrapping past 2^64 reserves up to the top; it is neither
+	 * refused nor counted as dropped. */
 	{
 		unsigned int d = m.dropped;
 
-		CHECK_EQ(memmap_reserve(&m, ~0ULL - 10, 100), -EINVAL);
-		CHECK_EQ(m.dropped, d + 1);
+		memmap_reserve(&m, 100 * MB, ~0ULL);
+		CHECK_EQ(m.dropped, d);
+		CHECK_EQ(memmap_ram_end(&m), 100 * MB);
+		CHECK_EQ(memmap_ram_total(&m), 1 * MB + 61 * MB + 36 * MB - 0x2000);
 	}
-	CHECK_EQ(memmap_ram_total(&m), 1 * MB + 61 * MB + 63 * MB - 0x2000);
 
-	/* Everything. */
-	CHECK_EQ(memmap_reserve(&m, 0, 1 * GB), 0);
-	EXPECT_MAP({ 0, 1 * GB, RES });
+	/* Everything: the RAM becomes the kernel's, the space above stays a hole. */
+	memmap_reserve(&m, 0, 1 * GB);
+	EXPECT_MAP({ 0, 128 * MB, KRN });
 	CHECK_EQ(memmap_ram_total(&m), 0);
+}
+
+TEST(test_reserve_leaves_non_ram)
+{
+	/* Holes and firmware regions inside the range stay what they were. */
+	SANITIZE({ 0, 0x9f000, RAM }, { 0x9f000, 0x1000, RES }, { 0xf0000, 0x10000, RES },
+		 { 1 * MB, 7 * MB, RAM }, { 8 * MB, 0x10000, ACPI }, { 8 * MB + 0x10000, 1 * MB, RAM });
+	memmap_reserve(&m, 0, 8 * MB + 0x18000);
+	EXPECT_MAP({ 0, 0x9f000, KRN }, { 0x9f000, 0x1000, RES }, { 0xf0000, 0x10000, RES },
+		   { 1 * MB, 7 * MB, KRN }, { 8 * MB, 0x10000, ACPI },
+		   { 8 * MB + 0x10000, 0x8000, KRN }, { 8 * MB + 0x18000, 1 * MB - 0x8000, RAM });
+	/* Firmware wins over the kernel's claim if it comes later. */
+	memmap_add(&m, 0, 0x1000, NVS);
+	memmap_sanitize(&m);
+	CHECK_EQ(m.r[0].type, NVS);
+	CHECK_EQ(m.r[1].base, 0x1000);
+	CHECK_EQ(m.r[1].type, KRN);
+	/* Loaders cannot claim the kernel's type. */
+	CHECK_EQ(memmap_add(&m, 64 * MB, PG, KRN), -EINVAL);
+}
+
+/* True if any RAM region overlaps [lo, hi). */
+static bool ram_overlaps(u64 lo, u64 hi)
+{
+	for (unsigned int i = 0; i < m.nr; i++)
+		if (m.r[i].type == RAM && m.r[i].base < hi && m.r[i].base + m.r[i].size > lo)
+			return true;
+	return false;
+}
+
+TEST(test_reserve_full_map)
+{
+	/* A full map of RAM pieces with gaps between them. */
+	reset();
+	for (unsigned int i = 0; i < MEMMAP_MAX; i++)
+		CHECK_EQ(memmap_add(&m, (u64)i * 2 * MB, (i == 7 ? 1 : 4) * PG, RAM), 0);
+	memmap_sanitize(&m);
+	CHECK_EQ(m.nr, MEMMAP_MAX);
+	/* Splitting the region at 20 MiB needs two more slots: the two
+	 * smallest RAM regions go (the one-page piece at 14 MiB, then one of
+	 * the one-page remainders), and the reservation takes effect. */
+	memmap_reserve(&m, 20 * MB + PG, PG);
+	CHECK_EQ(m.nr, MEMMAP_MAX);
+	CHECK(!ram_overlaps(20 * MB + PG, 20 * MB + 2 * PG));
+	CHECK_EQ(m.dropped, 2);
+	CHECK_EQ(m.lost_ram, 2 * PG);
+	CHECK_EQ(memmap_ram_total(&m), (u64)(MEMMAP_MAX - 1) * 4 * PG + PG - 1 * PG - 2 * PG);
+	CHECK(!ram_overlaps(14 * MB, 14 * MB + PG));
+	{
+		bool found = false;
+
+		for (unsigned int i = 0; i < m.nr; i++)
+			found |= m.r[i].base == 20 * MB + PG && m.r[i].size == PG &&
+				 m.r[i].type == KRN;
+		CHECK(found);
+	}
+	/* The map is still sane: sorted, disjoint, adjacent types differ. */
+	for (unsigned int i = 1; i < m.nr; i++)
+		CHECK_MSG(m.r[i - 1].base + m.r[i - 1].size <= m.r[i].base &&
+				  (m.r[i - 1].base + m.r[i - 1].size < m.r[i].base ||
+				   m.r[i - 1].type != m.r[i].type),
+			  "regions %u and %u", i - 1, i);
+
+	/* Every later reservation still takes effect, however full the map. */
+	for (unsigned int k = 0; k < 40; k++) {
+		u64 a = (u64)(k * 7 % MEMMAP_MAX) * 2 * MB + PG;
+
+		memmap_reserve(&m, a, 0x10);
+		CHECK_MSG(!ram_overlaps(a, a + 0x10), "reservation %u at %#llx", k,
+			  (unsigned long long)a);
+		CHECK(m.nr <= MEMMAP_MAX);
+	}
+}
+
+TEST(test_carve)
+{
+	u64 base = 0;
+
+	/* Lowest RAM that holds it: the 1 MiB region is too small. */
+	SANITIZE({ 0, 1 * MB, RAM }, { 4 * MB, 16 * MB, RAM }, { 64 * MB, 64 * MB, RAM });
+	CHECK_EQ(memmap_carve(&m, 2 * MB, 0, &base), 0);
+	CHECK_EQ(base, 4 * MB);
+	EXPECT_MAP({ 0, 1 * MB, RAM }, { 4 * MB, 2 * MB, KRN }, { 6 * MB, 14 * MB, RAM },
+		   { 64 * MB, 64 * MB, RAM });
+	/* Partial pages count as whole ones; small enough for the lowest RAM. */
+	CHECK_EQ(memmap_carve(&m, 0x1800, 0, &base), 0);
+	CHECK_EQ(base, 0);
+	EXPECT_MAP({ 0, 0x2000, KRN }, { 0x2000, 1 * MB - 0x2000, RAM }, { 4 * MB, 2 * MB, KRN },
+		   { 6 * MB, 14 * MB, RAM }, { 64 * MB, 64 * MB, RAM });
+
+	/* The whole range must lie below the limit, not just its first page:
+	 * 8 MiB from 6 MiB would end above 12 MiB. */
+	base = 1;
+	CHECK_EQ(memmap_carve(&m, 8 * MB, 12 * MB, &base), -ENOMEM);
+	CHECK_EQ(base, 1);
+	CHECK_EQ(memmap_ram_total(&m), 1 * MB - 0x2000 + 14 * MB + 64 * MB);
+	/* It fits exactly up to the limit. */
+	CHECK_EQ(memmap_carve(&m, 6 * MB, 12 * MB, &base), 0);
+	CHECK_EQ(base, 6 * MB);
+	CHECK(!ram_overlaps(6 * MB, 12 * MB));
+	/* A limit inside a region that starts below it. */
+	CHECK_EQ(memmap_carve(&m, 64 * MB, 100 * MB, &base), -ENOMEM);
+	CHECK_EQ(memmap_carve(&m, 32 * MB, 100 * MB, &base), 0);
+	CHECK_EQ(base, 64 * MB);
+	/* Too big for anything, zero, or wrapping. */
+	CHECK_EQ(memmap_carve(&m, 1 * GB, 0, &base), -ENOMEM);
+	CHECK_EQ(memmap_carve(&m, 0, 0, &base), -EINVAL);
+	CHECK_EQ(memmap_carve(&m, ~0ULL, 0, &base), -EINVAL);
 }
 
 TEST(test_totals)
@@ -312,6 +425,7 @@ TEST(test_type_names)
 	CHECK_STR(memmap_type_name(MEM_ACPI), "ACPI data");
 	CHECK_STR(memmap_type_name(MEM_NVS), "ACPI NVS");
 	CHECK_STR(memmap_type_name(MEM_UNUSABLE), "unusable");
+	CHECK_STR(memmap_type_name(MEM_KERNEL), "kernel");
 	CHECK_STR(memmap_type_name(0), "unknown");
 	CHECK_STR(memmap_type_name(99), "unknown");
 }
@@ -322,7 +436,7 @@ TEST(test_type_names)
 
 static int rank(u32 t)
 {
-	return t == MEM_RAM ? 0 : (int)t;
+	return t == MEM_RAM ? 0 : t == MEM_KERNEL ? 1 : (int)t;
 }
 
 /* What sanitising does to the model: every maximal run of RAM granules
@@ -406,13 +520,18 @@ TEST(test_random_against_model)
 			if (len == 0)
 				len = 1;
 			if (xt_below(10) == 0 && k > 0) {
-				/* Interleave reservations (sanitizes on the way). */
-				CHECK_EQ(memmap_reserve(&m, a * GRAN, len * GRAN), 0);
-				for (u64 i = a; i < a + len; i++)
-					if (!g[i] || rank(MEM_RESERVED) > rank(g[i]))
-						g[i] = MEM_RESERVED;
-				/* It sanitizes: partial RAM pages are gone for good. */
+				/* Interleave reservations. They sanitize first:
+				 * partial RAM pages are gone for good. Then
+				 * every RAM granule in the pages the range
+				 * touches becomes the kernel's. */
+				u64 plo = (a * GRAN) / PG * PG / GRAN;
+				u64 phi = ((a + len) * GRAN + PG - 1) / PG * PG / GRAN;
+
+				memmap_reserve(&m, a * GRAN, len * GRAN);
 				model_trim(g);
+				for (u64 i = plo; i < phi && i < NGRAN; i++)
+					if (g[i] == MEM_RAM)
+						g[i] = MEM_KERNEL;
 				continue;
 			}
 			memmap_add(&m, a * GRAN, len * GRAN, t);
@@ -466,6 +585,9 @@ int main(void)
 	RUN(test_sanitize_page_trim);
 	RUN(test_sanitize_too_many_pieces);
 	RUN(test_reserve);
+	RUN(test_reserve_leaves_non_ram);
+	RUN(test_reserve_full_map);
+	RUN(test_carve);
 	RUN(test_totals);
 	RUN(test_type_names);
 	RUN(test_random_against_model);

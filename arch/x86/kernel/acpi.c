@@ -6,9 +6,15 @@
  * Every table is firmware data and untrusted: lengths are bounded, every
  * table's checksum is verified, nothing is read past a verified length, and
  * any failure is a warning after which ACPI is simply not used (the caller
- * of acpi_poweroff()/acpi_reboot() has fallbacks). Tables are read through
- * ioremap(), which maps uncached into the vmap area, so a table outside the
- * direct map (in a memory-map hole) cannot fault. */
+ * of acpi_poweroff()/acpi_reboot() has fallbacks).
+ *
+ * Tables are ordinary cacheable memory, read through exactly one kind of
+ * mapping: the direct map when it covers them (ACPI data and NVS regions
+ * are in it, write-back read-only), else a write-back read-only vmap
+ * mapping made for the purpose (tables in reserved regions or holes are
+ * not direct-mapped). Never an uncached alias of write-back memory. Every
+ * table mapping is undone once parsing is over; only the MMIO registers
+ * needed to power off or reset stay mapped (uncached, via ioremap()). */
 #include <asm/acpi.h>
 #include <asm/processor.h>
 #include <asm/setup.h>
@@ -152,10 +158,24 @@ static const u8 *acpi_map(u64 pa, u32 size)
 {
 	if (!pa || !size || pa >= ACPI_PHYS_LIMIT || size > ACPI_PHYS_LIMIT - pa)
 		return NULL;
-	return ioremap(pa, size);
+	if (direct_map_covers(pa, size))
+		return __va(pa);
+	return vmap_phys(pa, size, PAGE_KERNEL_RO | PTE_NX);
 }
 
-/* ioremap() maps whole pages: can a mapping of `mapped` bytes at pa also
+/* Undo acpi_map(pa, size) (p as it returned). Direct-map pointers need
+ * nothing. */
+static void acpi_unmap(const u8 *p, u32 size)
+{
+	unsigned long va = (unsigned long)p;
+
+	if (!p || (va >= DIRECT_MAP_BASE && va < VMAP_BASE))
+		return;
+	if (vunmap(p, size))
+		pr_warn("acpi: cannot unmap %u bytes at %p\n", size, p);
+}
+
+/* Mappings cover whole pages: can a mapping of `mapped` bytes at pa also
  * serve `len` bytes? */
 static bool mapping_covers(u64 pa, u32 mapped, u32 len)
 {
@@ -184,33 +204,44 @@ static const u8 *acpi_get_table(u64 pa, const char *sig, u32 max_len, u32 *lenp)
 	if (sig && memcmp(h, sig, 4)) {
 		pr_warn("acpi: table at %#llx has signature '%s', expected '%s'\n",
 			(unsigned long long)pa, name, sig);
-		return NULL;
+		goto fail_h;
 	}
 	len = get_u32(h + 4);
 	if (len < ACPI_HDR_LEN || len > max_len) {
 		pr_warn("acpi: %s at %#llx has bad length %u (allowed %u..%u)\n", name,
 			(unsigned long long)pa, len, ACPI_HDR_LEN, max_len);
-		return NULL;
+		goto fail_h;
 	}
 	t = mapping_covers(pa, ACPI_HDR_LEN, len) ? h : acpi_map(pa, len);
 	if (!t) {
 		pr_warn("acpi: cannot map %s at %#llx (%u bytes)\n", name,
 			(unsigned long long)pa, len);
-		return NULL;
+		goto fail_h;
 	}
 	/* From here on only `len` counts, whatever the table says later. */
 	if (get_u32(t + 4) != len || memcmp(t, h, 4)) {
 		pr_warn("acpi: %s at %#llx changed while being read\n", name,
 			(unsigned long long)pa);
-		return NULL;
+		goto fail_t;
 	}
 	if (checksum(t, len)) {
 		pr_warn("acpi: %s at %#llx (%u bytes) has a bad checksum\n", name,
 			(unsigned long long)pa, len);
-		return NULL;
+		goto fail_t;
 	}
+	if (t != h)
+		acpi_unmap(h, ACPI_HDR_LEN);
+	/* A mapping of the header that covers len serves as the table's:
+	 * acpi_unmap(t, len) then undoes it, the same pages. */
 	*lenp = len;
 	return t;
+
+fail_t:
+	if (t != h)
+		acpi_unmap(t, len);
+fail_h:
+	acpi_unmap(h, ACPI_HDR_LEN);
+	return NULL;
 }
 
 /*
@@ -258,6 +289,18 @@ static const char *rsdp_err(int rc)
 	}
 }
 
+/* A validated RSDP is copied here, so no mapping has to outlive the
+ * search. */
+static u8 rsdp_copy[RSDP_MAX_LEN];
+
+static const u8 *keep_rsdp(const u8 *p)
+{
+	u32 len = p[15] >= 2 ? get_u32(p + 20) : RSDP_V1_LEN;
+
+	memcpy(rsdp_copy, p, MIN(len, (u32)sizeof(rsdp_copy)));
+	return rsdp_copy;
+}
+
 /* The RSDP the boot loader told us about. */
 static const u8 *rsdp_at(u64 pa)
 {
@@ -269,13 +312,20 @@ static const u8 *rsdp_at(u64 pa)
 		rc = rsdp_check(p, mapped, &need);
 		if (rc != -EAGAIN)
 			break;
-		if (!mapping_covers(pa, mapped, need))
+		if (!mapping_covers(pa, mapped, need)) {
+			acpi_unmap(p, mapped);
 			p = acpi_map(pa, need);
+		}
 		mapped = need;
 		rc = p ? 0 : -ENOMEM;
 	}
-	if (!rc)
-		return p;
+	if (!rc) {
+		const u8 *copy = keep_rsdp(p);
+
+		acpi_unmap(p, mapped);
+		return copy;
+	}
+	acpi_unmap(p, mapped);
 	pr_warn("acpi: RSDP at %#llx from the boot loader is unusable (%s); scanning\n",
 		(unsigned long long)pa, rsdp_err(rc));
 	return NULL;
@@ -284,7 +334,7 @@ static const u8 *rsdp_at(u64 pa)
 /* Search [pa, pa + len) on 16-byte boundaries. */
 static const u8 *rsdp_scan(u64 pa, u32 len, u64 *found)
 {
-	const u8 *base = acpi_map(pa, len);
+	const u8 *base = acpi_map(pa, len), *p = NULL;
 	u32 need = 0;
 
 	if (!base)
@@ -292,10 +342,12 @@ static const u8 *rsdp_scan(u64 pa, u32 len, u64 *found)
 	for (u32 off = 0; off + RSDP_V1_LEN <= len; off += 16) {
 		if (!rsdp_check(base + off, len - off, &need)) {
 			*found = pa + off;
-			return base + off;
+			p = keep_rsdp(base + off);
+			break;
 		}
 	}
-	return NULL;
+	acpi_unmap(base, len);
+	return p;
 }
 
 static const u8 *find_rsdp(u64 *pa)
@@ -314,6 +366,7 @@ static const u8 *find_rsdp(u64 *pa)
 	bda = acpi_map(0x400, 0x100);
 	if (bda) {
 		ebda = (u64)get_u16(bda + 0x0e) << 4;
+		acpi_unmap(bda, 0x100);
 		if (ebda >= 0x80000 && ebda < 0xa0000) {
 			p = rsdp_scan(ebda, 1024, pa);
 			if (p)
@@ -345,7 +398,8 @@ static int reg_from_gas(struct acpi_reg *r, const u8 *gas, const char *what)
 		}
 		return 0;
 	case GAS_SPACE_MEMORY:
-		r->mmio = (volatile u8 *)acpi_map(addr, 1);
+		/* A register, not a table: uncached, and kept for good. */
+		r->mmio = (addr && addr < ACPI_PHYS_LIMIT) ? ioremap(addr, 1) : NULL;
 		if (!r->mmio) {
 			pr_warn("acpi: cannot map %s at %#llx\n", what, (unsigned long long)addr);
 			return -ENOMEM;
@@ -487,10 +541,10 @@ static int find_s5(const u8 *t, u32 len, const char *where)
 
 int acpi_init(void)
 {
-	const u8 *rsdp, *root, *fadt = NULL, *dsdt;
+	const u8 *rsdp, *root, *fadt = NULL, *dsdt = NULL;
 	const u8 *ssdt[ACPI_MAX_SSDTS];
 	u32 ssdt_len[ACPI_MAX_SSDTS];
-	u32 root_len = 0, fadt_len = 0, dsdt_len, entsz, n, nr_ssdt = 0;
+	u32 root_len = 0, fadt_len = 0, dsdt_len = 0, entsz, n, nr_ssdt = 0;
 	u64 rsdp_pa = 0, root_pa, x_dsdt, dsdt32;
 	char reset_desc[40] = "none", sleep_desc[48] = "PM1a_CNT none", s5_desc[8] = "none";
 	int rc;
@@ -553,13 +607,13 @@ int acpi_init(void)
 			if (!fadt) {
 				fadt = t;
 				fadt_len = len;
-			} else {
-				pr_warn("acpi: ignoring a second FADT at %#llx\n",
-					(unsigned long long)pa);
+				continue;
 			}
+			pr_warn("acpi: ignoring a second FADT at %#llx\n", (unsigned long long)pa);
 		} else if (!memcmp(t, "SSDT", 4) && nr_ssdt < ACPI_MAX_SSDTS) {
 			ssdt[nr_ssdt] = t;
 			ssdt_len[nr_ssdt++] = len;
+			continue;
 		} else if (len > ACPI_MAX_TABLE_LEN) {
 			char name[5];
 
@@ -567,15 +621,18 @@ int acpi_init(void)
 			pr_warn("acpi: %s at %#llx is suspiciously large (%u bytes)\n", name,
 				(unsigned long long)pa, len);
 		}
+		/* Not needed past this point. */
+		acpi_unmap(t, len);
 	}
 	if (!fadt) {
 		pr_warn("acpi: no valid FADT; ACPI not used\n");
-		return -ENODEV;
+		rc = -ENODEV;
+		goto out;
 	}
 	rc = parse_fadt(fadt, fadt_len, &x_dsdt, &dsdt32);
 	if (rc) {
 		pr_warn("acpi: FADT unusable; ACPI not used\n");
-		return rc;
+		goto out;
 	}
 
 	/* X_DSDT wins when set; the 32-bit DSDT is the fallback. */
@@ -621,7 +678,15 @@ int acpi_init(void)
 		acpi.rsdp_rev, (unsigned long long)acpi.rsdp_pa, acpi.xsdt ? "XSDT" : "RSDT",
 		acpi.oem, acpi.fadt_rev, acpi.hw_reduced ? " (HW-reduced)" : "", sleep_desc,
 		s5_desc, reset_desc);
-	return 0;
+	rc = 0;
+out:
+	/* Everything needed is copied out; drop the table mappings. */
+	for (u32 i = 0; i < nr_ssdt; i++)
+		acpi_unmap(ssdt[i], ssdt_len[i]);
+	acpi_unmap(dsdt, dsdt_len);
+	acpi_unmap(fadt, fadt_len);
+	acpi_unmap(root, root_len);
+	return rc;
 }
 
 /* Switch from legacy (SMM) mode to ACPI mode if the firmware left us in

@@ -41,11 +41,13 @@ void native_safe_halt(void)
 	__asm__ __volatile__("sti; hlt" ::: "memory");
 }
 
-static u64 native_make_pte(phys_addr_t pa, u64 flags)
+/* Every physical address has a frame natively: never fails. */
+static int native_make_pte(phys_addr_t pa, u64 flags, u64 *pte)
 {
 	if (!boot_cpu_has_nx)
 		flags &= ~PTE_NX;
-	return (pa & PTE_ADDR_MASK) | flags;
+	*pte = (pa & PTE_ADDR_MASK) | flags;
+	return 0;
 }
 
 static u64 native_make_table_entry(phys_addr_t pa)

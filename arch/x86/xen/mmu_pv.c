@@ -9,8 +9,9 @@
 #include <kernel/mm.h>
 #include <kernel/printk.h>
 #include <kernel/errno.h>
+#include <asm/traps.h>
+#include <xen/interface/memory.h>
 
-static unsigned int batch_depth;
 unsigned long xen_p2m_size;
 unsigned long *xen_p2m;
 phys_addr_t xen_pt_start, xen_pt_end;   /* Xen's bootstrap page tables */
@@ -24,13 +25,37 @@ unsigned long pfn_to_mfn(unsigned long pfn)
 	return xen_p2m[pfn];
 }
 
+/* Number of M2P entries Xen lets us look up: its window is sized for the
+ * largest machine it supports, the host's frames end far below that. */
+static unsigned long m2p_entries;
+
+static unsigned long m2p_size(void)
+{
+	struct xen_machphys_mapping map;
+	unsigned long window = (MACH2PHYS_VIRT_END - MACH2PHYS_VIRT_START) / sizeof(unsigned long);
+
+	if (m2p_entries)
+		return m2p_entries;
+	/* XENMEM_machphys_mapping names the last MFN the table covers. If
+	 * Xen cannot tell, the window bounds it and the faulting read below
+	 * still catches holes. */
+	if (!HYPERVISOR_memory_op(XENMEM_machphys_mapping, &map) && map.max_mfn < window)
+		m2p_entries = map.max_mfn + 1;
+	else
+		m2p_entries = window;
+	return m2p_entries;
+}
+
 unsigned long mfn_to_pfn(unsigned long mfn)
 {
-	unsigned long pfn;
+	u64 pfn;
 
-	if (mfn >= (MACH2PHYS_VIRT_END - MACH2PHYS_VIRT_START) / sizeof(unsigned long))
+	if (mfn >= m2p_size())
 		return INVALID_MFN_VALUE;
-	pfn = M2P[mfn];
+	/* Parts of the M2P covering absent frames may be unmapped: a read
+	 * that faults means "no such frame", not a crash. */
+	if (safe_read_u64(&M2P[mfn], &pfn))
+		return INVALID_MFN_VALUE;
 	/* Foreign or I/O frames map back to junk; check the round trip. */
 	if (pfn >= xen_p2m_size || xen_p2m[pfn] != mfn)
 		return INVALID_MFN_VALUE;
@@ -49,16 +74,19 @@ static bool is_pt_page(phys_addr_t pa)
 	return (pa >= xen_pt_start && pa < xen_pt_end) || (pa >= pt_pool_start && pa < pt_pool_next);
 }
 
-static u64 xen_make_pte(phys_addr_t pa, u64 flags)
+static int xen_make_pte(phys_addr_t pa, u64 flags, u64 *pte)
 {
 	unsigned long mfn = pfn_to_mfn(PFN_DOWN(pa));
 
-	if (mfn == INVALID_MFN_VALUE)
-		return 0;
+	/* No machine frame behind this pfn (beyond the P2M, or a hole in
+	 * it): there is nothing to map. */
+	if (mfn == INVALID_MFN_VALUE || mfn > (PTE_ADDR_MASK >> PAGE_SHIFT))
+		return -ENXIO;
 	/* Xen refuses writable mappings of page tables. */
 	if (is_pt_page(pa) && !(flags & PTE_PS))
 		flags &= ~PTE_W;
-	return ((u64)mfn << PAGE_SHIFT) | flags;
+	*pte = ((u64)mfn << PAGE_SHIFT) | flags;
+	return 0;
 }
 
 static u64 xen_make_table_entry(phys_addr_t pa)
@@ -79,14 +107,9 @@ static int xen_set_pte(u64 *ptep, u64 val)
 	int rc;
 
 	rc = xen_mmu_queue(ma | MMU_NORMAL_PT_UPDATE, val);
-	if (!batch_depth && !rc)
+	if (!xen_mc_in_batch() && !rc)
 		rc = xen_mc_flush();
 	return rc;
-}
-
-static void xen_batch_begin(void)
-{
-	batch_depth++;
 }
 
 static int xen_batch_flush(void)
@@ -94,20 +117,14 @@ static int xen_batch_flush(void)
 	return xen_mc_flush();
 }
 
-static int xen_batch_end(void)
-{
-	int rc = xen_mc_flush();
-
-	if (batch_depth)
-		batch_depth--;
-	return rc;
-}
-
 /* Change the protection of one of our own mappings of pa. */
 static int remap_self(unsigned long va, phys_addr_t pa, u64 flags)
 {
-	int rc = HYPERVISOR_update_va_mapping(va, xen_make_pte(pa, flags), UVMF_INVLPG | UVMF_LOCAL);
+	u64 pte;
+	int rc = xen_make_pte(pa, flags, &pte);
 
+	if (!rc)
+		rc = HYPERVISOR_update_va_mapping(va, pte, UVMF_INVLPG | UVMF_LOCAL);
 	if (rc)
 		pr_err("xen: update_va_mapping(%#lx) failed: %d\n", va, rc);
 	return rc;
@@ -173,9 +190,9 @@ const struct pv_mmu_ops xen_pv_mmu_ops = {
 	.set_pte = xen_set_pte,
 	.alloc_pt = xen_alloc_pt,
 	.release_pt = xen_release_pt,
-	.batch_begin = xen_batch_begin,
+	.batch_begin = xen_mc_batch_begin,
 	.batch_flush = xen_batch_flush,
-	.batch_end = xen_batch_end,
+	.batch_end = xen_mc_batch_end,
 	.flush_tlb_one = xen_flush_tlb_one,
 	.flush_tlb_all = xen_flush_tlb_all,
 	.read_cr2 = xen_read_cr2,

@@ -1,8 +1,19 @@
-/* Batching for Xen PV: page-table updates collect in an mmu_update array
- * and other calls in a multicall list; one flush issues them all in a
- * single multicall hypercall and checks every result. */
+/* Batching for Xen PV. Calls are queued as multicall entries and
+ * page-table updates as mmu_update requests; one flush issues them all in
+ * a single multicall hypercall and checks every result.
+ *
+ * Order is what the caller queued: consecutive mmu_updates share one
+ * multicall entry, and a run of them is closed into its entry as soon as
+ * any other call is queued after it, so an update_va_mapping queued after
+ * a PTE write sees that write (and the reverse).
+ *
+ * While a batch is open, events are disabled: an event handler that
+ * queued or flushed page-table updates of its own in the middle of a batch
+ * would interleave with it or issue half of it early. All batch state is
+ * in one struct so it can become per-CPU. */
 #include <xen/xen-ops.h>
 #include <xen/hypercall.h>
+#include <xen/pv.h>
 #include <kernel/printk.h>
 #include <kernel/errno.h>
 #include <kernel/stats.h>
@@ -10,82 +21,139 @@
 #define MC_MAX 32
 #define MMU_MAX 128
 
-static struct multicall_entry mc[MC_MAX];
-static unsigned int nr_mc;
-static struct mmu_update mmu[MMU_MAX];
-static unsigned int nr_mmu, mmu_done;
+struct xen_mc_batch {
+	struct multicall_entry mc[MC_MAX];
+	unsigned int nr_mc;
+	struct mmu_update mmu[MMU_MAX];
+	unsigned int nr_mmu;        /* requests queued in mmu[] */
+	unsigned int mmu_run;       /* first request not yet in an mc[] entry */
+	unsigned int depth;         /* open xen_mc_batch_begin()s */
+	unsigned long saved_flags;  /* event mask before the outermost begin */
+};
+
+static struct xen_mc_batch mc_batch;
+
+static bool mmu_run_open(const struct xen_mc_batch *b)
+{
+	return b->mmu_run != b->nr_mmu;
+}
+
+/* Turn the open run of mmu_updates into a multicall entry. The caller
+ * made sure an mc[] slot is free (an open run always leaves one). */
+static void close_mmu_run(struct xen_mc_batch *b)
+{
+	struct multicall_entry *e;
+	unsigned int n = b->nr_mmu - b->mmu_run;
+
+	if (!n)
+		return;
+	e = &b->mc[b->nr_mc++];
+	e->op = __HYPERVISOR_mmu_update;
+	e->args[0] = (unsigned long)&b->mmu[b->mmu_run];
+	e->args[1] = n;
+	e->args[2] = 0; /* no success count: the entry's result says enough */
+	e->args[3] = DOMID_SELF;
+	e->args[4] = 0;
+	e->args[5] = 0;
+	e->result = 0;
+	stats_add(STAT_MMU_UPDATES, n);
+	b->mmu_run = b->nr_mmu;
+}
 
 int xen_mc_queue(unsigned int op, unsigned long a0, unsigned long a1, unsigned long a2,
 		 unsigned long a3, unsigned long a4)
 {
+	struct xen_mc_batch *b = &mc_batch;
+	struct multicall_entry *e;
 	int rc = 0;
 
-	/* Keep one slot free for the mmu_update batch. */
-	if (nr_mc + 1 >= MC_MAX)
+	/* Room for the open run's entry and this one. */
+	if (b->nr_mc + mmu_run_open(b) + 1 > MC_MAX)
 		rc = xen_mc_flush();
-	mc[nr_mc].op = op;
-	mc[nr_mc].args[0] = a0;
-	mc[nr_mc].args[1] = a1;
-	mc[nr_mc].args[2] = a2;
-	mc[nr_mc].args[3] = a3;
-	mc[nr_mc].args[4] = a4;
-	mc[nr_mc].args[5] = 0;
-	mc[nr_mc].result = 0;
-	nr_mc++;
+	close_mmu_run(b);
+	e = &b->mc[b->nr_mc++];
+	e->op = op;
+	e->args[0] = a0;
+	e->args[1] = a1;
+	e->args[2] = a2;
+	e->args[3] = a3;
+	e->args[4] = a4;
+	e->args[5] = 0;
+	e->result = 0;
 	return rc;
 }
 
 int xen_mmu_queue(u64 ptr, u64 val)
 {
+	struct xen_mc_batch *b = &mc_batch;
 	int rc = 0;
 
-	if (nr_mmu == MMU_MAX)
+	/* A new run needs an mc[] slot for when it is closed. */
+	if (b->nr_mmu == MMU_MAX || (!mmu_run_open(b) && b->nr_mc == MC_MAX))
 		rc = xen_mc_flush();
-	mmu[nr_mmu].ptr = ptr;
-	mmu[nr_mmu].val = val;
-	nr_mmu++;
+	b->mmu[b->nr_mmu].ptr = ptr;
+	b->mmu[b->nr_mmu].val = val;
+	b->nr_mmu++;
 	return rc;
 }
 
 int xen_mc_flush(void)
 {
+	struct xen_mc_batch *b = &mc_batch;
 	unsigned long flags;
 	unsigned int n;
 	int rc = 0;
 
-	if (!nr_mc && !nr_mmu)
+	if (!b->nr_mc && !mmu_run_open(b))
 		return 0;
+	/* Outside a batch this is what keeps an event handler out. */
 	flags = local_irq_save();
-	if (nr_mmu) {
-		mmu_done = 0;
-		mc[nr_mc].op = __HYPERVISOR_mmu_update;
-		mc[nr_mc].args[0] = (unsigned long)mmu;
-		mc[nr_mc].args[1] = nr_mmu;
-		mc[nr_mc].args[2] = (unsigned long)&mmu_done;
-		mc[nr_mc].args[3] = DOMID_SELF;
-		mc[nr_mc].result = 0;
-		stats_add(STAT_MMU_UPDATES, nr_mmu);
-		nr_mc++;
-	}
-	n = nr_mc;
+	close_mmu_run(b);
+	n = b->nr_mc;
 	stats_inc(STAT_MULTICALLS);
 	stats_add(STAT_MULTICALL_ENTRIES, n);
-	rc = HYPERVISOR_multicall(mc, n);
+	rc = HYPERVISOR_multicall(b->mc, n);
 	if (rc) {
 		pr_err("xen: multicall of %u entries failed: %d\n", n, rc);
 	} else {
 		for (unsigned int i = 0; i < n; i++) {
-			long r = (long)mc[i].result;
+			long r = (long)b->mc[i].result;
 
 			if (r < 0) {
 				pr_err("xen: multicall entry %u (op %lu) failed: %ld\n", i,
-				       (unsigned long)mc[i].op, r);
+				       (unsigned long)b->mc[i].op, r);
 				rc = (int)r;
 			}
 		}
 	}
-	nr_mc = 0;
-	nr_mmu = 0;
+	b->nr_mc = 0;
+	b->nr_mmu = 0;
+	b->mmu_run = 0;
 	local_irq_restore(flags);
 	return rc;
+}
+
+void xen_mc_batch_begin(void)
+{
+	struct xen_mc_batch *b = &mc_batch;
+	unsigned long flags = local_irq_save();
+
+	/* Only the outermost begin's state is the one to go back to. */
+	if (b->depth++ == 0)
+		b->saved_flags = flags;
+}
+
+int xen_mc_batch_end(void)
+{
+	struct xen_mc_batch *b = &mc_batch;
+	int rc = xen_mc_flush();
+
+	if (b->depth && --b->depth == 0)
+		local_irq_restore(b->saved_flags);
+	return rc;
+}
+
+bool xen_mc_in_batch(void)
+{
+	return mc_batch.depth != 0;
 }
