@@ -84,15 +84,39 @@ static void shutdown_changed(struct xs_watch *w, const char *path)
 
 static struct xs_watch shutdown_watch = { .path = "control/shutdown", .cb = shutdown_changed };
 
+/* Read the sysrq key and acknowledge (clear) it in one transaction: a
+ * key written by the toolstack between a separate read and clear would be
+ * wiped unseen, or a key seen twice. */
+static int take_sysrq(xs_tx_t tx, void *arg)
+{
+	char *key = arg;
+	int rc = xs_read(tx, "control/sysrq", key, 8);
+
+	if (rc == -ENOENT || rc == 0) {
+		key[0] = '\0';
+		return 0;
+	}
+	/* Not a key at all: clear it so it cannot wedge the node. */
+	if (rc == -E2BIG) {
+		key[0] = '\0';
+		return xs_write(tx, "control/sysrq", "");
+	}
+	if (rc < 0)
+		return rc;
+	return xs_write(tx, "control/sysrq", "");
+}
+
 static void sysrq_changed(struct xs_watch *w, const char *path)
 {
-	char key[8];
-	int rc = xs_read(0, "control/sysrq", key, sizeof(key));
+	char key[8] = "";
+	int rc = xs_transaction(take_sysrq, key);
 
-	if (rc <= 0)
+	if (rc) {
+		pr_err("xen control: reading control/sysrq failed: %d\n", rc);
 		return;
-	/* Acknowledge first, as a key is a one-shot request. */
-	xs_write(0, "control/sysrq", "");
+	}
+	if (!key[0])
+		return;
 	switch (key[0]) {
 	case 'b':
 		pr_info("sysrq: reboot\n");
