@@ -27,12 +27,13 @@ SAN_CC ?= clang
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_RUNS ?= 20000
-FUZZERS ?= cmdline memmap kstrto xs_wire acpi_aml
+FUZZERS ?= cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt
 
 .PHONY: check tests-unit tests-fuzz fuzz check-elf host-tests-build
 
 # ---------------------------------------------------------------- what
-unit-tests := string vsprintf cmdline memmap page_pool kmalloc xs_wire acpi_aml
+unit-tests := string vsprintf cmdline memmap page_pool kmalloc xs_wire acpi_aml multiboot2 \
+	acpi_madt
 
 # Kernel sources each test binary links against.
 cut-string := lib/string.c
@@ -43,16 +44,20 @@ cut-page_pool := mm/page_pool.c lib/string.c
 cut-kmalloc := mm/kmalloc.c lib/string.c
 cut-xs_wire := lib/xs_wire.c lib/string.c
 cut-acpi_aml := lib/acpi_aml.c
+cut-multiboot2 := lib/multiboot2.c
+cut-acpi_madt := lib/acpi_madt.c
 
 # Test sources outside tests/unit/ (default: tests/unit/test_<name>.c).
 ut-src-acpi_aml := tests/acpi/test_acpi_aml.c
 
-fuzz-targets := cmdline memmap kstrto xs_wire acpi_aml
+fuzz-targets := cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt
 fuzz-cut-cmdline := lib/cmdline.c lib/string.c
 fuzz-cut-memmap := mm/memmap.c lib/string.c
 fuzz-cut-kstrto := lib/string.c
 fuzz-cut-xs_wire := lib/xs_wire.c lib/string.c
 fuzz-cut-acpi_aml := lib/acpi_aml.c
+fuzz-cut-multiboot2 := lib/multiboot2.c
+fuzz-cut-acpi_madt := lib/acpi_madt.c
 
 # ---------------------------------------------------------------- flags
 UT_WARN := -Wall -Wextra -Werror
@@ -168,11 +173,15 @@ fuzz-max-len-memmap := 2400
 fuzz-max-len-kstrto := 128
 fuzz-max-len-xs_wire := 4200
 fuzz-max-len-acpi_aml := 4096
+fuzz-max-len-multiboot2 := 4096
+fuzz-max-len-acpi_madt := 4096
 fuzz-smoke-max-len-cmdline := 4096
 fuzz-smoke-max-len-memmap := 1024
 fuzz-smoke-max-len-kstrto := 128
 fuzz-smoke-max-len-xs_wire := 4200
 fuzz-smoke-max-len-acpi_aml := 1024
+fuzz-smoke-max-len-multiboot2 := 1024
+fuzz-smoke-max-len-acpi_madt := 1024
 
 # $(1) target, $(2) work corpus directory, $(3) max_len, $(4) extra options.
 # New inputs go to the work corpus, never into the seed corpus in the tree.

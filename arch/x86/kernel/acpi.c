@@ -1,7 +1,8 @@
 /* Native ACPI, only as much as it takes to leave the machine: find the
  * RSDP, walk the XSDT/RSDT, take the PM1 control ports, the SMI command
  * port and the reset register from the FADT, and the \_S5_ sleep type from
- * the DSDT (or an SSDT). There is no AML interpreter.
+ * the DSDT (or an SSDT), and the processors from the MADT for SMP
+ * bring-up. There is no AML interpreter.
  *
  * Every table is firmware data and untrusted: lengths are bounded, every
  * table's checksum is verified, nothing is read past a verified length, and
@@ -96,6 +97,7 @@ static struct {
 	bool have_reset;
 	struct acpi_reg reset;
 	u8 reset_value;
+	bool have_madt;
 } acpi;
 
 /* Local: <asm/processor.h> has no inw(). */
@@ -527,6 +529,38 @@ static int parse_fadt(const u8 *t, u32 len, u64 *x_dsdt, u64 *dsdt32)
 	return 0;
 }
 
+struct acpi_cpus acpi_cpus;
+
+/* Keep the MADT's processors for SMP bring-up. Only the first MADT counts:
+ * a second one could not be told apart from a stale copy. */
+static void parse_madt(const u8 *t, u32 len, u64 pa)
+{
+	struct acpi_madt_cpu cpus[ACPI_MAX_CPUS];
+	struct acpi_madt_info info;
+	int rc;
+
+	if (acpi.have_madt) {
+		pr_warn("acpi: ignoring a second MADT at %#llx\n", (unsigned long long)pa);
+		return;
+	}
+	acpi.have_madt = true;
+	/* acpi_get_table() has verified the checksum. */
+	rc = acpi_parse_madt(t, len, false, cpus, ACPI_MAX_CPUS, &info);
+	if (rc)
+		pr_warn("acpi: MADT at %#llx is malformed (%d); using the %u CPU(s) before "
+			"the bad entry\n", (unsigned long long)pa, rc, info.nr);
+	for (unsigned int i = 0; i < info.nr; i++)
+		acpi_cpus.apic_id[i] = cpus[i].apic_id;
+	acpi_cpus.nr = info.nr;
+	acpi_cpus.dropped = info.dropped;
+	acpi_cpus.lapic_pa = info.lapic_pa;
+	pr_info("acpi: MADT: %u CPU(s), local APIC at 0x%llx\n", info.nr,
+		(unsigned long long)info.lapic_pa);
+	if (info.dropped)
+		pr_warn("acpi: MADT lists %u more CPU(s) than the %u supported; ignored\n",
+			info.dropped, ACPI_MAX_CPUS);
+}
+
 static int find_s5(const u8 *t, u32 len, const char *where)
 {
 	int rc = acpi_find_s5(t + ACPI_HDR_LEN, len - ACPI_HDR_LEN, &acpi.slp_typa,
@@ -610,6 +644,8 @@ int acpi_init(void)
 				continue;
 			}
 			pr_warn("acpi: ignoring a second FADT at %#llx\n", (unsigned long long)pa);
+		} else if (!memcmp(t, "APIC", 4)) {
+			parse_madt(t, len, pa);
 		} else if (!memcmp(t, "SSDT", 4) && nr_ssdt < ACPI_MAX_SSDTS) {
 			ssdt[nr_ssdt] = t;
 			ssdt_len[nr_ssdt++] = len;

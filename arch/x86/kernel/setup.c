@@ -1,6 +1,8 @@
 /* First C code for the 32-bit entries (PVH note and multiboot2): choose the
  * pv_ops backend, then parse the boot protocol for the native backend. */
 #include <kernel/boot.h>
+#include <kernel/errno.h>
+#include <kernel/multiboot2.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <asm/paravirt.h>
@@ -81,76 +83,72 @@ int parse_pvh_start_info(struct bootinfo *bi, u32 info_pa)
 	return 0;
 }
 
-#define MB2_TAG_END 0
-#define MB2_TAG_CMDLINE 1
-#define MB2_TAG_LOADER 2
-#define MB2_TAG_MMAP 6
-#define MB2_TAG_ACPI_OLD 14
-#define MB2_TAG_ACPI_NEW 15
-
 static char mb2_loader_name[48];
+
+/* What the multiboot2 walk reports goes straight into the boot info. */
+struct mb2_ctx {
+	struct bootinfo *bi;
+	u32 info_pa;
+};
+
+static void mb2_cmdline(void *ctx, const char *s, size_t len)
+{
+	struct bootinfo *bi = ((struct mb2_ctx *)ctx)->bi;
+	size_t n = MIN(len, sizeof(bi->cmdline) - 1);
+
+	memcpy(bi->cmdline, s, n);
+	bi->cmdline[n] = '\0';
+}
+
+static void mb2_loader(void *ctx, const char *s, size_t len)
+{
+	size_t n = MIN(len, sizeof(mb2_loader_name) - 1);
+
+	memcpy(mb2_loader_name, s, n);
+	mb2_loader_name[n] = '\0';
+	((struct mb2_ctx *)ctx)->bi->loader = mb2_loader_name;
+}
+
+static void mb2_mmap(void *ctx, u64 base, u64 len, u32 type)
+{
+	memmap_add(&((struct mb2_ctx *)ctx)->bi->memmap, base, len, memmap_type_from_e820(type));
+}
+
+static void mb2_rsdp(void *ctx, size_t offset, size_t len, u32 tag_type)
+{
+	/* The tag holds a copy of the RSDP; remember where. The first ACPI
+	 * tag wins. */
+	if (!acpi_rsdp_phys)
+		acpi_rsdp_phys = (u64)((struct mb2_ctx *)ctx)->info_pa + offset;
+}
+
+/* The boot information is a loader structure below 4 GiB; anything above
+ * 1 MiB is not a plausible one. */
+#define MB2_INFO_MAX (1U << 20)
 
 static int parse_multiboot2(struct bootinfo *bi, u32 info_pa)
 {
-	const u8 *base = early_phys(info_pa, 8);
-	u32 total, off = 8;
+	struct mb2_ctx ctx = { .bi = bi, .info_pa = info_pa };
+	const struct mb2_visitor v = {
+		.ctx = &ctx,
+		.cmdline = mb2_cmdline,
+		.loader = mb2_loader,
+		.mmap = mb2_mmap,
+		.rsdp = mb2_rsdp,
+	};
+	const u8 *base = early_phys(info_pa, MB2_INFO_HDR);
+	u32 total;
 
 	if (!base)
-		return -1;
+		return -EINVAL;
 	total = *(const u32 *)base;
-	if (total < 16 || total > (1U << 20) || !early_phys(info_pa, total))
-		return -1;
-	while (off + 8 <= total) {
-		const u8 *tag = base + off;
-		u32 type = *(const u32 *)tag, size = *(const u32 *)(tag + 4);
-
-		if (type == MB2_TAG_END)
-			break;
-		if (size < 8 || size > total - off)
-			return -2; /* malformed tag: stop, keep what we have */
-		switch (type) {
-		case MB2_TAG_CMDLINE: {
-			size_t n = MIN((size_t)size - 8, sizeof(bi->cmdline) - 1);
-
-			memcpy(bi->cmdline, tag + 8, n);
-			bi->cmdline[n] = '\0';
-			bi->cmdline[strnlen(bi->cmdline, n)] = '\0';
-			break;
-		}
-		case MB2_TAG_LOADER: {
-			size_t n = MIN((size_t)size - 8, sizeof(mb2_loader_name) - 1);
-
-			memcpy(mb2_loader_name, tag + 8, n);
-			mb2_loader_name[n] = '\0';
-			bi->loader = mb2_loader_name;
-			break;
-		}
-		case MB2_TAG_MMAP: {
-			u32 esz = size >= 16 ? *(const u32 *)(tag + 8) : 0;
-
-			if (esz < 24)
-				break;
-			for (u32 p = 16; p + esz <= size; p += esz) {
-				u64 a, l;
-				u32 t;
-
-				memcpy(&a, tag + p, 8);
-				memcpy(&l, tag + p + 8, 8);
-				memcpy(&t, tag + p + 16, 4);
-				memmap_add(&bi->memmap, a, l, memmap_type_from_e820(t));
-			}
-			break;
-		}
-		case MB2_TAG_ACPI_OLD:
-		case MB2_TAG_ACPI_NEW:
-			/* The tag holds a copy of the RSDP; remember where. */
-			if (size >= 8 + 20 && !acpi_rsdp_phys)
-				acpi_rsdp_phys = info_pa + off + 8;
-			break;
-		}
-		off += ALIGN_UP(size, 8);
-	}
-	return 0;
+	/* Let the walk read no more than the structure claims (and the
+	 * header, which is mapped anyway, so that a total_size below it is
+	 * reported as malformed), bounded so that all of it is
+	 * identity-mapped. */
+	if (total > MB2_INFO_MAX || !early_phys(info_pa, total))
+		return -EOVERFLOW;
+	return mb2_walk(base, MAX(total, (u32)MB2_INFO_HDR), &v);
 }
 
 void native_early_setup(struct bootinfo *bi)
