@@ -11,6 +11,8 @@
 #include <kernel/string.h>
 #include <kernel/monitor.h>
 #include <kernel/work.h>
+#include <kernel/sched.h>
+#include <kernel/smp.h>
 #include <asm/paravirt.h>
 #include <asm/traps.h>
 #include <asm/processor.h>
@@ -45,25 +47,13 @@ static void report_boot(void)
 		pr_warn("memory: %u invalid or excess map entries ignored\n", m->dropped);
 }
 
-void __noreturn start_kernel(void)
+/* The first thread: everything after the core is up, which may block
+ * (xenstore round trips, CPU bring-up, the self-tests). */
+static int init_thread(void *arg)
 {
 	const struct pv_ops *ops = pv_ops;
-	int warnings;
 
-	ops->init->early_setup(&boot_info);
-	kprintf("xenolith: early console up\n"); /* harness: later resets are ours */
-	memmap_sanitize(&boot_info.memmap);
-	warnings = cmdline_apply(boot_info.cmdline);
-	report_boot();
-	if (warnings)
-		pr_warn("cmdline: %d option(s) ignored\n", warnings);
-
-	trap_init();
-	ops->init->reserve_memory(&boot_info);
-	mm_init(&boot_info);
-	ops->init->post_mm_setup(&boot_info);
-	time_init();
-	local_irq_enable();
+	smp_init();
 	ops->init->late_setup();
 
 	init_done_ns = uptime_ns();
@@ -76,6 +66,37 @@ void __noreturn start_kernel(void)
 
 	pr_info("xenolith: ready\n");
 	monitor_start();
-	for (;;)
-		idle_once();
+	return 0;
+}
+
+void __noreturn start_kernel(void)
+{
+	const struct pv_ops *ops = pv_ops;
+	struct thread *init;
+	int warnings;
+
+	smp_early_init();
+	ops->init->early_setup(&boot_info);
+	kprintf("xenolith: early console up\n"); /* harness: later resets are ours */
+	memmap_sanitize(&boot_info.memmap);
+	warnings = cmdline_apply(boot_info.cmdline);
+	report_boot();
+	if (warnings)
+		pr_warn("cmdline: %d option(s) ignored\n", warnings);
+
+	trap_init();
+	ops->init->reserve_memory(&boot_info);
+	mm_init(&boot_info);
+	ops->init->post_mm_setup(&boot_info);
+	/* This boot context becomes CPU 0's idle thread. */
+	sched_init();
+	time_init();
+	local_irq_enable();
+	work_init();
+
+	init = thread_create("init", init_thread, NULL, 0);
+	if (!init)
+		panic("cannot start the init thread");
+	thread_detach(init);
+	cpu_idle_loop();
 }

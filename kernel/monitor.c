@@ -1,13 +1,15 @@
 /* A small command monitor on the console: line editing, word splitting,
  * and dispatch to commands registered with MONITOR_COMMAND(). Input is
- * processed in deferred work, never in interrupt context. Console input is
+ * processed on the "monitor" thread, never in interrupt context; a
+ * command that waits blocks only that thread. Console input is
  * untrusted: lines are bounded, unknown commands and bad arguments get a
  * message, and nothing is executed from a partial line. */
 #include <kernel/monitor.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
-#include <kernel/work.h>
+#include <kernel/sched.h>
+#include <kernel/smp.h>
 #include <kernel/time.h>
 #include <kernel/boot.h>
 #include <kernel/mm.h>
@@ -24,7 +26,8 @@ extern const struct monitor_info __start_monitor_info[], __stop_monitor_info[];
 static char line[LINE_MAX];
 static unsigned int line_len;
 static bool line_overflow, started, last_was_cr;
-static struct timer poll_timer;
+static bool input_kicked;
+static DEFINE_WAITQUEUE(input_wq);
 
 static void prompt(void)
 {
@@ -169,38 +172,50 @@ static void input_char(int ch)
 	kprintf("%c", ch);
 }
 
-static void input_work_fn(struct work *w)
-{
-	int ch, budget = 4096;
-
-	/* Bounded so a console flooding input cannot starve other work. */
-	while (budget-- && (ch = console_getc()) >= 0)
-		input_char(ch);
-	if (budget < 0)
-		console_input_kick();
-}
-
-static struct work input_work = WORK_INIT(input_work_fn);
-
 void console_input_kick(void)
 {
-	if (started)
-		schedule_work(&input_work);
+	/* Interrupt context: only note it and wake the monitor thread. */
+	WRITE_ONCE(input_kicked, true);
+	if (READ_ONCE(started))
+		wake_up(&input_wq);
 }
 
-static void poll_tick(struct timer *t)
+static int monitor_fn(void *arg)
 {
-	console_input_kick();
-	timer_add(&poll_timer, clock_ns() + POLL_NS, poll_tick);
+	bool poll = console_needs_poll();
+
+	prompt();
+	for (;;) {
+		int ch, budget = 4096;
+
+		/* Consoles without input interrupts are polled. */
+		if (poll)
+			wait_event_timeout(input_wq, READ_ONCE(input_kicked), POLL_NS);
+		else
+			wait_event(input_wq, READ_ONCE(input_kicked));
+		WRITE_ONCE(input_kicked, false);
+		while (budget-- && (ch = console_getc()) >= 0) {
+			input_char(ch);
+			if (!(budget & 63))
+				cond_resched();
+		}
+		if (budget < 0)
+			WRITE_ONCE(input_kicked, true); /* more waiting: go round */
+	}
+	return 0;
 }
 
 void monitor_start(void)
 {
-	started = true;
-	if (console_needs_poll())
-		timer_add(&poll_timer, clock_ns() + POLL_NS, poll_tick);
-	prompt();
-	console_input_kick();
+	struct thread *t;
+
+	WRITE_ONCE(started, true);
+	t = thread_create("monitor", monitor_fn, NULL, 0);
+	if (!t) {
+		pr_err("monitor: cannot start its thread\n");
+		return;
+	}
+	thread_detach(t);
 }
 
 /* ---- built-in commands ---- */
@@ -222,7 +237,8 @@ static int cmd_info(int argc, char **argv)
 	kprintf("memory: %lu KiB usable at boot, %lu KiB free\n",
 		(unsigned long)(memmap_ram_total(&boot_info.memmap) >> 10),
 		mm_free_pages() * (PAGE_SIZE >> 10));
-	kprintf("vcpus: 1 online\n");
+	kprintf("vcpus: %u online of %u\n", num_online_cpus(), nr_cpus_possible);
+	kprintf("threads: %u\n", sched_nr_threads());
 	kprintf("clock: %s, uptime %llu ms\n", pv_ops->time->clocksource,
 		(unsigned long long)(uptime_ns() / NSEC_PER_MSEC));
 	for (const struct monitor_info *i = __start_monitor_info; i < __stop_monitor_info; i++)
@@ -268,7 +284,34 @@ static int cmd_stats(int argc, char **argv)
 	if (argc != 1)
 		return -EINVAL;
 	for (int i = 0; i < NR_STATS; i++)
-		kprintf("  %-18s %lu\n", names[i], kstats[i]);
+		kprintf("  %-18s %lu\n", names[i], stats_read((enum stat_id)i));
 	return 0;
 }
 MONITOR_COMMAND(stats, "stats", "", "kernel counters", cmd_stats);
+
+static int cmd_threads(int argc, char **argv)
+{
+	if (argc != 1)
+		return -EINVAL;
+	sched_show_threads();
+	return 0;
+}
+MONITOR_COMMAND(threads, "threads", "", "list kernel threads", cmd_threads);
+
+static int cmd_cpus(int argc, char **argv)
+{
+	struct spin_stats ss;
+	unsigned int cpu;
+
+	if (argc != 1)
+		return -EINVAL;
+	for (cpu = 0; cpu < nr_cpus_possible; cpu++)
+		kprintf("  cpu%-3u %-8s ipis %-8lu tlb_flushes %lu\n", cpu,
+			cpu_online(cpu) ? "online" : "offline", cpu_data[cpu].nr_ipis_received,
+			cpu_data[cpu].nr_tlb_flushes);
+	spin_stats_read(&ss);
+	kprintf("  spinlocks: %lu contended, %lu blocked, %lu kicks\n", ss.contended, ss.slowpath,
+		ss.kicks);
+	return 0;
+}
+MONITOR_COMMAND(cpus, "cpus", "", "CPUs, IPIs and lock contention", cmd_cpus);

@@ -4,6 +4,7 @@
 #include <asm/paravirt.h>
 
 static bool in_panic;
+extern bool oops_in_progress;
 
 void dump_backtrace(unsigned long rbp)
 {
@@ -32,6 +33,7 @@ void panic(const char *fmt, ...)
 
 	if (pv_ops)
 		local_irq_disable();
+	WRITE_ONCE(oops_in_progress, true);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

@@ -1,12 +1,19 @@
 /* printk: leveled messages with a timestamp, kept in a log buffer and sent
- * to every registered console. Interrupts are masked while a line is
- * emitted so lines from interrupt context are not interleaved. */
+ * to every registered console. A line is formatted on the caller's stack
+ * and then stored and written whole under log_lock (irqsave, a leaf lock
+ * apart from the console drivers' own), so lines from several CPUs and
+ * from interrupt handlers never interleave. After a panic starts, the
+ * lock is taken with a bounded wait and otherwise ignored, so a CPU that
+ * died holding it cannot silence the panic message. */
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/time.h>
+#include <kernel/spinlock.h>
 #include <asm/paravirt.h>
+#include <asm/processor.h>
 
 #define MAX_CONSOLES 4
+#define PANIC_LOCK_SPINS 10000000UL
 #define LOG_BUF_SIZE (1U << CONFIG_LOG_BUF_SHIFT)
 
 int console_loglevel = CONFIG_DEFAULT_LOGLEVEL;
@@ -15,6 +22,36 @@ static const struct console *consoles[MAX_CONSOLES];
 static const char *selected_console;
 static char log_buf[LOG_BUF_SIZE];
 static size_t log_head; /* total bytes ever written */
+static DEFINE_SPINLOCK(log_lock);
+bool oops_in_progress;
+
+static unsigned long log_lock_take(bool *locked)
+{
+	unsigned long flags = pv_ops ? local_irq_save() : 0;
+
+	*locked = false;
+	if (!READ_ONCE(oops_in_progress)) {
+		spin_lock(&log_lock);
+		*locked = true;
+		return flags;
+	}
+	for (unsigned long i = 0; i < PANIC_LOCK_SPINS; i++) {
+		if (spin_trylock(&log_lock)) {
+			*locked = true;
+			break;
+		}
+		cpu_relax();
+	}
+	return flags;
+}
+
+static void log_lock_drop(unsigned long flags, bool locked)
+{
+	if (locked)
+		spin_unlock(&log_lock);
+	if (pv_ops)
+		local_irq_restore(flags);
+}
 
 int console_register(const struct console *c)
 {
@@ -95,11 +132,14 @@ static void log_store(const char *s, size_t n)
 
 size_t log_buf_copy(char *dst, size_t size)
 {
+	bool locked;
+	unsigned long flags = log_lock_take(&locked);
 	size_t avail = log_head < LOG_BUF_SIZE ? log_head : LOG_BUF_SIZE;
 	size_t start = log_head - avail, n = avail < size ? avail : size;
 
 	for (size_t i = 0; i < n; i++)
 		dst[i] = log_buf[(start + avail - n + i) % LOG_BUF_SIZE];
+	log_lock_drop(flags, locked);
 	return n;
 }
 
@@ -109,6 +149,7 @@ int vprintk_level(int level, const char *fmt, va_list ap)
 	int n, p;
 	u64 ns = clock_ready() ? uptime_ns() : 0;
 	unsigned long flags;
+	bool locked;
 
 	p = snprintf(line, sizeof(line), "[%5llu.%06llu] ", (unsigned long long)(ns / 1000000000ULL),
 		     (unsigned long long)(ns % 1000000000ULL / 1000));
@@ -117,12 +158,11 @@ int vprintk_level(int level, const char *fmt, va_list ap)
 	if (n >= (int)sizeof(line))
 		n = sizeof(line) - 1;
 
-	flags = pv_ops ? local_irq_save() : 0;
+	flags = log_lock_take(&locked);
 	log_store(line, (size_t)n);
 	if (level < console_loglevel)
 		console_write(line, (size_t)n);
-	if (pv_ops)
-		local_irq_restore(flags);
+	log_lock_drop(flags, locked);
 	return n;
 }
 
@@ -140,6 +180,8 @@ int printk_level(int level, const char *fmt, ...)
 int kprintf(const char *fmt, ...)
 {
 	char line[512];
+	unsigned long flags;
+	bool locked;
 	va_list ap;
 	int n;
 
@@ -148,7 +190,9 @@ int kprintf(const char *fmt, ...)
 	va_end(ap);
 	if (n >= (int)sizeof(line))
 		n = sizeof(line) - 1;
+	flags = log_lock_take(&locked);
 	log_store(line, (size_t)n);
 	console_write(line, (size_t)n);
+	log_lock_drop(flags, locked);
 	return n;
 }

@@ -1,15 +1,26 @@
-/* Generic time: uptime from the pv_ops clock and one-shot software timers
- * multiplexed onto the backend's single one-shot clock event. */
+/* Generic time: uptime from the pv_ops clock and one-shot software timers,
+ * one sorted list per CPU multiplexed onto that CPU's one-shot clock
+ * event. Locking: each list has an irqsave spinlock (a leaf lock; timer
+ * callbacks run without it held). */
 #include <kernel/time.h>
 #include <kernel/printk.h>
+#include <kernel/spinlock.h>
+#include <kernel/smp.h>
+#include <kernel/sched.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 
 u64 boot_clock_ns;
 u64 tsc_khz;
 static bool ready;
-static struct timer *timer_head;
-static unsigned long nr_timer_irqs;
+
+struct timer_base {
+	spinlock_t lock;
+	struct timer *head;
+	struct timer *running;     /* callback in progress */
+	unsigned long nr_irqs;
+};
+static struct timer_base timer_bases[NR_CPUS];
 
 bool clock_ready(void)
 {
@@ -38,8 +49,11 @@ void udelay(unsigned long us)
 
 void time_init(void)
 {
-	int rc = pv_ops->time->init();
+	int rc;
 
+	for (unsigned int i = 0; i < NR_CPUS; i++)
+		spin_lock_init(&timer_bases[i].lock, "timer_base");
+	rc = pv_ops->time->init();
 	if (rc)
 		panic("time: clock initialisation failed (%d)", rc);
 	ready = true;
@@ -51,37 +65,60 @@ void time_init(void)
 	}
 }
 
-static void program_next(void)
+/* Called with the base locked, on the base's own CPU. */
+static void program_next(struct timer_base *b)
 {
-	if (timer_head)
-		pv_ops->time->set_oneshot(timer_head->expires_ns);
+	if (b->head)
+		pv_ops->time->set_oneshot(b->head->expires_ns);
+}
+
+static void insert_sorted(struct timer_base *b, struct timer *t)
+{
+	struct timer **pp = &b->head;
+
+	while (*pp && (*pp)->expires_ns <= t->expires_ns)
+		pp = &(*pp)->next;
+	t->next = *pp;
+	*pp = t;
 }
 
 void timer_add(struct timer *t, u64 expires_ns, void (*fn)(struct timer *t))
 {
-	unsigned long flags = local_irq_save();
-	struct timer **pp = &timer_head;
+	unsigned long flags;
+	struct timer_base *b;
 
-	if (t->pending)
+	if (READ_ONCE(t->pending))
 		timer_cancel(t);
+	flags = local_irq_save();
+	b = &timer_bases[smp_processor_id()];
+	spin_lock(&b->lock);
 	t->expires_ns = expires_ns;
 	t->fn = fn;
+	t->cpu = smp_processor_id();
 	t->pending = true;
-	while (*pp && (*pp)->expires_ns <= expires_ns)
-		pp = &(*pp)->next;
-	t->next = *pp;
-	*pp = t;
-	if (timer_head == t)
-		program_next();
+	insert_sorted(b, t);
+	if (b->head == t)
+		program_next(b);
+	spin_unlock(&b->lock);
 	local_irq_restore(flags);
 }
 
 bool timer_cancel(struct timer *t)
 {
-	unsigned long flags = local_irq_save();
+	struct timer_base *b;
+	unsigned long flags;
 	bool found = false;
+	unsigned int cpu;
 
-	for (struct timer **pp = &timer_head; *pp; pp = &(*pp)->next) {
+	for (;;) {
+		cpu = READ_ONCE(t->cpu);
+		b = &timer_bases[cpu < NR_CPUS ? cpu : 0];
+		flags = spin_lock_irqsave(&b->lock);
+		if (READ_ONCE(t->cpu) == cpu)
+			break;
+		spin_unlock_irqrestore(&b->lock, flags);
+	}
+	for (struct timer **pp = &b->head; *pp; pp = &(*pp)->next) {
 		if (*pp == t) {
 			*pp = t->next;
 			found = true;
@@ -89,57 +126,98 @@ bool timer_cancel(struct timer *t)
 		}
 	}
 	t->pending = false;
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&b->lock, flags);
+	/* The callback may be running on its CPU right now; the caller may
+	 * free the timer once we return, so wait for it (never for our own
+	 * CPU, where it would be the caller itself). */
+	if (cpu != smp_processor_id())
+		while (READ_ONCE(b->running) == t)
+			cpu_relax();
 	return found;
 }
 
-/* Runs with interrupts (events) disabled, from the clock-event handler. */
+/* Runs with interrupts (events) disabled, from this CPU's clock event. */
 void timer_interrupt(void)
 {
+	struct timer_base *b = &timer_bases[smp_processor_id()];
 	u64 now = clock_ns();
 
-	nr_timer_irqs++;
-	while (timer_head && timer_head->expires_ns <= now) {
-		struct timer *t = timer_head;
+	spin_lock(&b->lock);
+	b->nr_irqs++;
+	while (b->head && b->head->expires_ns <= now) {
+		struct timer *t = b->head;
 
-		timer_head = t->next;
+		b->head = t->next;
 		t->pending = false;
+		b->running = t;
+		spin_unlock(&b->lock);
 		t->fn(t);
+		spin_lock(&b->lock);
+		b->running = NULL;
 		now = clock_ns();
 	}
-	program_next();
+	program_next(b);
+	spin_unlock(&b->lock);
 }
 
 unsigned long timer_interrupt_count(void)
 {
-	return nr_timer_irqs;
+	unsigned long n = 0;
+
+	for (unsigned int i = 0; i < NR_CPUS; i++)
+		n += READ_ONCE(timer_bases[i].nr_irqs);
+	return n;
 }
 
-static void wake_only(struct timer *t)
+void timers_cpu_start(void)
 {
+	struct timer_base *b = &timer_bases[smp_processor_id()];
+	unsigned long flags = spin_lock_irqsave(&b->lock);
+
+	program_next(b);
+	spin_unlock_irqrestore(&b->lock, flags);
+}
+
+void timers_migrate(unsigned int from, unsigned int to)
+{
+	struct timer_base *src = &timer_bases[from], *dst = &timer_bases[to];
+	unsigned long flags = local_irq_save();
+	struct timer *list;
+
+	spin_lock(from < to ? &src->lock : &dst->lock);
+	spin_lock(from < to ? &dst->lock : &src->lock);
+	list = src->head;
+	src->head = NULL;
+	while (list) {
+		struct timer *t = list;
+
+		list = t->next;
+		t->cpu = to;
+		insert_sorted(dst, t);
+	}
+	spin_unlock(&dst->lock);
+	spin_unlock(&src->lock);
+	local_irq_restore(flags);
+	/* The target reprograms its clock event when its next timer
+	 * interrupt or add happens; make that now. */
+	if (to == smp_processor_id())
+		timers_cpu_start();
+	else
+		smp_call_function_single(to, (void (*)(void *))timers_cpu_start, NULL);
 }
 
 bool idle_wait(bool (*done)(void *arg), void *arg, u64 timeout_ns)
 {
-	struct timer deadline = { 0 };
-	u64 end = clock_ns() + timeout_ns;
-	bool ok;
+	u64 end = deadline_after(timeout_ns);
 
-	/* Arm a timer so the idle loop wakes even if no event comes. */
-	timer_add(&deadline, end, wake_only);
 	for (;;) {
-		/* Check with interrupts off and let safe_halt enable them
-		 * atomically: an event arriving after the check must end the
-		 * halt, not be consumed before it (a lost wakeup that would
-		 * sleep until the deadline). */
-		local_irq_disable();
-		ok = done(arg);
-		if (ok || clock_ns() >= end) {
-			local_irq_enable();
-			break;
-		}
-		pv_ops->cpu->safe_halt();
+		u64 now;
+
+		if (done(arg))
+			return true;
+		now = clock_ns();
+		if (now >= end)
+			return done(arg);
+		sleep_until(MIN(end, now + NSEC_PER_MSEC));
 	}
-	timer_cancel(&deadline);
-	return ok;
 }

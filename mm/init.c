@@ -6,6 +6,7 @@
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
+#include <kernel/spinlock.h>
 #include <asm/paravirt.h>
 
 struct page_pool kernel_pool;
@@ -160,13 +161,19 @@ void mm_init(struct bootinfo *bi)
 		(unsigned long)((pt_pool_next - pt_pool_start) >> PAGE_SHIFT));
 }
 
+/* pool_lock guards the page bitmap and heap_lock the kmalloc free lists
+ * (both irqsave: interrupt handlers may free). Order: heap_lock ->
+ * pool_lock, since the heap takes whole pages from the pool. */
+static DEFINE_SPINLOCK(pool_lock);
+static DEFINE_SPINLOCK(heap_lock);
+
 void *alloc_pages(unsigned long n)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&pool_lock);
 	long pfn = pool_alloc(&kernel_pool, n, 1);
 	void *va;
 
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pool_lock, flags);
 	if (pfn < 0)
 		return NULL;
 	va = __va(PFN_PHYS(pfn));
@@ -176,10 +183,10 @@ void *alloc_pages(unsigned long n)
 
 void free_pages(void *va, unsigned long n)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&pool_lock);
 	int rc = pool_free(&kernel_pool, PFN_DOWN(__pa(va)), n);
 
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pool_lock, flags);
 	if (rc)
 		panic("free_pages(%p, %lu): not allocated", va, n);
 }
@@ -193,10 +200,10 @@ phys_addr_t alloc_page_phys(void)
 
 void *kmalloc(size_t size)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&heap_lock);
 	void *p = kheap_alloc(&kernel_heap, size);
 
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&heap_lock, flags);
 	return p;
 }
 
@@ -211,10 +218,10 @@ void *kzalloc(size_t size)
 
 void kfree(void *p)
 {
-	unsigned long flags = local_irq_save();
+	unsigned long flags = spin_lock_irqsave(&heap_lock);
 
 	kheap_free(&kernel_heap, p);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&heap_lock, flags);
 }
 
 unsigned long mm_free_pages(void)

@@ -5,6 +5,7 @@
 #include <kernel/printk.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
+#include <kernel/spinlock.h>
 #include <asm/paravirt.h>
 
 phys_addr_t pt_pool_start, pt_pool_next, pt_pool_end;
@@ -150,7 +151,7 @@ static void flush_range(unsigned long va, unsigned long end)
 		mmu->flush_tlb_one(va);
 }
 
-int pgt_map_range(unsigned long va, phys_addr_t pa, unsigned long size, u64 flags)
+static int map_range_locked(unsigned long va, phys_addr_t pa, unsigned long size, u64 flags)
 {
 	const struct pv_mmu_ops *mmu = pv_ops->mmu;
 	unsigned long start = va, end;
@@ -222,7 +223,7 @@ int pgt_map_range(unsigned long va, phys_addr_t pa, unsigned long size, u64 flag
 	return rc;
 }
 
-int pgt_unmap_range(unsigned long va, unsigned long size)
+static int unmap_range_locked(unsigned long va, unsigned long size)
 {
 	const struct pv_mmu_ops *mmu = pv_ops->mmu;
 	unsigned long end;
@@ -238,6 +239,32 @@ int pgt_unmap_range(unsigned long va, unsigned long size)
 	err = mmu->batch_end();
 	flush_range(va, end);
 	return rc ? rc : err;
+}
+
+/* pgt_lock serialises every change to the kernel page tables (and the
+ * vmap bump pointer): two CPUs creating the same missing table, or one
+ * freeing what the other walks, would corrupt them. It is never taken in
+ * interrupt context; lock order: pgt_lock -> the page allocator's lock. */
+static DEFINE_SPINLOCK(pgt_lock);
+
+int pgt_map_range(unsigned long va, phys_addr_t pa, unsigned long size, u64 flags)
+{
+	int rc;
+
+	spin_lock(&pgt_lock);
+	rc = map_range_locked(va, pa, size, flags);
+	spin_unlock(&pgt_lock);
+	return rc;
+}
+
+int pgt_unmap_range(unsigned long va, unsigned long size)
+{
+	int rc;
+
+	spin_lock(&pgt_lock);
+	rc = unmap_range_locked(va, size);
+	spin_unlock(&pgt_lock);
+	return rc;
 }
 
 int pgt_lookup(unsigned long va, phys_addr_t *pa, u64 *flags)
@@ -271,7 +298,7 @@ u64 *pgt_leaf_pte(unsigned long va)
 	return &t[pt_index(va, 1)];
 }
 
-int pgt_unmap(unsigned long va)
+static int unmap_one_locked(unsigned long va)
 {
 	const struct pv_mmu_ops *mmu = pv_ops->mmu;
 	u64 *t;
@@ -288,6 +315,16 @@ int pgt_unmap(unsigned long va)
 	else
 		mmu->batch_end();
 	mmu->flush_tlb_one(va);
+	return rc;
+}
+
+int pgt_unmap(unsigned long va)
+{
+	int rc;
+
+	spin_lock(&pgt_lock);
+	rc = unmap_one_locked(va);
+	spin_unlock(&pgt_lock);
 	return rc;
 }
 
@@ -317,13 +354,19 @@ void *vmap_phys(phys_addr_t pa, unsigned long size, u64 flags)
 	len = ALIGN_UP(size + off, PAGE_SIZE);
 	if (pa >= PHYS_ADDR_LIMIT || len > PHYS_ADDR_LIMIT - (pa - off))
 		return NULL;
-	if (vmap_next > VMAP_ALLOC_SIZE || len > VMAP_ALLOC_SIZE - vmap_next)
+	spin_lock(&pgt_lock);
+	if (vmap_next > VMAP_ALLOC_SIZE || len > VMAP_ALLOC_SIZE - vmap_next) {
+		spin_unlock(&pgt_lock);
 		return NULL;
+	}
 	va = VMAP_BASE + vmap_next;
-	/* pgt_map_range() leaves nothing behind when it fails. */
-	if (pgt_map_range(va, pa - off, len, flags))
+	/* A failed mapping leaves nothing behind. */
+	if (map_range_locked(va, pa - off, len, flags)) {
+		spin_unlock(&pgt_lock);
 		return NULL;
+	}
 	vmap_next += len + PAGE_SIZE; /* guard page */
+	spin_unlock(&pgt_lock);
 	return (void *)(va + off);
 }
 
@@ -335,12 +378,16 @@ int vunmap(const void *addr, unsigned long size)
 	if (!size || size > VMAP_ALLOC_SIZE - off)
 		return -EINVAL;
 	len = ALIGN_UP(size + off, PAGE_SIZE);
-	if (va < VMAP_BASE || va - VMAP_BASE >= vmap_next || len > vmap_next - (va - VMAP_BASE))
+	spin_lock(&pgt_lock);
+	if (va < VMAP_BASE || va - VMAP_BASE >= vmap_next || len > vmap_next - (va - VMAP_BASE)) {
+		spin_unlock(&pgt_lock);
 		return -EINVAL;
-	rc = pgt_unmap_range(va, len);
+	}
+	rc = unmap_range_locked(va, len);
 	/* The last mapping handed out: its address space can be reused. */
 	if (!rc && va - VMAP_BASE + len + PAGE_SIZE == vmap_next)
 		vmap_next = va - VMAP_BASE;
+	spin_unlock(&pgt_lock);
 	return rc;
 }
 

@@ -138,6 +138,17 @@ int xen_console_ring_init(void *page, unsigned int evtchn)
 	return console_register(&xen_console_ring);
 }
 
+/* Undo xen_console_ring_init() when the ring cannot stay mapped: the
+ * console must stop writing to the old address before that mapping goes.
+ * Called during boot on the boot CPU alone; unregistered first so that
+ * printk no longer picks the console by the time the ring is forgotten. */
+void xen_console_ring_exit(void)
+{
+	console_unregister(&xen_console_ring);
+	ring = NULL;
+	ring_evtchn = 0;
+}
+
 static void console_event(unsigned int port, void *data)
 {
 	console_input_kick();

@@ -4,6 +4,8 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 #include <kernel/time.h>
+#include <kernel/sched.h>
+#include <kernel/printk.h>
 #include <xen/xenstore.h>
 
 static const char *need_xenstore(void)
@@ -97,42 +99,140 @@ static bool ends_with(const char *s, const char *suffix)
 	return a >= b && !strcmp(s + a - b, suffix);
 }
 
-static bool never(void *arg)
+static bool hits_reached(void *arg)
 {
-	return false;
+	return watch_hits >= *(const unsigned int *)arg;
 }
 
-/* Watch callbacks are deferred work, which the idle loop runs but a test
- * does not: deliver them here, in ordinary context, between short idle
- * waits (idle_wait's condition must not run callbacks itself). */
+/* Watch callbacks run on the xenwatch thread; the test only waits. */
 static bool wait_hits(unsigned int want, u64 timeout_ns)
 {
-	u64 end = clock_ns() + timeout_ns;
-
-	for (;;) {
-		xenstore_poll();
-		if (watch_hits >= want)
-			return true;
-		if (clock_ns() >= end)
-			return false;
-		idle_wait(never, NULL, 5 * NSEC_PER_MSEC);
-	}
+	return idle_wait(hits_reached, &want, timeout_ns);
 }
 
 static void xs_watch_fires(struct ktest *t)
 {
 	static struct xs_watch w = { .path = "data/ktest/watched", .cb = ktest_watch_cb };
+	unsigned int before;
+
 	watch_hits = 0;
 	KT_ASSERT(t, xs_watch(&w) == 0);
 	/* xenstored fires a new watch once at once. */
 	KT_EXPECT(t, wait_hits(1, 2 * NSEC_PER_SEC));
+	/* Counted before the write: the callback runs on the xenwatch
+	 * thread and may fire before xs_write() even returns. */
+	before = watch_hits;
 	KT_ASSERT(t, xs_write(0, "data/ktest/watched", "1") == 0);
-	KT_EXPECT(t, wait_hits(watch_hits + 1, 2 * NSEC_PER_SEC));
+	KT_EXPECT(t, wait_hits(before + 1, 2 * NSEC_PER_SEC));
 	KT_EXPECT(t, ends_with(watch_last, "data/ktest/watched"));
 	KT_EXPECT_EQ(t, xs_unwatch(&w), 0);
+	before = watch_hits;
 	xs_write(0, "data/ktest/watched", "2");
-	KT_EXPECT(t, !wait_hits(watch_hits + 1, 100 * NSEC_PER_MSEC));
+	KT_EXPECT(t, !wait_hits(before + 1, 100 * NSEC_PER_MSEC));
 	xs_rm(0, "data/ktest");
+}
+
+static void xs_watch_twice_rejected(struct ktest *t)
+{
+	static struct xs_watch w = { .path = "data/ktest/twice", .cb = ktest_watch_cb };
+
+	KT_ASSERT(t, xs_watch(&w) == 0);
+	KT_EXPECT_EQ(t, xs_watch(&w), -EEXIST);
+	KT_EXPECT_EQ(t, xs_unwatch(&w), 0);
+	KT_EXPECT_EQ(t, xs_unwatch(&w), -ENOENT);
+}
+
+static void xs_bad_perms_rejected(struct ktest *t)
+{
+	const char *empty[] = { "" };
+	const char *noid[] = { "r" };
+	const char *junk[] = { "r1x" };
+	const char *ok[] = { "n0" };
+
+	KT_ASSERT(t, xs_write(0, "data/ktest/perm", "x") == 0);
+	KT_EXPECT_EQ(t, xs_set_perms(0, "data/ktest/perm", empty, 1), -EINVAL);
+	KT_EXPECT_EQ(t, xs_set_perms(0, "data/ktest/perm", noid, 1), -EINVAL);
+	KT_EXPECT_EQ(t, xs_set_perms(0, "data/ktest/perm", junk, 1), -EINVAL);
+	/* Our own domain id as owner is what xenstored accepts from us. */
+	{
+		char id[16], perm[20];
+
+		KT_ASSERT(t, xs_read(0, "domid", id, sizeof(id)) > 0);
+		snprintf(perm, sizeof(perm), "n%s", id);
+		ok[0] = perm;
+		KT_EXPECT_EQ(t, xs_set_perms(0, "data/ktest/perm", ok, 1), 0);
+	}
+	xs_rm(0, "data/ktest/perm");
+}
+
+/* Several threads with requests in flight at once: each gets its own
+ * reply (matched by request id), none waits for another's. */
+#define XS_WORKERS 4
+#define XS_ROUNDS 25
+
+static int xs_worker(void *arg)
+{
+	unsigned long id = (unsigned long)arg;
+	char path[48], val[24], buf[24];
+
+	for (int i = 0; i < XS_ROUNDS; i++) {
+		snprintf(path, sizeof(path), "data/ktest/par/%lu", id);
+		snprintf(val, sizeof(val), "%lu-%d", id, i);
+		if (xs_write(0, path, val))
+			return -1;
+		if (xs_read(0, path, buf, sizeof(buf)) < 0 || strcmp(buf, val))
+			return -2;
+	}
+	return 0;
+}
+
+static void xs_parallel_requests(struct ktest *t)
+{
+	struct thread *th[XS_WORKERS];
+
+	for (unsigned long i = 0; i < XS_WORKERS; i++) {
+		th[i] = thread_create("ktest-xs", xs_worker, (void *)i, CPU_ANY);
+		KT_ASSERT(t, th[i] != NULL);
+	}
+	for (int i = 0; i < XS_WORKERS; i++)
+		KT_EXPECT_EQ(t, thread_join(th[i]), 0);
+	xs_rm(0, "data/ktest/par");
+}
+
+/* A flood of changes while the callback is stuck: the queue for that
+ * watch stays bounded, drops are counted, and delivery resumes. */
+static struct completion flood_release;
+static volatile unsigned int flood_calls;
+
+static void flood_cb(struct xs_watch *w, const char *path)
+{
+	if (flood_calls++ == 0)
+		wait_for_completion_timeout(&flood_release, 20 * NSEC_PER_SEC);
+}
+
+static void xs_watch_queue_bounded(struct ktest *t)
+{
+	static struct xs_watch w = { .path = "data/ktest/flood", .cb = flood_cb };
+	unsigned long dropped0 = xenstore_events_dropped();
+	char v[8];
+
+	completion_init(&flood_release);
+	flood_calls = 0;
+	KT_ASSERT(t, xs_write(0, "data/ktest/flood", "0") == 0);
+	KT_ASSERT(t, xs_watch(&w) == 0);
+	/* The first (registration) event blocks the callback. */
+	for (int i = 1; i <= 200; i++) {
+		snprintf(v, sizeof(v), "%d", i);
+		xs_write(0, "data/ktest/flood", v);
+	}
+	complete(&flood_release);
+	sleep_ns(500 * NSEC_PER_MSEC);
+	KT_EXPECT(t, flood_calls >= 2);
+	KT_EXPECT(t, flood_calls <= 1 + 64 + 1);
+	KT_EXPECT(t, w.dropped > 0);
+	KT_EXPECT(t, xenstore_events_dropped() > dropped0);
+	KT_EXPECT_EQ(t, xs_unwatch(&w), 0);
+	xs_rm(0, "data/ktest/flood");
 }
 
 static const struct ktest_case xenstore_cases[] = {
@@ -142,5 +242,9 @@ static const struct ktest_case xenstore_cases[] = {
 	{ "permission_denied", xs_permission_denied },
 	{ "transactions", xs_transactions },
 	{ "watch_fires", xs_watch_fires },
+	{ "watch_twice_rejected", xs_watch_twice_rejected },
+	{ "bad_perms_rejected", xs_bad_perms_rejected },
+	{ "parallel_requests", xs_parallel_requests },
+	{ "watch_queue_bounded", xs_watch_queue_bounded },
 };
 KTEST_SUITE(xenstore, "xenstore", xenstore_cases, need_xenstore);

@@ -1,42 +1,68 @@
 /* xenstore client over the shared ring. The daemon at the other end is
  * untrusted: ring indices are copied once and checked, headers are
  * validated before their length is used, payloads are copied out of the
- * ring before parsing, and replies must match the outstanding request. A
+ * ring before parsing, and replies must match an outstanding request. A
  * protocol violation disables xenstore with one message; nothing in here
- * panics on daemon input. */
+ * panics on daemon input.
+ *
+ * Threads: callers send whole requests under tx_mutex and then sleep until
+ * their own reply arrives, so several requests are in flight at once,
+ * matched by req_id, and a slow one blocks only its caller. The event
+ * handler only wakes the reader thread ("xenstore"), which drains the
+ * ring, completes requests and queues watch events for the watch thread
+ * ("xenwatch"), which runs the callbacks (they may make requests).
+ *
+ * Locking: tx_mutex serialises writers of the request ring; req_lock
+ * (irqsave) protects the pending list and request ids; watch_lock
+ * (irqsave) protects the watch list and the event queue. Both spinlocks
+ * are leaves. */
 #include <xen/xenstore.h>
 #include <xen/xs_wire_util.h>
 #include <xen/xen-ops.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
-#include <kernel/work.h>
+#include <kernel/sched.h>
+#include <kernel/atomic.h>
 #include <kernel/time.h>
 #include <kernel/mm.h>
 #include <asm/processor.h>
 
 #define REPLY_TIMEOUT_NS (30 * NSEC_PER_SEC)
 #define TX_RETRIES 16
+/* Events queued for one watch before further ones are dropped (and
+ * counted): a flood of changes must not exhaust memory. */
+#define WATCH_QUEUE_MAX 64
 
 static struct xenstore_domain_interface *intf;
 static unsigned int xs_port;
 static bool broken;
 
-/* Receive state: a message may span several ring fills. */
+/* Receive state (reader thread only): a message may span several fills. */
 static struct xsd_sockmsg rx_hdr;
 static u32 rx_hdr_got, rx_body_got;
 static char rx_body[XENSTORE_PAYLOAD_MAX + 1];
 
-/* The one outstanding request. */
-static struct {
-	bool waiting, done;
+struct xs_request {
 	u32 req_id, type;
+	bool done;
 	struct xsd_sockmsg hdr;
-	char body[XENSTORE_PAYLOAD_MAX + 1];
-} reply;
+	char *body;                 /* XENSTORE_PAYLOAD_MAX + 1 bytes */
+	struct xs_request *next;
+};
+
+static DEFINE_SPINLOCK(req_lock);
+static struct xs_request *pending;
 static u32 next_req_id = 1;
+static DEFINE_MUTEX(tx_mutex);
+/* Woken by the event channel: ring data or ring space. */
+static DEFINE_WAITQUEUE(ring_wq);
+/* Woken when any reply arrives or the connection breaks. */
+static DEFINE_WAITQUEUE(reply_wq);
+static struct thread *reader_thread, *watch_thread;
 
 /* Watches and queued watch events. */
+static DEFINE_SPINLOCK(watch_lock);
 static struct xs_watch *watches;
 static unsigned int watch_seq;
 struct watch_event {
@@ -46,26 +72,37 @@ struct watch_event {
 };
 static struct watch_event *ev_head, **ev_tail = &ev_head;
 static unsigned long events_dropped;
-
-static void watch_work_fn(struct work *w);
-static struct work watch_work = WORK_INIT(watch_work_fn);
+static DEFINE_WAITQUEUE(watch_wq);
+static struct xs_watch *running_watch;
+static DEFINE_WAITQUEUE(watch_done_wq);
 
 bool xenstore_available(void)
 {
-	return intf && !broken;
+	return READ_ONCE(intf) && !READ_ONCE(broken);
 }
 
 static void xs_fail(const char *what)
 {
-	if (!broken)
+	if (!__atomic_exchange_n(&broken, true, __ATOMIC_SEQ_CST))
 		pr_err("xenstore: protocol error from xenstored (%s); xenstore disabled\n", what);
-	broken = true;
+	wake_up(&reply_wq);
+	wake_up(&ring_wq);
+}
+
+static struct xs_watch *find_watch_locked(const char *token)
+{
+	for (struct xs_watch *w = watches; w; w = w->next)
+		if (!strcmp(w->token, token))
+			return w;
+	return NULL;
 }
 
 static void queue_watch_event(const char *payload, u32 len)
 {
 	const char *path, *token;
 	struct watch_event *ev;
+	struct xs_watch *w;
+	unsigned long flags;
 	size_t plen;
 
 	if (xs_parse_watch_event(payload, len, &path, &token)) {
@@ -76,13 +113,18 @@ static void queue_watch_event(const char *payload, u32 len)
 	ev = kmalloc(sizeof(*ev));
 	if (ev)
 		ev->path = kmalloc(plen + 1);
-	if (!ev || !ev->path || strlen(token) >= sizeof(ev->token)) {
-		/* Unknown (over-long) tokens cannot be ours; memory shortage
-		 * loses the event, which is counted. */
+	flags = spin_lock_irqsave(&watch_lock);
+	/* Only tokens of registered watches are queued, each watch up to
+	 * its bound; anything else is dropped here and counted. */
+	w = find_watch_locked(token);
+	if (!ev || !ev->path || !w || w->queued >= WATCH_QUEUE_MAX) {
+		events_dropped++;
+		if (w)
+			w->dropped++;
+		spin_unlock_irqrestore(&watch_lock, flags);
 		if (ev)
 			kfree(ev->path);
 		kfree(ev);
-		events_dropped++;
 		return;
 	}
 	memcpy(ev->path, path, plen + 1);
@@ -90,41 +132,61 @@ static void queue_watch_event(const char *payload, u32 len)
 	ev->next = NULL;
 	*ev_tail = ev;
 	ev_tail = &ev->next;
-	schedule_work(&watch_work);
+	w->queued++;
+	spin_unlock_irqrestore(&watch_lock, flags);
+	wake_up(&watch_wq);
 }
 
 static void deliver(void)
 {
+	struct xs_request *r = NULL;
+	unsigned long flags;
+
 	rx_body[rx_hdr.len] = '\0';
 	if (rx_hdr.type == XS_WATCH_EVENT) {
 		queue_watch_event(rx_body, rx_hdr.len);
 		return;
 	}
-	if (reply.waiting && !reply.done && rx_hdr.req_id == reply.req_id) {
-		reply.hdr = rx_hdr;
-		memcpy(reply.body, rx_body, rx_hdr.len + 1);
-		reply.done = true;
-		return;
+	flags = spin_lock_irqsave(&req_lock);
+	for (struct xs_request **pp = &pending; *pp; pp = &(*pp)->next) {
+		if ((*pp)->req_id == rx_hdr.req_id) {
+			r = *pp;
+			*pp = r->next;
+			break;
+		}
 	}
-	/* A reply to a request that already timed out, or junk. */
-	pr_warn("xenstore: dropping unexpected reply (type %u, id %u)\n", rx_hdr.type,
-		rx_hdr.req_id);
+	if (r) {
+		r->hdr = rx_hdr;
+		memcpy(r->body, rx_body, rx_hdr.len + 1);
+		smp_store_release(&r->done, true);
+	}
+	spin_unlock_irqrestore(&req_lock, flags);
+	if (r)
+		wake_up(&reply_wq);
+	else
+		/* A reply to a request that already timed out, or junk. */
+		pr_warn("xenstore: dropping unexpected reply (type %u, id %u)\n", rx_hdr.type,
+			rx_hdr.req_id);
 }
 
-/* Consume whatever the ring holds; called with events on or off. */
+static bool ring_readable(void)
+{
+	return READ_ONCE(broken) ||
+	       xs_ring_readable(intf->rsp_cons, READ_ONCE(intf->rsp_prod), XENSTORE_RING_SIZE) != 0;
+}
+
+/* Consume whatever the ring holds (reader thread only). */
 static void process_ring(void)
 {
-	unsigned long flags;
 	bool consumed = false;
 
-	if (!intf || broken)
-		return;
-	flags = local_irq_save();
 	for (;;) {
 		u32 cons = intf->rsp_cons;
 		int avail = xs_ring_readable(cons, READ_ONCE(intf->rsp_prod), XENSTORE_RING_SIZE);
 		u32 n;
 
+		if (READ_ONCE(broken))
+			break;
 		if (avail < 0) {
 			xs_fail("response ring indices");
 			break;
@@ -155,122 +217,194 @@ static void process_ring(void)
 			rx_hdr_got = rx_body_got = 0;
 		}
 	}
-	local_irq_restore(flags);
 	/* Tell xenstored there is room again. */
 	if (consumed)
 		evtchn_send(xs_port);
 }
 
+static int reader_fn(void *arg)
+{
+	for (;;) {
+		wait_event(ring_wq, ring_readable());
+		if (READ_ONCE(broken)) {
+			/* Nothing more will be read; sleep until forever. */
+			wait_event(ring_wq, false);
+		}
+		process_ring();
+	}
+	return 0;
+}
+
 static void xs_event(unsigned int port, void *data)
 {
-	/* Interrupt context: only defer. Waiters poll the ring themselves. */
-	schedule_work(&watch_work);
+	/* Interrupt context: only wake the reader and any blocked sender. */
+	wake_up(&ring_wq);
 }
 
-static bool reply_or_broken(void *arg)
-{
-	process_ring();
-	return reply.done || broken;
-}
-
-static bool ring_has_space(void *arg)
+static bool ring_has_space(void)
 {
 	int space = xs_ring_writable(intf->req_prod, READ_ONCE(intf->req_cons),
 				     XENSTORE_RING_SIZE);
 
 	if (space < 0)
 		xs_fail("request ring indices");
-	return broken || space > 0;
+	return READ_ONCE(broken) || space > 0;
 }
 
+/* Called with tx_mutex held. A message that stops half-way leaves the
+ * stream desynchronised for good: then the connection is given up. */
 static int send_bytes(const u8 *p, u32 len)
 {
-	while (len) {
+	u32 sent = 0;
+
+	while (sent < len) {
 		u32 prod = intf->req_prod;
 		int space = xs_ring_writable(prod, READ_ONCE(intf->req_cons), XENSTORE_RING_SIZE);
 		u32 n;
 
+		if (READ_ONCE(broken))
+			return -EPROTO;
 		if (space < 0) {
 			xs_fail("request ring indices");
 			return -EPROTO;
 		}
 		if (space == 0) {
 			evtchn_send(xs_port);
-			if (!idle_wait(ring_has_space, NULL, REPLY_TIMEOUT_NS))
-				return -ETIMEDOUT;
-			if (broken)
-				return -EPROTO;
+			if (!wait_event_timeout(ring_wq, ring_has_space(), REPLY_TIMEOUT_NS)) {
+				if (sent)
+					xs_fail("request ring stuck half-way through a message");
+				return sent ? -EPROTO : -ETIMEDOUT;
+			}
 			continue;
 		}
-		n = MIN((u32)space, len);
+		n = MIN((u32)space, len - sent);
 		mb();
-		xs_ring_copy_in(intf->req, XENSTORE_RING_SIZE, prod, p, n);
+		xs_ring_copy_in(intf->req, XENSTORE_RING_SIZE, prod, p + sent, n);
 		wmb();
 		intf->req_prod = prod + n;
 		evtchn_send(xs_port);
-		p += n;
-		len -= n;
+		sent += n;
 	}
 	return 0;
 }
 
-/* Send a request and wait for its reply (in reply.hdr/body). */
-static int xs_talk(u32 type, xs_tx_t tx, const char *const *parts, unsigned int n, bool last_raw)
+static void unlist_request(struct xs_request *r)
 {
-	static u8 msg[XS_HDR_SIZE + XENSTORE_PAYLOAD_MAX];
+	unsigned long flags = spin_lock_irqsave(&req_lock);
+
+	for (struct xs_request **pp = &pending; *pp; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&req_lock, flags);
+}
+
+static void free_request(struct xs_request *r)
+{
+	if (r)
+		kfree(r->body);
+	kfree(r);
+}
+
+/* Send a request and wait for its reply; on success *out holds it (free
+ * with free_request). */
+static int xs_talk(u32 type, xs_tx_t tx, const char *const *parts, unsigned int n, bool last_raw,
+		   struct xs_request **out)
+{
+	struct xs_request *r;
+	unsigned long flags;
+	u8 *msg;
 	int len, rc;
 
-	if (!intf)
+	if (!READ_ONCE(intf))
 		return -ENODEV;
-	if (broken)
+	if (READ_ONCE(broken))
 		return -EPROTO;
-	if (reply.waiting)
-		return -EBUSY; /* requests are never nested */
-	len = xs_build_request(type, next_req_id, tx, parts, n, last_raw, msg, sizeof(msg));
-	if (len < 0)
+	might_sleep();
+	r = kzalloc(sizeof(*r));
+	msg = kmalloc(XS_HDR_SIZE + XENSTORE_PAYLOAD_MAX);
+	if (r)
+		r->body = kmalloc(XENSTORE_PAYLOAD_MAX + 1);
+	if (!r || !r->body || !msg) {
+		free_request(r);
+		kfree(msg);
+		return -ENOMEM;
+	}
+	flags = spin_lock_irqsave(&req_lock);
+	r->req_id = next_req_id++;
+	r->type = type;
+	len = xs_build_request(type, r->req_id, tx, parts, n, last_raw, msg,
+			       XS_HDR_SIZE + XENSTORE_PAYLOAD_MAX);
+	if (len >= 0) {
+		r->next = pending;
+		pending = r;
+	}
+	spin_unlock_irqrestore(&req_lock, flags);
+	if (len < 0) {
+		free_request(r);
+		kfree(msg);
 		return len;
-	reply.waiting = true;
-	reply.done = false;
-	reply.req_id = next_req_id++;
-	reply.type = type;
+	}
+	mutex_lock(&tx_mutex);
 	rc = send_bytes(msg, (u32)len);
-	if (!rc && !idle_wait(reply_or_broken, NULL, REPLY_TIMEOUT_NS))
+	mutex_unlock(&tx_mutex);
+	kfree(msg);
+	if (!rc && !wait_event_timeout(reply_wq, smp_load_acquire(&r->done) || READ_ONCE(broken),
+				       REPLY_TIMEOUT_NS))
 		rc = -ETIMEDOUT;
-	if (!rc && broken)
+	/* Off the list whatever happened; a reply arriving later is dropped
+	 * by the reader as unexpected. */
+	unlist_request(r);
+	if (!rc && !smp_load_acquire(&r->done))
 		rc = -EPROTO;
-	reply.waiting = false;
-	if (rc)
+	if (rc) {
+		free_request(r);
 		return rc;
-	if (reply.hdr.type == XS_ERROR)
-		return xs_error_to_errno(reply.body, reply.hdr.len);
-	if (reply.hdr.type != type) {
+	}
+	if (r->hdr.type == XS_ERROR) {
+		rc = xs_error_to_errno(r->body, r->hdr.len);
+		free_request(r);
+		return rc;
+	}
+	if (r->hdr.type != type) {
+		free_request(r);
 		xs_fail("reply type does not match the request");
 		return -EPROTO;
 	}
+	if (out)
+		*out = r;
+	else
+		free_request(r);
 	return 0;
 }
 
-static int xs_simple(u32 type, xs_tx_t tx, const char *path)
+static int xs_simple(u32 type, xs_tx_t tx, const char *path, struct xs_request **out)
 {
 	const char *parts[] = { path };
 
-	return xs_talk(type, tx, parts, 1, false);
+	return xs_talk(type, tx, parts, 1, false, out);
 }
 
 int xs_read(xs_tx_t tx, const char *path, char *buf, size_t size)
 {
-	int rc = xs_simple(XS_READ, tx, path);
+	struct xs_request *r;
+	int rc = xs_simple(XS_READ, tx, path, &r);
 	u32 n;
 
 	if (rc)
 		return rc;
 	/* The value is not NUL-terminated on the wire; stop at an embedded
 	 * NUL so callers always see a C string. */
-	n = (u32)strnlen(reply.body, reply.hdr.len);
-	if (n + 1 > size)
+	n = (u32)strnlen(r->body, r->hdr.len);
+	if (n + 1 > size) {
+		free_request(r);
 		return -E2BIG;
-	memcpy(buf, reply.body, n);
+	}
+	memcpy(buf, r->body, n);
 	buf[n] = '\0';
+	free_request(r);
 	return (int)n;
 }
 
@@ -278,46 +412,63 @@ int xs_write(xs_tx_t tx, const char *path, const char *value)
 {
 	const char *parts[] = { path, value };
 
-	return xs_talk(XS_WRITE, tx, parts, 2, true);
+	return xs_talk(XS_WRITE, tx, parts, 2, true, NULL);
 }
 
 int xs_mkdir(xs_tx_t tx, const char *path)
 {
-	return xs_simple(XS_MKDIR, tx, path);
+	return xs_simple(XS_MKDIR, tx, path, NULL);
 }
 
 int xs_rm(xs_tx_t tx, const char *path)
 {
-	return xs_simple(XS_RM, tx, path);
+	return xs_simple(XS_RM, tx, path, NULL);
 }
 
-static int copy_list(char *buf, size_t size)
+static int copy_list(struct xs_request *r, char *buf, size_t size)
 {
-	int count = xs_count_directory(reply.body, reply.hdr.len);
+	int count = xs_count_directory(r->body, r->hdr.len);
 
 	if (count < 0) {
+		free_request(r);
 		xs_fail("malformed list reply");
 		return -EPROTO;
 	}
-	if (reply.hdr.len + 1 > size)
+	if (r->hdr.len + 1 > size) {
+		free_request(r);
 		return -E2BIG;
-	memcpy(buf, reply.body, reply.hdr.len);
-	buf[reply.hdr.len] = '\0';
+	}
+	memcpy(buf, r->body, r->hdr.len);
+	buf[r->hdr.len] = '\0';
+	free_request(r);
 	return count;
 }
 
 int xs_directory(xs_tx_t tx, const char *path, char *buf, size_t size)
 {
-	int rc = xs_simple(XS_DIRECTORY, tx, path);
+	struct xs_request *r;
+	int rc = xs_simple(XS_DIRECTORY, tx, path, &r);
 
-	return rc ? rc : copy_list(buf, size);
+	return rc ? rc : copy_list(r, buf, size);
 }
 
 int xs_get_perms(xs_tx_t tx, const char *path, char *buf, size_t size)
 {
-	int rc = xs_simple(XS_GET_PERMS, tx, path);
+	struct xs_request *r;
+	int rc = xs_simple(XS_GET_PERMS, tx, path, &r);
 
-	return rc ? rc : copy_list(buf, size);
+	return rc ? rc : copy_list(r, buf, size);
+}
+
+/* One permission entry: a type letter then a decimal domain id. */
+static bool valid_perm(const char *p)
+{
+	if (!p || !p[0] || !strchr("nrwb", p[0]) || !p[1])
+		return false;
+	for (p++; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
 }
 
 int xs_set_perms(xs_tx_t tx, const char *path, const char *const *perms, unsigned int n)
@@ -328,22 +479,24 @@ int xs_set_perms(xs_tx_t tx, const char *path, const char *const *perms, unsigne
 		return -EINVAL;
 	parts[0] = path;
 	for (unsigned int i = 0; i < n; i++) {
-		/* Each entry is a type letter and a domain id. */
-		if (!strchr("nrwb", perms[i][0]) || !perms[i][1])
+		if (!valid_perm(perms[i]))
 			return -EINVAL;
 		parts[1 + i] = perms[i];
 	}
-	return xs_talk(XS_SET_PERMS, tx, parts, 1 + n, false);
+	return xs_talk(XS_SET_PERMS, tx, parts, 1 + n, false, NULL);
 }
 
 int xs_transaction_start(xs_tx_t *tx)
 {
 	const char *parts[] = { "" };
-	int rc = xs_talk(XS_TRANSACTION_START, 0, parts, 1, false);
+	struct xs_request *r;
+	int rc = xs_talk(XS_TRANSACTION_START, 0, parts, 1, false, &r);
 
 	if (rc)
 		return rc;
-	if (xs_parse_tx_id(reply.body, reply.hdr.len, tx)) {
+	rc = xs_parse_tx_id(r->body, r->hdr.len, tx);
+	free_request(r);
+	if (rc) {
 		xs_fail("bad transaction id");
 		return -EPROTO;
 	}
@@ -352,7 +505,7 @@ int xs_transaction_start(xs_tx_t *tx)
 
 int xs_transaction_end(xs_tx_t tx, bool abort)
 {
-	return xs_simple(XS_TRANSACTION_END, tx, abort ? "F" : "T");
+	return xs_simple(XS_TRANSACTION_END, tx, abort ? "F" : "T", NULL);
 }
 
 int xs_transaction(int (*fn)(xs_tx_t tx, void *arg), void *arg)
@@ -375,68 +528,145 @@ int xs_transaction(int (*fn)(xs_tx_t tx, void *arg), void *arg)
 	return -EAGAIN;
 }
 
-int xs_watch(struct xs_watch *w)
+static bool watch_listed_locked(const struct xs_watch *w)
 {
-	const char *parts[2];
-	int rc;
-
-	snprintf(w->token, sizeof(w->token), "xw%u", ++watch_seq);
-	w->fired = 0;
-	w->next = watches;
-	watches = w;
-	parts[0] = w->path;
-	parts[1] = w->token;
-	rc = xs_talk(XS_WATCH, 0, parts, 2, false);
-	if (rc)
-		watches = w->next;
-	return rc;
+	for (struct xs_watch *p = watches; p; p = p->next)
+		if (p == w)
+			return true;
+	return false;
 }
 
-int xs_unwatch(struct xs_watch *w)
+static void unlist_watch(struct xs_watch *w)
 {
-	const char *parts[] = { w->path, w->token };
+	unsigned long flags = spin_lock_irqsave(&watch_lock);
 
 	for (struct xs_watch **pp = &watches; *pp; pp = &(*pp)->next) {
 		if (*pp == w) {
 			*pp = w->next;
-			return xs_talk(XS_UNWATCH, 0, parts, 2, false);
+			break;
 		}
 	}
-	return -ENOENT;
+	spin_unlock_irqrestore(&watch_lock, flags);
 }
 
-static void watch_work_fn(struct work *work)
+int xs_watch(struct xs_watch *w)
 {
-	process_ring();
-	for (;;) {
-		unsigned long flags = local_irq_save();
-		struct watch_event *ev = ev_head;
+	const char *parts[2];
+	unsigned long flags;
+	int rc;
 
-		if (ev) {
-			ev_head = ev->next;
-			if (!ev_head)
-				ev_tail = &ev_head;
+	if (!w || !w->path || !w->cb)
+		return -EINVAL;
+	flags = spin_lock_irqsave(&watch_lock);
+	if (watch_listed_locked(w)) {
+		/* Re-linking it would make the list a cycle. */
+		spin_unlock_irqrestore(&watch_lock, flags);
+		return -EEXIST;
+	}
+	snprintf(w->token, sizeof(w->token), "xw%u", ++watch_seq);
+	w->fired = 0;
+	w->queued = 0;
+	w->dropped = 0;
+	w->next = watches;
+	watches = w;
+	spin_unlock_irqrestore(&watch_lock, flags);
+	parts[0] = w->path;
+	parts[1] = w->token;
+	rc = xs_talk(XS_WATCH, 0, parts, 2, false, NULL);
+	if (rc)
+		unlist_watch(w);
+	return rc;
+}
+
+static void purge_events(struct xs_watch *w)
+{
+	unsigned long flags = spin_lock_irqsave(&watch_lock);
+	struct watch_event **pp = &ev_head, *dead = NULL;
+
+	while (*pp) {
+		struct watch_event *ev = *pp;
+
+		if (!strcmp(ev->token, w->token)) {
+			*pp = ev->next;
+			ev->next = dead;
+			dead = ev;
+		} else {
+			pp = &ev->next;
 		}
-		local_irq_restore(flags);
-		if (!ev)
-			break;
-		/* Tokens are compared as strings; an unknown one is ignored. */
-		for (struct xs_watch *w = watches; w; w = w->next) {
-			if (!strcmp(w->token, ev->token)) {
-				w->fired++;
-				w->cb(w, ev->path);
-				break;
-			}
-		}
+	}
+	ev_tail = &ev_head;
+	while (*ev_tail)
+		ev_tail = &(*ev_tail)->next;
+	w->queued = 0;
+	spin_unlock_irqrestore(&watch_lock, flags);
+	while (dead) {
+		struct watch_event *ev = dead;
+
+		dead = ev->next;
 		kfree(ev->path);
 		kfree(ev);
 	}
 }
 
-void xenstore_poll(void)
+int xs_unwatch(struct xs_watch *w)
 {
-	if (!reply.waiting)
-		watch_work_fn(&watch_work);
+	const char *parts[] = { w->path, w->token };
+	unsigned long flags;
+	bool listed;
+
+	flags = spin_lock_irqsave(&watch_lock);
+	listed = watch_listed_locked(w);
+	spin_unlock_irqrestore(&watch_lock, flags);
+	if (!listed)
+		return -ENOENT;
+	unlist_watch(w);
+	purge_events(w);
+	/* After we return the caller may free w: wait for a callback still
+	 * running on the watch thread (unless that is us). */
+	if (current_thread() != watch_thread)
+		wait_event(watch_done_wq, READ_ONCE(running_watch) != w);
+	return xs_talk(XS_UNWATCH, 0, parts, 2, false, NULL);
+}
+
+static struct watch_event *next_event(struct xs_watch **wp)
+{
+	unsigned long flags = spin_lock_irqsave(&watch_lock);
+	struct watch_event *ev = ev_head;
+
+	*wp = NULL;
+	if (ev) {
+		ev_head = ev->next;
+		if (!ev_head)
+			ev_tail = &ev_head;
+		*wp = find_watch_locked(ev->token);
+		if (*wp) {
+			(*wp)->queued--;
+			running_watch = *wp;
+		}
+	}
+	spin_unlock_irqrestore(&watch_lock, flags);
+	return ev;
+}
+
+static int watch_fn(void *arg)
+{
+	for (;;) {
+		struct xs_watch *w;
+		struct watch_event *ev;
+
+		wait_event(watch_wq, READ_ONCE(ev_head) != NULL);
+		while ((ev = next_event(&w))) {
+			if (w) {
+				w->fired++;
+				w->cb(w, ev->path);
+				WRITE_ONCE(running_watch, NULL);
+				wake_up(&watch_done_wq);
+			}
+			kfree(ev->path);
+			kfree(ev);
+		}
+	}
+	return 0;
 }
 
 int xenstore_init(void *ring, unsigned int evtchn)
@@ -444,25 +674,38 @@ int xenstore_init(void *ring, unsigned int evtchn)
 	char domid[16];
 	int rc;
 
-	intf = ring;
+	if (!reader_thread)
+		reader_thread = thread_create("xenstore", reader_fn, NULL, 0);
+	if (!watch_thread)
+		watch_thread = thread_create("xenwatch", watch_fn, NULL, 0);
+	if (!reader_thread || !watch_thread) {
+		pr_err("xenstore: cannot start its threads\n");
+		return -ENOMEM;
+	}
 	xs_port = evtchn;
 	broken = false;
+	WRITE_ONCE(intf, ring);
 	rc = evtchn_bind(evtchn, xs_event, NULL);
 	if (rc) {
-		intf = NULL;
+		WRITE_ONCE(intf, NULL);
+		pr_err("xenstore: cannot bind event channel %u: %d\n", evtchn, rc);
 		return rc;
 	}
+	/* Anything xenstored put in the ring before we bound the port. */
+	wake_up(&ring_wq);
 	rc = xs_read(0, "domid", domid, sizeof(domid));
 	if (rc < 0) {
-		pr_err("xenstore: cannot read our domid: %d\n", rc);
+		pr_err("xenstore: cannot read our domid: %d; xenstore disabled\n", rc);
+		evtchn_unbind(evtchn);
+		/* Not available from now on, whatever the cause. */
+		WRITE_ONCE(intf, NULL);
 		return rc;
 	}
 	pr_info("xenstore: connected (ring event channel %u), domid %s\n", evtchn, domid);
 	return 0;
 }
 
-unsigned long xenstore_events_dropped(void);
 unsigned long xenstore_events_dropped(void)
 {
-	return events_dropped;
+	return READ_ONCE(events_dropped);
 }

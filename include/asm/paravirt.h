@@ -11,6 +11,8 @@
 
 struct bootinfo;
 struct pt_regs;
+struct spinlock;
+struct cpu;
 
 enum shutdown_reason {
 	SHUTDOWN_POWEROFF,
@@ -95,6 +97,42 @@ struct pv_time_ops {
 	u64 (*wallclock_s)(void);
 };
 
+/* Spinlock slow path. NULL hooks: waiters just spin (bare metal, where a
+ * lock holder is never descheduled behind our back). */
+struct pv_lock_ops {
+	/* Block this CPU until kicked for (l, ticket) or a short timeout;
+	 * spurious returns are fine, the caller re-checks the lock. */
+	void (*wait)(struct spinlock *l, u16 ticket);
+	/* Wake whichever CPU waits in wait() for l to reach ticket. */
+	void (*kick)(struct spinlock *l, u16 ticket);
+};
+
+/* Bringing up and talking to other CPUs (kernel/smp.c is the generic part;
+ * arch/x86/kernel/smp.c, arch/x86/xen/smp_pv.c and smp_pvh.c the modes). */
+struct pv_smp_ops {
+	/* Point this CPU's GS base at its struct cpu (first thing on every
+	 * CPU, before any lock or print). */
+	void (*set_cpu_base)(struct cpu *c);
+	/* Find the CPUs there are, up to max: fill cpu_data[i].apic_id or
+	 * .vcpu_id for each; returns how many (at least 1, the boot CPU). */
+	unsigned int (*detect_cpus)(unsigned int max);
+	/* Per-CPU interrupt plumbing for the calling CPU (IPIs, timer
+	 * event, vcpu_info); runs on each CPU as it comes up, boot CPU
+	 * included. 0 or -errno. */
+	int (*cpu_setup)(unsigned int cpu);
+	/* Start cpu on a fresh stack; the CPU ends in secondary_start(). */
+	int (*start_cpu)(unsigned int cpu, void *stack_top);
+	void (*send_ipi)(unsigned int cpu, int kind);
+	/* Undo cpu_setup on the calling CPU and stop it for good (hotplug). */
+	void __noreturn (*cpu_die)(void);
+	/* The other side of cpu_die, on a CPU that stays (e.g. VCPUOP_down
+	 * confirmation). */
+	void (*cpu_dead)(unsigned int cpu);
+	/* Flush the TLBs of the CPUs in mask (may include this one); NULL:
+	 * generic IPI-driven flush. */
+	void (*flush_tlb_mask)(unsigned long mask);
+};
+
 struct pv_ops {
 	const char *name;
 	const struct pv_init_ops *init;
@@ -102,6 +140,8 @@ struct pv_ops {
 	const struct pv_irq_ops *irq;
 	const struct pv_mmu_ops *mmu;
 	const struct pv_time_ops *time;
+	const struct pv_lock_ops *lock;
+	const struct pv_smp_ops *smp;
 };
 
 extern const struct pv_ops *pv_ops;
@@ -113,6 +153,8 @@ extern const struct pv_init_ops native_init_ops;
 extern const struct pv_cpu_ops native_cpu_ops;
 extern const struct pv_irq_ops native_irq_ops;
 extern const struct pv_mmu_ops native_mmu_ops;
+extern const struct pv_lock_ops native_lock_ops;
+extern const struct pv_smp_ops native_smp_ops;
 void native_safe_halt(void);
 void native_drop_identity_map(void);
 

@@ -24,6 +24,8 @@
 #define IRQ_VECTOR_PIC_BASE 0x20
 #define IRQ_VECTOR_TIMER 0x40
 #define IRQ_VECTOR_XEN_CALLBACK 0xf3
+#define IRQ_VECTOR_IPI_RESCHEDULE 0xf4
+#define IRQ_VECTOR_IPI_CALL 0xf5
 #define IRQ_VECTOR_SPURIOUS 0xff
 
 /* Pseudo-vector under which the Xen PV event callback enters do_trap(). */

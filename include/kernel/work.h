@@ -1,6 +1,5 @@
-/* Deferred work: interrupt handlers queue a work item, and the idle loop
- * runs queued items with interrupts enabled. Watch callbacks and console
- * input handling run here, never in interrupt context. */
+/* Deferred work: interrupt handlers and threads queue a work item; the
+ * kworker thread runs it in thread context, where it may block. */
 #ifndef KERNEL_WORK_H
 #define KERNEL_WORK_H
 
@@ -19,8 +18,7 @@ void schedule_work(struct work *w);
 bool work_pending(void);
 /* Run everything queued (including items queued meanwhile). */
 void run_pending_work(void);
-/* Idle loop body: run work, then halt until the next interrupt without
- * missing work queued in between. */
-void idle_once(void);
+/* Start the kworker thread (once the scheduler runs). */
+void work_init(void);
 
 #endif

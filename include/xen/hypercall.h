@@ -101,6 +101,11 @@ static inline int HYPERVISOR_update_va_mapping(unsigned long va, u64 pte, unsign
 	return (int)HYPERCALL(update_va_mapping, va, pte, flags, 0, 0);
 }
 
+static inline int HYPERVISOR_set_segment_base(unsigned int which, unsigned long base)
+{
+	return (int)HYPERCALL(set_segment_base, which, base, 0, 0, 0);
+}
+
 static inline int HYPERVISOR_multicall(struct multicall_entry *calls, unsigned int n)
 {
 	return (int)HYPERCALL(multicall, calls, n, 0, 0, 0);

@@ -5,15 +5,23 @@
 #include <kernel/compiler.h>
 #include <asm/paravirt.h>
 #include <xen/interface/xen.h>
+#include <xen/events.h>
 
 extern struct shared_info *HYPERVISOR_shared_info;
 extern struct start_info *xen_start_info;   /* PV only */
 extern bool xen_initial_domain;
 extern bool xen_pv_domain;
 
+/* Each vCPU's vcpu_info: the slot in shared_info at first, then the
+ * per-CPU copy registered with VCPUOP_register_vcpu_info. */
+extern struct vcpu_info *xen_vcpu_info[CONFIG_NR_CPUS];
+
 static inline struct vcpu_info *xen_vcpu(void)
 {
-	return &HYPERVISOR_shared_info->vcpu_info[0];
+	unsigned int cpu;
+
+	__asm__ __volatile__("movl %%gs:8, %0" : "=r"(cpu)); /* smp_processor_id() */
+	return xen_vcpu_info[cpu];
 }
 
 void __noreturn xen_shutdown(enum shutdown_reason why, int status);
@@ -29,38 +37,22 @@ extern const struct pv_time_ops xen_time_ops;
 u64 xen_clock_raw_ns(void);      /* pvclock without the monotonic clamp */
 extern unsigned long xen_clock_clamps;  /* times xen_clock_ns() clamped */
 
-/* Events (drivers/xen/events.c). */
-typedef void (*evtchn_handler_t)(unsigned int port, void *data);
-struct evtchn_ops {
-	const char *name;
-	unsigned int max_channels;
-	void (*mask)(unsigned int port);
-	void (*unmask)(unsigned int port);
-	void (*clear_pending)(unsigned int port);
-	bool (*is_pending)(unsigned int port);
-	bool (*is_masked)(unsigned int port);
-	/* Find pending, unmasked ports and call evtchn_dispatch() for each. */
-	void (*handle_events)(void);
-};
-int xen_events_init(void);
-void xen_evtchn_do_upcall(void);
-void evtchn_dispatch(unsigned int port);
-int evtchn_bind(unsigned int port, evtchn_handler_t fn, void *data);
-void evtchn_unbind(unsigned int port);
-int evtchn_alloc_unbound(domid_t remote, unsigned int *port);
-int evtchn_bind_interdomain(domid_t remote, unsigned int remote_port, unsigned int *port);
-int evtchn_bind_virq(unsigned int virq, unsigned int *port);
-int evtchn_send(unsigned int port);
-int evtchn_close(unsigned int port);
-void evtchn_mask(unsigned int port);
-void evtchn_unmask(unsigned int port);
-unsigned long evtchn_count(unsigned int port);
-bool evtchn_is_bound(unsigned int port);
-extern const struct evtchn_ops *evtchn_ops;
+/* Events: include/xen/events.h. Per-vCPU plumbing shared by PV and PVH
+ * (arch/x86/xen/smp.c, spinlock.c, time.c). */
+unsigned int xen_detect_cpus(unsigned int max);
+int xen_smp_cpu_setup(unsigned int cpu);
+void xen_smp_cpu_teardown(unsigned int cpu);
+void xen_send_ipi(unsigned int cpu, int kind);
+int xen_spinlock_cpu_setup(unsigned int cpu);
+void xen_spinlock_cpu_dead(unsigned int cpu);
+int xen_time_cpu_setup(unsigned int cpu);
+void xen_time_cpu_teardown(unsigned int cpu);
+extern const struct pv_lock_ops xen_lock_ops;
 
 /* Console (drivers/xen/console.c). */
 void xen_console_early_init(void);       /* console_io (dom0) */
 int xen_console_ring_init(void *ring, unsigned int evtchn);  /* domU ring */
+void xen_console_ring_exit(void);        /* unregister and forget the ring */
 int xen_console_late_init(void);
 
 /* Guest services started once interrupts are on (drivers/xen/). */

@@ -1,5 +1,6 @@
-/* xenstore client. Requests are made from process context (boot, deferred
- * work, the monitor) one at a time; watch callbacks run as deferred work.
+/* xenstore client. Requests are made from threads (never from interrupt
+ * context); several may be in flight and each blocks only its caller.
+ * Watch callbacks run on the "xenwatch" thread and may make requests.
  * Paths without a leading '/' are relative to the domain's home
  * (/local/domain/<id>), as xenstored resolves them. */
 #ifndef XEN_XENSTORE_H
@@ -11,8 +12,8 @@ typedef u32 xs_tx_t;   /* 0: no transaction */
 
 int xenstore_init(void *ring, unsigned int evtchn);
 bool xenstore_available(void);
-/* Process the ring and run due watch callbacks now (outside a request). */
-void xenstore_poll(void);
+/* Watch events dropped (unknown token, per-watch queue full, no memory). */
+unsigned long xenstore_events_dropped(void);
 
 /* Value of path into buf (NUL-terminated); returns its length or -errno
  * (-E2BIG if it does not fit). */
@@ -35,15 +36,19 @@ int xs_transaction(int (*fn)(xs_tx_t tx, void *arg), void *arg);
 
 struct xs_watch {
 	const char *path;
-	/* Runs in deferred work; path is the node that changed. */
+	/* Runs on the xenwatch thread; path is the node that changed. */
 	void (*cb)(struct xs_watch *w, const char *path);
 	/* private */
 	char token[24];
 	struct xs_watch *next;
 	unsigned long fired;
+	unsigned int queued;        /* events waiting for the callback */
+	unsigned long dropped;      /* events lost to the queue bound */
 };
 
-/* Register; xenstored fires every watch once right after registration. */
+/* Register; xenstored fires every watch once right after registration.
+ * -EEXIST if w is registered already. xs_unwatch waits for a running
+ * callback of w to finish, so w may be freed after it returns. */
 int xs_watch(struct xs_watch *w);
 int xs_unwatch(struct xs_watch *w);
 

@@ -84,15 +84,16 @@ def main(argv=None):
     ap.add_argument("--xen")
     args = ap.parse_args(argv)
 
-    cases = image_cases(args.modes, args.image, args.native_image)
+    # Boot time with 1 and 4 CPUs per mode (dom0 vCPUs under Xen).
+    cases = image_cases(args.modes, args.image, args.native_image, smp_counts=(1, 4))
     logdir = os.path.join(args.objtree, "bench-logs")
     results = []
-    for name, mode, image in cases:
+    for name, mode, image, cpus in cases:
         slug = name.replace(" ", "-").replace("[", "").replace("]", "")
         print("bench: %s ..." % name, end=" ", flush=True)
         res = boot.run_case(mode, image, args.cmdline, log=os.path.join(logdir, slug + ".log"),
                             expect="ready", retries=args.retries, xen=args.xen,
-                            objtree=args.objtree, name=name, say=lambda s: None)
+                            objtree=args.objtree, name=name, say=lambda s: None, smp=cpus)
         results.append(res)
         a = res.last
         print(res.label() + (" in %.1f s" % a.wall if a else ""), flush=True)

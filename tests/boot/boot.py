@@ -47,7 +47,7 @@ XEN_MODES = ("xen-pv-dom0", "xen-pvh-dom0")
 # by name. A new suite goes into every mode that can run it; BASE_SUITES
 # are those every mode runs. The lab's guest types have their own table
 # (tests/xl/lab.py, GUEST_TYPES).
-BASE_SUITES = ("alloc", "pgtable", "timer", "fault")
+BASE_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp")
 REQUIRED_SUITES = {
     "native": BASE_SUITES,
     "grub": BASE_SUITES,
@@ -57,6 +57,10 @@ REQUIRED_SUITES = {
 XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=768M,max:768M "
                "loglvl=all guest_loglvl=all")
 DEFAULT_TIMEOUT = {"native": 60, "grub": 60, "xen-pv-dom0": 120, "xen-pvh-dom0": 120}
+# CPUs QEMU gives each mode (under Xen: pCPUs, and so dom0's vCPUs). Every
+# mode boots SMP by default so the smp suite has CPUs to test; the
+# native-only image in the matrix boots with one to keep the UP path tested.
+DEFAULT_SMP = {"native": 4, "grub": 2, "xen-pv-dom0": 4, "xen-pvh-dom0": 4}
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 
 # After the decisive line, how long to keep reading before stopping QEMU
@@ -174,7 +178,8 @@ def qemu_command(mode, image, cmdline="", xen=None, iso=None, serial="stdio",
     if serial != "mon:stdio":
         cmd += ["-monitor", "none"]
     if mode in ("native", "grub"):
-        cmd += ["-machine", "pc", "-cpu", "max", "-m", str(memory or 256), "-smp", str(smp or 1),
+        cmd += ["-machine", "pc", "-cpu", "max", "-m", str(memory or 256),
+                "-smp", str(smp or DEFAULT_SMP[mode]),
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
         if mode == "native":
             cmd += ["-kernel", image]
@@ -198,7 +203,8 @@ def qemu_command(mode, image, cmdline="", xen=None, iso=None, serial="stdio",
     if extra_xen_args:
         xen_cmdline += " " + extra_xen_args
     module = image + (" " + cmdline if cmdline else "")
-    cmd += ["-cpu", "max,-smap,-smep", "-m", str(memory or 2048), "-smp", str(smp or 2),
+    cmd += ["-cpu", "max,-smap,-smep", "-m", str(memory or 2048),
+            "-smp", str(smp or DEFAULT_SMP[mode]),
             "-kernel", xen, "-append", xen_cmdline,
             # QEMU separates multiboot modules with commas; ",," is a literal one.
             "-initrd", module.replace(",", ",,")]
@@ -389,7 +395,7 @@ class CaseResult:
 
 def run_case(mode, image, cmdline="", timeout=None, log=None, expect="ready", retries=1,
              echo=False, xen=None, objtree=None, name=None, min_suites=1, say=print,
-             required=None):
+             required=None, smp=None):
     """Boot once (plus retries on infrastructure flakes) and judge it.
 
     required: suites the run must include (default: the mode's
@@ -411,7 +417,7 @@ def run_case(mode, image, cmdline="", timeout=None, log=None, expect="ready", re
             iso = grub_iso(image, cmdline, os.path.join(objtree, "boot-iso"), log=say)
         if mode in XEN_MODES:
             xen = find_xen(xen)
-        cmd = qemu_command(mode, os.path.abspath(image), cmdline, xen=xen, iso=iso)
+        cmd = qemu_command(mode, os.path.abspath(image), cmdline, xen=xen, iso=iso, smp=smp)
     except SetupError as e:
         res.verdict, res.error = FAIL, str(e)
         return res
@@ -485,6 +491,8 @@ def main(argv=None):
     ap.add_argument("--interactive", action="store_true",
                     help="just run QEMU with the console (and monitor) on this terminal")
     ap.add_argument("--print-cmd", action="store_true", help="print the QEMU command and exit")
+    ap.add_argument("--smp", type=int, help="CPUs for QEMU (default: %s)" %
+                    ", ".join("%s %d" % kv for kv in DEFAULT_SMP.items()))
     args = ap.parse_args(argv)
     objtree = args.objtree or os.path.dirname(os.path.abspath(args.image))
 
@@ -494,7 +502,8 @@ def main(argv=None):
                            log=print) if args.mode == "grub" else None
             xen = find_xen(args.xen) if args.mode in XEN_MODES else None
             cmd = qemu_command(args.mode, os.path.abspath(args.image), args.cmdline, xen=xen,
-                               iso=iso, serial="mon:stdio" if args.interactive else "stdio")
+                               iso=iso, serial="mon:stdio" if args.interactive else "stdio",
+                               smp=args.smp)
         except SetupError as e:
             print("boot: error: %s" % e, file=sys.stderr)
             return 4
@@ -522,7 +531,7 @@ def main(argv=None):
     res = run_case(args.mode, args.image, args.cmdline, timeout=args.timeout, log=args.log,
                    expect="ktap" if args.ktap else "ready", retries=args.retries,
                    echo=args.echo, xen=args.xen, objtree=objtree, min_suites=args.min_suites,
-                   required=required)
+                   required=required, smp=args.smp)
     print(describe(res))
     if args.json:
         with open(args.json, "w") as f:

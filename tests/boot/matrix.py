@@ -38,12 +38,19 @@ def ktap_cell(res):
     return "%d/%d/%d  %d/%d/%d" % (s["pass"], s["fail"], s["skip"], k["pass"], k["fail"], k["skip"])
 
 
-def image_cases(modes, image, native_image):
-    """(label, mode, image) for each boot mode of the default image, plus
-    the native-only image booted natively when there is one."""
-    cases = [(m, m, image) for m in modes.split(",") if m]
+def image_cases(modes, image, native_image, smp_counts=None):
+    """(label, mode, image, cpus) for each boot mode of the default image
+    (with the mode's default CPU count, or each count in smp_counts), plus
+    the native-only image booted natively on one CPU when there is one."""
+    cases = []
+    for m in (m for m in modes.split(",") if m):
+        if smp_counts:
+            cases += [("%s %d CPU%s" % (m, n, "s" if n > 1 else ""), m, image, n)
+                      for n in smp_counts]
+        else:
+            cases.append((m, m, image, boot.DEFAULT_SMP[m]))
     if native_image:
-        cases.append(("native [native_defconfig]", "native", native_image))
+        cases.append(("native [native_defconfig]", "native", native_image, 1))
     return cases
 
 
@@ -74,13 +81,14 @@ def main(argv=None):
     os.makedirs(logdir, exist_ok=True)
     results = []
     t_all = time.monotonic()
-    for i, (name, mode, image) in enumerate(cases, 1):
-        print("boot: [%d/%d] %s: %s %s" % (i, len(cases), name, boot.short_path(image),
-                                          args.cmdline), flush=True)
+    for i, (name, mode, image, cpus) in enumerate(cases, 1):
+        print("boot: [%d/%d] %s: %s %s (%d CPU%s)" % (i, len(cases), name,
+                                                     boot.short_path(image), args.cmdline, cpus,
+                                                     "s" if cpus > 1 else ""), flush=True)
         slug = name.replace(" ", "-").replace("[", "").replace("]", "")
         res = boot.run_case(mode, image, args.cmdline, log=os.path.join(logdir, slug + ".log"),
                             expect="ktap", retries=args.retries, echo=args.echo, xen=args.xen,
-                            objtree=args.objtree, name=name)
+                            objtree=args.objtree, name=name, smp=cpus)
         results.append(res)
         print(boot.describe(res), flush=True)
 

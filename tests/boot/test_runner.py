@@ -291,7 +291,7 @@ class QemuCommandTest(unittest.TestCase):
         self.assertEqual(cmd[cmd.index("-kernel") + 1], "/c/xen.elf")
         self.assertEqual(cmd[cmd.index("-cpu") + 1], "max,-smap,-smep")
         self.assertEqual(cmd[cmd.index("-m") + 1], "2048")
-        self.assertEqual(cmd[cmd.index("-smp") + 1], "2")
+        self.assertEqual(cmd[cmd.index("-smp") + 1], str(boot.DEFAULT_SMP["xen-pv-dom0"]))
         append = cmd[cmd.index("-append") + 1]
         self.assertEqual(append, boot.XEN_CMDLINE)
         self.assertNotIn("dom0=pvh", append)

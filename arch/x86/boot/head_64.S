@@ -132,6 +132,12 @@ start64_high:
 	lgdt boot_gdt_ptr64(%rip)
 	lea boot_stack_top(%rip), %rsp
 	xor %ebp, %ebp
+	/* GS base -> cpu_data[0] (struct cpu) before any C code runs. */
+	mov $0xc0000101, %ecx		/* MSR_GS_BASE */
+	lea cpu_data(%rip), %rax
+	mov %rax, %rdx
+	shr $32, %rdx
+	wrmsr
 	mov boot_entry_type(%rip), %edi
 	mov boot_proto_ptr(%rip), %esi
 	call x86_boot_c
@@ -153,7 +159,7 @@ boot_gdt_ptr64:
 	.short boot_gdt_end - boot_gdt - 1
 	.quad boot_gdt
 
-	.globl boot_entry_type, boot_proto_ptr, boot_tsc_start, boot_cpu_has_nx
+	.globl boot_entry_type, boot_proto_ptr, boot_tsc_start, boot_cpu_has_nx, boot_gdt_ptr64
 	.balign 8
 boot_tsc_start:
 	.quad 0
@@ -166,7 +172,7 @@ boot_cpu_has_nx:
 
 	.section .data.page_aligned, "aw"
 	.balign PAGE_SIZE
-	.globl boot_pml4
+	.globl boot_pml4, boot_pdpt_ident
 boot_pml4:
 	.quad PA(boot_pdpt_ident) + 3
 	.fill 510, 8, 0

@@ -173,4 +173,6 @@ const struct pv_ops native_pv_ops = {
 	.irq = &native_irq_ops,
 	.mmu = &native_mmu_ops,
 	.time = &native_time_ops,
+	.lock = &native_lock_ops,
+	.smp = &native_smp_ops,
 };

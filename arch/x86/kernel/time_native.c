@@ -5,6 +5,7 @@
 #include <asm/processor.h>
 #include <asm/setup.h>
 #include <asm/traps.h>
+#include <asm/apic.h>
 #include <kernel/time.h>
 #include <kernel/printk.h>
 #include <kernel/mm.h>
@@ -23,7 +24,7 @@
 
 extern u64 boot_tsc_start;
 static u64 tsc_mult; /* ns = (tsc * tsc_mult) >> 32 */
-static volatile u32 *lapic;
+volatile u32 *lapic; /* shared with the SMP code (IPIs) */
 static u64 lapic_ticks_per_ms;
 
 static u64 tsc_to_ns(u64 tsc)
@@ -71,14 +72,26 @@ static u64 calibrate_tsc_khz(void)
 	return (t1 - t0) / CALIBRATE_MS;
 }
 
-static inline u32 lapic_read(u32 reg)
+u32 lapic_read(u32 reg)
 {
 	return lapic[reg / 4];
 }
 
-static inline void lapic_write(u32 reg, u32 v)
+void lapic_write(u32 reg, u32 v)
 {
 	lapic[reg / 4] = v;
+}
+
+/* A secondary CPU's own local APIC: enabled, its timer one-shot with the
+ * boot CPU's calibration (every CPU's APIC timer runs off the same bus
+ * clock). */
+void native_lapic_cpu_init(void)
+{
+	native_wrmsr(MSR_APIC_BASE, native_rdmsr(MSR_APIC_BASE) | (1ULL << 11));
+	lapic_write(APIC_SVR, 0x100 | IRQ_VECTOR_SPURIOUS);
+	lapic_write(APIC_TIMER_DIV, 0x3);
+	lapic_write(APIC_TIMER_INIT, 0);
+	lapic_write(APIC_LVT_TIMER, IRQ_VECTOR_TIMER);
 }
 
 static void lapic_timer_irq(struct pt_regs *regs)

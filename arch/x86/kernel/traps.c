@@ -8,6 +8,7 @@
 #include <kernel/ksyms.h>
 #include <kernel/errno.h>
 #include <kernel/stats.h>
+#include <kernel/smp.h>
 
 struct idt_entry {
 	u16 off_lo;
@@ -41,8 +42,12 @@ void native_load_idt(void)
 	} __packed ptr = { sizeof(idt) - 1, (u64)idt };
 	u16 cs;
 
+	static bool filled;
+
 	__asm__ __volatile__("mov %%cs, %0" : "=r"(cs));
-	for (int v = 0; v < 256; v++) {
+	/* One IDT shared by every CPU: filled by the boot CPU, loaded by
+	 * each. */
+	for (int v = 0; v < 256 && !filled; v++) {
 		u64 a = (u64)native_idt_stubs + 16 * (u64)v;
 
 		idt[v].off_lo = (u16)a;
@@ -53,6 +58,7 @@ void native_load_idt(void)
 		idt[v].off_hi = (u32)(a >> 32);
 		idt[v].zero = 0;
 	}
+	filled = true;
 	__asm__ __volatile__("lidt %0" ::"m"(ptr));
 }
 
@@ -125,7 +131,11 @@ void do_trap(struct pt_regs *regs)
 	}
 	stats_inc(STAT_INTERRUPTS);
 	if (v < ARRAY_SIZE(irq_handlers) && irq_handlers[v]) {
+		/* Handlers may not block; the lock checker and the scheduler
+		 * read this depth. */
+		this_cpu()->irq_depth++;
 		irq_handlers[v](regs);
+		this_cpu()->irq_depth--;
 		return;
 	}
 	/* Spurious PIC interrupts land here too; count and ignore them. */

@@ -17,6 +17,7 @@
 void __noreturn xen_pv_start_c(struct start_info *si);
 void xen_pv_failsafe(unsigned long *frame);
 extern struct hypervisor_info boot_hypervisor;
+extern const struct pv_smp_ops xen_pv_smp_ops;
 
 static u8 shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE) __section(".bss.page_aligned");
 static phys_addr_t bootstrap_end;
@@ -238,6 +239,8 @@ const struct pv_ops xen_pv_ops = {
 	.irq = &xen_pv_irq_ops,
 	.mmu = &xen_pv_mmu_ops,
 	.time = &xen_time_ops,
+	.lock = &xen_lock_ops,
+	.smp = &xen_pv_smp_ops,
 };
 
 /* "ud2; .ascii xen" before cpuid makes Xen emulate it with the guest's
@@ -285,6 +288,7 @@ void __noreturn xen_pv_start_c(struct start_info *si)
 	if (rc)
 		early_fail("xenolith: cannot map shared_info\n");
 	HYPERVISOR_shared_info = (struct shared_info *)shared_info_page;
+	xen_vcpu_info[0] = &HYPERVISOR_shared_info->vcpu_info[0];
 	xen_vcpu()->evtchn_upcall_mask = 1;
 
 	detect_hypervisor_with(&boot_hypervisor, xen_pv_cpuid);

@@ -15,6 +15,7 @@
 #include <asm/traps.h>
 
 extern struct hypervisor_info boot_hypervisor;
+extern const struct pv_smp_ops xen_pvh_smp_ops;
 static u64 console_ring_pfn;
 static u32 console_ring_evtchn;
 
@@ -81,12 +82,21 @@ static void xen_pvh_post_mm_setup(struct bootinfo *bi)
 	if (rc)
 		panic("xen: mapping shared_info failed: %d", rc);
 	HYPERVISOR_shared_info = page;
+	xen_vcpu_info[0] = &HYPERVISOR_shared_info->vcpu_info[0];
 
 	if (console_ring_pfn) {
 		void *ring = vmap_phys(PFN_PHYS(console_ring_pfn), PAGE_SIZE, PAGE_KERNEL | PTE_NX);
 
-		if (ring)
+		if (ring) {
 			xen_console_ring_init(ring, console_ring_evtchn);
+		} else {
+			/* Still reachable through the identity map, so this
+			 * line gets out; then the console must let go of
+			 * that address before the map is dropped below. */
+			pr_err("xen: cannot map the console ring (pfn %#llx); console disabled\n",
+			       (unsigned long long)console_ring_pfn);
+			xen_console_ring_exit();
+		}
 	}
 	native_drop_identity_map();
 
@@ -133,4 +143,6 @@ const struct pv_ops xen_pvh_ops = {
 	.irq = &native_irq_ops,
 	.mmu = &native_mmu_ops,
 	.time = &xen_time_ops,
+	.lock = &xen_lock_ops,
+	.smp = &xen_pvh_smp_ops,
 };

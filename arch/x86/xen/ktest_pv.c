@@ -38,8 +38,8 @@ static void multicall_batches_va_updates(struct ktest *t)
 	for (int i = 0; i < NPAGES; i++)
 		KT_ASSERT(t, pgt_unmap(MC_VA + i * PAGE_SIZE) == 0);
 
-	mc0 = kstats[STAT_MULTICALLS];
-	ent0 = kstats[STAT_MULTICALL_ENTRIES];
+	mc0 = stats_read(STAT_MULTICALLS);
+	ent0 = stats_read(STAT_MULTICALL_ENTRIES);
 	for (int i = 0; i < NPAGES; i++) {
 		phys_addr_t pa = __pa(buf + i * PAGE_SIZE);
 
@@ -49,8 +49,8 @@ static void multicall_batches_va_updates(struct ktest *t)
 	}
 	rc = xen_mc_flush();
 	KT_EXPECT_EQ(t, rc, 0);
-	KT_EXPECT_EQ(t, kstats[STAT_MULTICALLS], mc0 + 1);
-	KT_EXPECT_EQ(t, kstats[STAT_MULTICALL_ENTRIES], ent0 + NPAGES);
+	KT_EXPECT_EQ(t, stats_read(STAT_MULTICALLS), mc0 + 1);
+	KT_EXPECT_EQ(t, stats_read(STAT_MULTICALL_ENTRIES), ent0 + NPAGES);
 	for (int i = 0; i < NPAGES; i++) {
 		((volatile u8 *)MC_VA)[i * PAGE_SIZE + 1] = (u8)(0x40 + i);
 		KT_EXPECT_EQ(t, buf[i * PAGE_SIZE + 1], 0x40 + i);
@@ -91,13 +91,13 @@ static void mmu_updates_are_batched(struct ktest *t)
 	unsigned long mc0, upd0;
 
 	KT_ASSERT(t, buf);
-	mc0 = kstats[STAT_MULTICALLS];
-	upd0 = kstats[STAT_MMU_UPDATES];
+	mc0 = stats_read(STAT_MULTICALLS);
+	upd0 = stats_read(STAT_MMU_UPDATES);
 	KT_ASSERT(t, pgt_map_range(va, __pa(buf), N * PAGE_SIZE, PAGE_KERNEL | PTE_NX) == 0);
 	/* 64 entries, at most a couple of table links: a handful of
 	 * multicalls, not one hypercall per page. */
-	KT_EXPECT(t, kstats[STAT_MMU_UPDATES] - upd0 >= N);
-	KT_EXPECT(t, kstats[STAT_MULTICALLS] - mc0 <= 4);
+	KT_EXPECT(t, stats_read(STAT_MMU_UPDATES) - upd0 >= N);
+	KT_EXPECT(t, stats_read(STAT_MULTICALLS) - mc0 <= 4);
 	for (int i = 0; i < N; i++)
 		((volatile u8 *)va)[i * PAGE_SIZE] = (u8)i;
 	for (int i = 0; i < N; i++)

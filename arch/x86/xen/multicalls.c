@@ -17,6 +17,7 @@
 #include <kernel/printk.h>
 #include <kernel/errno.h>
 #include <kernel/stats.h>
+#include <kernel/smp.h>
 
 #define MC_MAX 32
 #define MMU_MAX 128
@@ -31,7 +32,9 @@ struct xen_mc_batch {
 	unsigned long saved_flags;  /* event mask before the outermost begin */
 };
 
-static struct xen_mc_batch mc_batch;
+/* One batch per CPU: a batch runs with events off on its CPU, and the
+ * scheduler is cooperative, so nothing else touches it meanwhile. */
+static DEFINE_PER_CPU(struct xen_mc_batch, mc_batch);
 
 static bool mmu_run_open(const struct xen_mc_batch *b)
 {
@@ -63,7 +66,7 @@ static void close_mmu_run(struct xen_mc_batch *b)
 int xen_mc_queue(unsigned int op, unsigned long a0, unsigned long a1, unsigned long a2,
 		 unsigned long a3, unsigned long a4)
 {
-	struct xen_mc_batch *b = &mc_batch;
+	struct xen_mc_batch *b = this_cpu_ptr(mc_batch);
 	struct multicall_entry *e;
 	int rc = 0;
 
@@ -85,7 +88,7 @@ int xen_mc_queue(unsigned int op, unsigned long a0, unsigned long a1, unsigned l
 
 int xen_mmu_queue(u64 ptr, u64 val)
 {
-	struct xen_mc_batch *b = &mc_batch;
+	struct xen_mc_batch *b = this_cpu_ptr(mc_batch);
 	int rc = 0;
 
 	/* A new run needs an mc[] slot for when it is closed. */
@@ -99,7 +102,7 @@ int xen_mmu_queue(u64 ptr, u64 val)
 
 int xen_mc_flush(void)
 {
-	struct xen_mc_batch *b = &mc_batch;
+	struct xen_mc_batch *b = this_cpu_ptr(mc_batch);
 	unsigned long flags;
 	unsigned int n;
 	int rc = 0;
@@ -135,7 +138,7 @@ int xen_mc_flush(void)
 
 void xen_mc_batch_begin(void)
 {
-	struct xen_mc_batch *b = &mc_batch;
+	struct xen_mc_batch *b = this_cpu_ptr(mc_batch);
 	unsigned long flags = local_irq_save();
 
 	/* Only the outermost begin's state is the one to go back to. */
@@ -145,7 +148,7 @@ void xen_mc_batch_begin(void)
 
 int xen_mc_batch_end(void)
 {
-	struct xen_mc_batch *b = &mc_batch;
+	struct xen_mc_batch *b = this_cpu_ptr(mc_batch);
 	int rc = xen_mc_flush();
 
 	if (b->depth && --b->depth == 0)
@@ -155,5 +158,5 @@ int xen_mc_batch_end(void)
 
 bool xen_mc_in_batch(void)
 {
-	return mc_batch.depth != 0;
+	return this_cpu_ptr(mc_batch)->depth != 0;
 }

@@ -7,6 +7,7 @@
 #include <kernel/printk.h>
 #include <kernel/stats.h>
 #include <asm/processor.h>
+#include <kernel/smp.h>
 
 extern u64 boot_tsc_start;
 static u64 last_ns;
@@ -66,13 +67,18 @@ u64 xen_clock_raw_ns(void)
 static u64 xen_clock_ns(void)
 {
 	u64 ns = xen_clock_raw_ns();
+	u64 last = __atomic_load_n(&last_ns, __ATOMIC_RELAXED);
 
-	/* Keep the clock monotonic across Xen's periodic recalibration. */
-	if (ns < last_ns) {
-		ns = last_ns;
-		xen_clock_clamps++;
-	}
-	last_ns = ns;
+	/* Keep the clock monotonic across Xen's periodic recalibration and
+	 * across vCPUs, whose pvclock copies may differ by a little: the
+	 * clock never goes below what any CPU has returned. */
+	do {
+		if (ns < last) {
+			__atomic_fetch_add(&xen_clock_clamps, 1, __ATOMIC_RELAXED);
+			return last;
+		}
+	} while (!__atomic_compare_exchange_n(&last_ns, &last, ns, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
 	return ns;
 }
 
@@ -86,15 +92,52 @@ static int xen_set_oneshot(u64 deadline_ns)
 {
 	struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline_ns, .flags = 0 };
 
-	return HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, &t);
+	/* A vCPU may only arm its own timer. */
+	return HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, this_cpu()->vcpu_id, &t);
+}
+
+static DEFINE_PER_CPU(unsigned int, timer_port);
+
+/* Each vCPU has its own VIRQ_TIMER and single-shot timer. */
+int xen_time_cpu_setup(unsigned int cpu)
+{
+	unsigned int vcpu = cpu_data[cpu].vcpu_id, port;
+	int rc;
+
+	if (per_cpu(timer_port, cpu))
+		return 0;
+	/* A periodic tick would only wake us for nothing. */
+	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, vcpu, NULL);
+	rc = evtchn_bind_virq_vcpu(VIRQ_TIMER, vcpu, &port);
+	if (rc) {
+		pr_err("time: binding VIRQ_TIMER for vCPU %u failed: %d\n", vcpu, rc);
+		return rc;
+	}
+	rc = evtchn_bind_cpu(port, xen_timer_event, NULL, cpu);
+	if (rc) {
+		evtchn_close(port);
+		return rc;
+	}
+	per_cpu(timer_port, cpu) = port;
+	if (cpu == 0)
+		pr_info("time: one-shot VCPUOP timer on event channel %u\n", port);
+	return 0;
+}
+
+void xen_time_cpu_teardown(unsigned int cpu)
+{
+	unsigned int port = per_cpu(timer_port, cpu);
+
+	per_cpu(timer_port, cpu) = 0;
+	HYPERVISOR_vcpu_op(VCPUOP_stop_singleshot_timer, cpu_data[cpu].vcpu_id, NULL);
+	if (port)
+		evtchn_close(port);
 }
 
 static int xen_time_init(void)
 {
 	struct pvclock_snapshot s;
-	unsigned int port;
 	u64 khz;
-	int rc;
 
 	pvclock_snapshot(&s);
 	boot_clock_ns = s.system_time + (u64)scale_delta((s64)(boot_tsc_start - s.tsc_timestamp), &s);
@@ -104,17 +147,8 @@ static int xen_time_init(void)
 	pr_info("time: Xen pvclock, TSC %llu kHz (mul %u shift %d)\n", (unsigned long long)khz,
 		s.mul, s.shift);
 
-	/* A periodic tick would only wake us for nothing. */
-	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
-	rc = evtchn_bind_virq(VIRQ_TIMER, &port);
-	if (rc) {
-		pr_err("time: binding VIRQ_TIMER failed: %d\n", rc);
-		return rc;
-	}
-	rc = evtchn_bind(port, xen_timer_event, NULL);
-	if (!rc)
-		pr_info("time: one-shot VCPUOP timer on event channel %u\n", port);
-	return rc;
+	/* The boot vCPU's timer event now; the others' as they come up. */
+	return xen_time_cpu_setup(0);
 }
 
 static u64 xen_wallclock_s(void)

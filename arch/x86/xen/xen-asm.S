@@ -64,3 +64,14 @@ xen_pv_common_entry:
 	add $16, %rsp			/* vector, error code */
 	pushq $0			/* iret flags: not returning from syscall */
 	jmp hypercall_page + __HYPERVISOR_iret * 32
+
+	/* A secondary vCPU's first instruction (VCPUOP_initialise):
+	 * %rdi = its struct cpu, %rsp = top of its idle stack. */
+	.globl xen_pv_secondary_startup
+xen_pv_secondary_startup:
+	cld
+	mov %rsi, %rsp
+	xor %ebp, %ebp
+	call xen_pv_secondary_start
+1:	ud2
+	jmp 1b

@@ -5,6 +5,7 @@
 #include <kernel/boot_entry.h>
 #include <xen/interface/elfnote.h>
 #include <xen/interface/features.h>
+#include <xen/interface/xen.h>
 
 #define XEN_NOTE(type, desc_directive)          \
 	.balign 4;                               \
@@ -58,6 +59,13 @@ xen_pv_start:
 	or %rdx, %rax
 	mov %rax, boot_tsc_start(%rip)
 	movl $BOOT_ENTRY_XEN_PV, boot_entry_type(%rip)
+	/* Kernel GS base -> cpu_data[0] (struct cpu) before any C code
+	 * runs: counters and locks reach per-CPU data through it. */
+	mov %rsi, %rbx
+	mov $SEGBASE_GS_KERNEL, %edi
+	lea cpu_data(%rip), %rsi
+	call hypercall_page + __HYPERVISOR_set_segment_base * 32
+	mov %rbx, %rsi
 	mov %rsi, %rdi
 	call xen_pv_start_c
 1:	ud2

@@ -1,0 +1,101 @@
+/* Xen PVH SMP: a secondary vCPU is started by hypercall, directly in
+ * 64-bit mode on the kernel's page tables (VCPUOP_initialise with a
+ * vcpu_hvm_context, then VCPUOP_up). PVH allows this as well as the local
+ * APIC's INIT-SIPI-SIPI; the hypercall needs no real-mode trampoline below
+ * 1 MiB and no emulated APIC, and it is what Xen documents for PVH. */
+#include <xen/xen-ops.h>
+#include <xen/hypercall.h>
+#include <xen/interface/hvm/hvm_vcpu.h>
+#include <kernel/smp.h>
+#include <kernel/printk.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <asm/processor.h>
+#include <asm/page.h>
+
+#define MSR_GS_BASE 0xc0000101
+
+void secondary_startup_64(void);
+void __noreturn secondary_reenter(struct cpu *c, void *stack_top, void (*entry)(void));
+
+static bool initialised[NR_CPUS];
+
+static void xen_pvh_set_cpu_base(struct cpu *c)
+{
+	native_wrmsr(MSR_GS_BASE, (u64)(unsigned long)c);
+}
+
+static unsigned long read_cr(int n)
+{
+	unsigned long v = 0;
+
+	if (n == 0)
+		__asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
+	else if (n == 3)
+		__asm__ __volatile__("mov %%cr3, %0" : "=r"(v));
+	else
+		__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static int xen_pvh_start_cpu(unsigned int cpu, void *stack_top)
+{
+	struct cpu *c = &cpu_data[cpu];
+	struct vcpu_hvm_context ctx;
+	int rc;
+
+	xen_vcpu_info[cpu] = &HYPERVISOR_shared_info->vcpu_info[c->vcpu_id];
+	if (!initialised[cpu]) {
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.mode = VCPU_HVM_MODE_64B;
+		/* The same paging and mode as the boot vCPU. */
+		ctx.cpu_regs.x86_64.cr0 = read_cr(0);
+		ctx.cpu_regs.x86_64.cr3 = read_cr(3);
+		ctx.cpu_regs.x86_64.cr4 = read_cr(4);
+		ctx.cpu_regs.x86_64.efer = native_rdmsr(MSR_EFER);
+		ctx.cpu_regs.x86_64.rip = (unsigned long)secondary_startup_64;
+		ctx.cpu_regs.x86_64.rsp = (unsigned long)stack_top;
+		ctx.cpu_regs.x86_64.rdi = (unsigned long)c;
+		ctx.cpu_regs.x86_64.rsi = (unsigned long)stack_top;
+		ctx.cpu_regs.x86_64.rflags = 0x2;
+		rc = HYPERVISOR_vcpu_op(VCPUOP_initialise, c->vcpu_id, &ctx);
+		if (rc) {
+			pr_err("smp: VCPUOP_initialise(vCPU %u): %d\n", c->vcpu_id, rc);
+			return rc;
+		}
+		initialised[cpu] = true;
+	}
+	/* A vCPU that went down earlier resumes in xen_pvh_cpu_die(). */
+	rc = HYPERVISOR_vcpu_op(VCPUOP_up, c->vcpu_id, NULL);
+	if (rc)
+		pr_err("smp: VCPUOP_up(vCPU %u): %d\n", c->vcpu_id, rc);
+	return rc;
+}
+
+static void __noreturn xen_pvh_cpu_die(void)
+{
+	struct cpu *c = this_cpu();
+
+	xen_smp_cpu_teardown(c->id);
+	HYPERVISOR_vcpu_op(VCPUOP_down, c->vcpu_id, NULL);
+	/* Brought back up: start over on a clean idle stack. */
+	secondary_reenter(c, (char *)c->idle_stack + CPU_IDLE_STACK_PAGES * PAGE_SIZE, secondary_startup_64);
+}
+
+static void xen_pvh_cpu_dead(unsigned int cpu)
+{
+	/* Wait until Xen has the vCPU down before it may be brought up. */
+	for (int i = 0; i < 100000 && HYPERVISOR_vcpu_op(VCPUOP_is_up, cpu_data[cpu].vcpu_id, NULL) > 0;
+	     i++)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+}
+
+const struct pv_smp_ops xen_pvh_smp_ops = {
+	.set_cpu_base = xen_pvh_set_cpu_base,
+	.detect_cpus = xen_detect_cpus,
+	.cpu_setup = xen_smp_cpu_setup,
+	.start_cpu = xen_pvh_start_cpu,
+	.send_ipi = xen_send_ipi,
+	.cpu_die = xen_pvh_cpu_die,
+	.cpu_dead = xen_pvh_cpu_dead,
+};

@@ -1,0 +1,244 @@
+/* Self-tests of SMP: every CPU that should be up is up and runs threads,
+ * IPIs reach each CPU, a TLB shootdown is seen by all, and a lock torture
+ * across CPUs keeps an exact count. Also prints IPI and lock costs as
+ * KTAP diagnostics ("# bench ...") for make bench. */
+#include <kernel/ktest.h>
+#include <kernel/sched.h>
+#include <kernel/smp.h>
+#include <kernel/spinlock.h>
+#include <kernel/printk.h>
+#include <kernel/time.h>
+#include <kernel/mm.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <asm/paravirt.h>
+#include <asm/processor.h>
+
+extern unsigned int smp_cpus_wanted;
+
+static void all_cpus_online(struct ktest *t)
+{
+	KT_EXPECT_EQ(t, num_online_cpus(), smp_cpus_wanted);
+	kprintf("    # %u CPU(s) online of %u found\n", num_online_cpus(), nr_cpus_possible);
+}
+
+struct where {
+	unsigned int want;
+	volatile unsigned int ran_on;
+};
+
+static int report_cpu(void *arg)
+{
+	struct where *w = arg;
+
+	/* Cooperative scheduling: yielding must not move us off our CPU. */
+	for (int i = 0; i < 10; i++)
+		yield();
+	w->ran_on = smp_processor_id();
+	return 0;
+}
+
+static void threads_on_every_cpu(struct ktest *t)
+{
+	static struct where w[NR_CPUS];
+	struct thread *th[NR_CPUS] = { 0 };
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		w[cpu].want = cpu;
+		w[cpu].ran_on = ~0U;
+		th[cpu] = thread_create("ktest-cpu", report_cpu, &w[cpu], (int)cpu);
+		KT_EXPECT(t, th[cpu] != NULL);
+	}
+	for (cpu = 0; cpu < NR_CPUS; cpu++) {
+		if (!th[cpu])
+			continue;
+		thread_join(th[cpu]);
+		KT_EXPECT_EQ(t, w[cpu].ran_on, cpu);
+	}
+}
+
+static void note_cpu(void *arg)
+{
+	unsigned int *slot = arg;
+
+	*slot = smp_processor_id();
+}
+
+static void ipi_each_cpu(struct ktest *t)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		unsigned long before = cpu_data[cpu].nr_ipis_received;
+		volatile unsigned int seen = ~0U;
+
+		KT_EXPECT_EQ(t, smp_call_function_single(cpu, note_cpu, (void *)&seen), 0);
+		KT_EXPECT_EQ(t, seen, cpu);
+		if (cpu != smp_processor_id())
+			KT_EXPECT(t, cpu_data[cpu].nr_ipis_received > before);
+	}
+	KT_EXPECT_EQ(t, smp_call_function_single(NR_CPUS, note_cpu, NULL), -ENXIO);
+}
+
+struct read_ctx {
+	volatile u64 *va;
+	u64 seen[NR_CPUS];
+};
+
+static void read_on_cpu(void *arg)
+{
+	struct read_ctx *r = arg;
+
+	r->seen[smp_processor_id()] = *r->va;
+}
+
+static void tlb_shootdown(struct ktest *t)
+{
+	static struct read_ctx r;
+	unsigned long flushes[NR_CPUS];
+	void *p1 = alloc_pages(1), *p2 = alloc_pages(1);
+	unsigned long va;
+	unsigned int cpu;
+	void *m;
+
+	KT_ASSERT(t, p1 && p2);
+	*(u64 *)p1 = 0x1111111111111111ULL;
+	*(u64 *)p2 = 0x2222222222222222ULL;
+	m = vmap_phys(__pa(p1), PAGE_SIZE, PAGE_KERNEL | PTE_NX);
+	KT_ASSERT(t, m != NULL);
+	va = (unsigned long)m;
+	r.va = m;
+	/* Every CPU caches the old translation... */
+	smp_call_function_others(read_on_cpu, &r);
+	read_on_cpu(&r);
+	for_each_online_cpu(cpu) {
+		KT_EXPECT_EQ(t, r.seen[cpu], 0x1111111111111111ULL);
+		flushes[cpu] = cpu_data[cpu].nr_tlb_flushes;
+	}
+	/* ...then the page is remapped with only a local flush, and the
+	 * shootdown must reach the others. */
+	KT_ASSERT(t, pgt_unmap(va) == 0);
+	KT_ASSERT(t, pgt_map_range(va, __pa(p2), PAGE_SIZE, PAGE_KERNEL | PTE_NX) == 0);
+	flush_tlb_all_cpus();
+	smp_call_function_others(read_on_cpu, &r);
+	read_on_cpu(&r);
+	for_each_online_cpu(cpu) {
+		KT_EXPECT_EQ(t, r.seen[cpu], 0x2222222222222222ULL);
+		KT_EXPECT(t, cpu_data[cpu].nr_tlb_flushes > flushes[cpu]);
+	}
+	pgt_unmap(va);
+	flush_tlb_all_cpus();
+	free_pages(p1, 1);
+	free_pages(p2, 1);
+}
+
+#define TORTURE_ROUNDS 20000
+
+struct torture {
+	spinlock_t lock;
+	volatile unsigned long counter;
+	volatile int inside;
+	volatile int violations;
+};
+
+static int torture_fn(void *arg)
+{
+	struct torture *tt = arg;
+
+	for (int i = 0; i < TORTURE_ROUNDS; i++) {
+		unsigned long flags = 0;
+
+		/* Half the acquisitions disable interrupts, as drivers do. */
+		if (i & 1)
+			flags = spin_lock_irqsave(&tt->lock);
+		else
+			spin_lock(&tt->lock);
+		if (tt->inside++)
+			tt->violations++;
+		/* A non-atomic read-modify-write: only the lock keeps it
+		 * exact across CPUs. */
+		tt->counter = tt->counter + 1;
+		tt->inside--;
+		if (i & 1)
+			spin_unlock_irqrestore(&tt->lock, flags);
+		else
+			spin_unlock(&tt->lock);
+		if ((i & 255) == 0)
+			cond_resched();
+	}
+	return 0;
+}
+
+static void lock_torture(struct ktest *t)
+{
+	static struct torture tt;
+	struct thread *th[2 * NR_CPUS];
+	unsigned int n = 0, cpu;
+	struct spin_stats s0, s1;
+
+	spin_lock_init(&tt.lock, "ktest_torture");
+	tt.counter = 0;
+	tt.inside = 0;
+	tt.violations = 0;
+	spin_stats_read(&s0);
+	for_each_online_cpu(cpu) {
+		for (int k = 0; k < 2; k++) {
+			th[n] = thread_create("ktest-torture", torture_fn, &tt, (int)cpu);
+			KT_ASSERT(t, th[n] != NULL);
+			n++;
+		}
+	}
+	for (unsigned int i = 0; i < n; i++)
+		thread_join(th[i]);
+	spin_stats_read(&s1);
+	KT_EXPECT_EQ(t, tt.counter, (unsigned long)n * TORTURE_ROUNDS);
+	KT_EXPECT_EQ(t, tt.violations, 0);
+	kprintf("    # %u threads, %lu contended acquisitions, %lu blocked waits\n", n,
+		s1.contended - s0.contended, s1.slowpath - s0.slowpath);
+}
+
+static void nothing(void *arg)
+{
+}
+
+static void bench_costs(struct ktest *t)
+{
+	static spinlock_t l = SPINLOCK_INIT("ktest_bench");
+	const int n = 20000;
+	u64 t0, lock_ns, ipi_ns = 0;
+	unsigned int target = 0, cpu;
+
+	t0 = clock_ns();
+	for (int i = 0; i < n; i++) {
+		spin_lock(&l);
+		spin_unlock(&l);
+	}
+	lock_ns = (clock_ns() - t0) / n;
+	for_each_online_cpu(cpu)
+		if (cpu != smp_processor_id()) {
+			target = cpu;
+			break;
+		}
+	if (target != smp_processor_id()) {
+		const int rounds = 200;
+
+		t0 = clock_ns();
+		for (int i = 0; i < rounds; i++)
+			smp_call_function_single(target, nothing, NULL);
+		ipi_ns = (clock_ns() - t0) / rounds;
+	}
+	kprintf("    # bench lock_uncontended_ns=%llu ipi_roundtrip_ns=%llu cpus=%u\n",
+		(unsigned long long)lock_ns, (unsigned long long)ipi_ns, num_online_cpus());
+	KT_EXPECT(t, lock_ns < 100000);
+}
+
+static const struct ktest_case smp_cases[] = {
+	{ "all_cpus_online", all_cpus_online },
+	{ "threads_on_every_cpu", threads_on_every_cpu },
+	{ "ipi_each_cpu", ipi_each_cpu },
+	{ "tlb_shootdown", tlb_shootdown },
+	{ "lock_torture", lock_torture },
+	{ "bench_costs", bench_costs },
+};
+KTEST_SUITE(smp, "smp", smp_cases, NULL);
