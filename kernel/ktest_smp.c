@@ -233,6 +233,90 @@ static void bench_costs(struct ktest *t)
 	KT_EXPECT(t, lock_ns < 100000);
 }
 
+struct busy {
+	volatile bool stop;
+	volatile unsigned long rounds;
+	volatile unsigned int last_cpu;
+};
+
+static int busy_fn(void *arg)
+{
+	struct busy *b = arg;
+
+	while (!b->stop) {
+		for (int i = 0; i < 1000; i++)
+			cpu_relax();
+		b->rounds++;
+		b->last_cpu = smp_processor_id();
+		cond_resched();
+	}
+	return 0;
+}
+
+static int sleeper_fn(void *arg)
+{
+	sleep_ns(100 * NSEC_PER_MSEC);
+	return (int)smp_processor_id();
+}
+
+/* Take the last CPU offline while a busy thread and a sleeping one live
+ * there: both carry on elsewhere (the sleeper's wake-up timer moves too);
+ * bring it back and run a thread on it again. */
+static void hotplug_offline_online(struct ktest *t)
+{
+	static struct busy b;
+	struct thread *busy, *sleeper, *probe;
+	static struct where w;
+	unsigned int cpu = 0, c;
+	unsigned long r0;
+
+	for_each_online_cpu(c)
+		cpu = c;
+	if (cpu == 0) {
+		ktest_skip(t, "one CPU");
+		return;
+	}
+	if (!pv_ops->smp->cpu_die) {
+		ktest_skip(t, "no CPU offlining in this mode");
+		return;
+	}
+	b.stop = false;
+	b.rounds = 0;
+	busy = thread_create("ktest-busy", busy_fn, &b, (int)cpu);
+	sleeper = thread_create("ktest-sleeper", sleeper_fn, NULL, (int)cpu);
+	KT_ASSERT(t, busy && sleeper);
+	sleep_ns(20 * NSEC_PER_MSEC);
+	KT_ASSERT(t, cpu_down(cpu) == 0);
+	KT_EXPECT(t, !cpu_online(cpu));
+	KT_EXPECT_EQ(t, num_online_cpus(), smp_cpus_wanted - 1);
+	r0 = b.rounds;
+	sleep_ns(50 * NSEC_PER_MSEC);
+	KT_EXPECT(t, b.rounds > r0);
+	KT_EXPECT(t, b.last_cpu != cpu);
+	/* Woken by its (moved) timer, on another CPU. */
+	KT_EXPECT(t, (unsigned int)thread_join(sleeper) != cpu);
+	KT_EXPECT_EQ(t, thread_create("x", sleeper_fn, NULL, (int)cpu) == NULL, 1);
+	KT_ASSERT(t, cpu_up(cpu) == 0);
+	KT_EXPECT(t, cpu_online(cpu));
+	w.ran_on = ~0U;
+	probe = thread_create("ktest-cpu", report_cpu, &w, (int)cpu);
+	KT_ASSERT(t, probe != NULL);
+	thread_join(probe);
+	KT_EXPECT_EQ(t, w.ran_on, cpu);
+	/* And down/up once more: the second round reuses what the first
+	 * left (Xen: a vCPU resumes after VCPUOP_down). */
+	KT_EXPECT_EQ(t, cpu_down(cpu), 0);
+	KT_EXPECT_EQ(t, cpu_up(cpu), 0);
+	w.ran_on = ~0U;
+	probe = thread_create("ktest-cpu", report_cpu, &w, (int)cpu);
+	KT_ASSERT(t, probe != NULL);
+	thread_join(probe);
+	KT_EXPECT_EQ(t, w.ran_on, cpu);
+	b.stop = true;
+	thread_join(busy);
+	KT_EXPECT_EQ(t, num_online_cpus(), smp_cpus_wanted);
+}
+
 static const struct ktest_case smp_cases[] = {
 	{ "all_cpus_online", all_cpus_online },
 	{ "threads_on_every_cpu", threads_on_every_cpu },
@@ -240,5 +324,6 @@ static const struct ktest_case smp_cases[] = {
 	{ "tlb_shootdown", tlb_shootdown },
 	{ "lock_torture", lock_torture },
 	{ "bench_costs", bench_costs },
+	{ "hotplug_offline_online", hotplug_offline_online },
 };
 KTEST_SUITE(smp, "smp", smp_cases, NULL);

@@ -315,3 +315,17 @@ static int cmd_cpus(int argc, char **argv)
 	return 0;
 }
 MONITOR_COMMAND(cpus, "cpus", "", "CPUs, IPIs and lock contention", cmd_cpus);
+
+static int cmd_cpu(int argc, char **argv)
+{
+	unsigned int cpu;
+
+	if (argc != 3 || kstrtouint(argv[1], 10, &cpu))
+		return -EINVAL;
+	if (!strcmp(argv[2], "online"))
+		return cpu_up(cpu);
+	if (!strcmp(argv[2], "offline"))
+		return cpu_down(cpu);
+	return -EINVAL;
+}
+MONITOR_COMMAND(cpu, "cpu", "N online|offline", "take a CPU down or up", cmd_cpu);

@@ -111,10 +111,12 @@ static void rq_remove(struct runqueue *rq, struct thread *t)
 /* Runs on the thread just switched to, with the run-queue lock held and
  * interrupts off: releases the lock and tidies up after the previous
  * thread. Returns a dead detached thread to free, if any. */
+static void requeue_on(struct thread *t, unsigned int cpu);
+
 static struct thread *finish_switch(void)
 {
 	struct runqueue *rq = &runqueues[smp_processor_id()];
-	struct thread *prev = rq->prev, *reap = NULL;
+	struct thread *prev = rq->prev, *reap = NULL, *move = NULL;
 
 	rq->prev = NULL;
 	if (prev && prev->state == THREAD_DEAD) {
@@ -122,7 +124,13 @@ static struct thread *finish_switch(void)
 		if (prev->detached)
 			reap = prev;
 	}
+	if (prev && prev->requeue_elsewhere) {
+		prev->requeue_elsewhere = false;
+		move = prev;
+	}
 	spin_unlock(&rq->lock);
+	if (move)
+		requeue_on(move, 0);
 	return reap;
 }
 
@@ -145,11 +153,20 @@ void schedule(void)
 	if (*(u64 *)prev->stack != STACK_CANARY)
 		panic("stack overflow in thread %s", prev->name);
 	flags = spin_lock_irqsave(&rq->lock);
-	if (prev->state == THREAD_RUNNABLE && !prev->is_idle && !prev->on_rq)
-		rq_enqueue(rq, prev);
-	next = rq_dequeue(rq);
-	if (!next)
+	if (unlikely(READ_ONCE(c->going_offline)) && !prev->is_idle) {
+		/* The CPU is being taken offline: hand the CPU to the idle
+		 * thread, which moves everything away; prev follows the
+		 * others once it is off this stack (finish_switch). */
+		if (prev->state == THREAD_RUNNABLE && !prev->on_rq)
+			prev->requeue_elsewhere = true;
 		next = rq->idle;
+	} else {
+		if (prev->state == THREAD_RUNNABLE && !prev->is_idle && !prev->on_rq)
+			rq_enqueue(rq, prev);
+		next = rq_dequeue(rq);
+		if (!next)
+			next = rq->idle;
+	}
 	c->need_resched = false;
 	if (next == prev) {
 		spin_unlock_irqrestore(&rq->lock, flags);
@@ -383,6 +400,21 @@ void thread_detach(struct thread *t)
 		free_thread(t);
 }
 
+/* A runnable thread that is on no run queue (it just left a CPU going
+ * offline) joins cpu's queue. */
+static void requeue_on(struct thread *t, unsigned int cpu)
+{
+	struct runqueue *rq = &runqueues[cpu];
+	unsigned long flags = spin_lock_irqsave(&rq->lock);
+
+	WRITE_ONCE(t->cpu, cpu);
+	if (t->state == THREAD_RUNNABLE && !t->on_rq)
+		rq_enqueue(rq, t);
+	cpu_data[cpu].need_resched = true;
+	spin_unlock_irqrestore(&rq->lock, flags);
+	smp_send_reschedule(cpu);
+}
+
 int thread_migrate(struct thread *t, unsigned int cpu)
 {
 	struct runqueue *from, *to;
@@ -506,6 +538,8 @@ void __noreturn cpu_idle_loop(void)
 	struct runqueue *rq = &runqueues[c->id];
 
 	for (;;) {
+		if (READ_ONCE(c->going_offline))
+			smp_cpu_offline_self();
 		local_irq_disable();
 		if (READ_ONCE(rq->nr) || c->need_resched) {
 			local_irq_enable();
@@ -516,8 +550,6 @@ void __noreturn cpu_idle_loop(void)
 		 * queues a thread after the check above still ends the halt
 		 * (a remote one sends a reschedule IPI). */
 		pv_ops->cpu->safe_halt();
-		if (READ_ONCE(c->going_offline))
-			smp_cpu_offline_self();
 	}
 }
 

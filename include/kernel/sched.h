@@ -51,6 +51,7 @@ struct thread {
 	bool off_cpu;                /* set once a dead thread left its stack */
 	bool detached;
 	bool is_idle;
+	bool requeue_elsewhere;      /* left a CPU going offline */
 	struct thread *rq_next;
 	struct thread *all_next;
 	int (*fn)(void *arg);

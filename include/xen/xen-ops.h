@@ -63,6 +63,8 @@ struct xen_store_location {
 extern struct xen_store_location xen_store;
 void xen_guest_late_init(void);
 int xen_control_init(void);
+/* Follow cpu/<N>/availability (xl vcpu-set); drivers/xen/cpu_hotplug.c. */
+int xen_cpu_hotplug_init(void);
 
 /* Multicalls (arch/x86/xen/multicalls.c, PV). */
 int xen_mc_queue(unsigned int op, unsigned long a0, unsigned long a1, unsigned long a2,

@@ -107,6 +107,8 @@ void xen_guest_late_init(void)
 		return;
 	}
 	rc = xenstore_init(ring, xen_store.evtchn);
-	if (!rc)
+	if (!rc) {
 		xen_control_init();
+		xen_cpu_hotplug_init();
+	}
 }
