@@ -11,6 +11,7 @@
 #include <kernel/errno.h>
 #include <kernel/mm.h>
 #include <kernel/time.h>
+#include <kernel/stats.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 
@@ -21,6 +22,9 @@
 struct cpu cpu_data[NR_CPUS] = { [0] = { .self = &cpu_data[0], .id = 0 } };
 unsigned int nr_cpus_possible = 1;
 unsigned long cpu_online_mask;
+/* For the boot's bench line: what bringing the other CPUs up cost. */
+u64 smp_bringup_ns;
+unsigned long smp_bringup_hypercalls;
 /* CPUs smp_init() tried to bring up (found, capped by nosmp/maxcpus). */
 unsigned int smp_cpus_wanted = 1;
 
@@ -117,6 +121,7 @@ static int bring_up(unsigned int cpu)
 void smp_init(void)
 {
 	unsigned int want, found, up = 1;
+	unsigned long hc0 = stats_read(STAT_HYPERCALLS);
 	u64 t0 = clock_ns();
 	int rc;
 
@@ -137,9 +142,11 @@ void smp_init(void)
 		}
 		up++;
 	}
-	pr_info("smp: %u of %u CPU(s) online%s in %llu us\n", up, found,
+	smp_bringup_ns = clock_ns() - t0;
+	smp_bringup_hypercalls = stats_read(STAT_HYPERCALLS) - hc0;
+	pr_info("smp: %u of %u CPU(s) online%s in %llu us, %lu hypercalls\n", up, found,
 		opt_nosmp ? " (nosmp)" : want < found ? " (maxcpus)" : "",
-		(unsigned long long)((clock_ns() - t0) / NSEC_PER_USEC));
+		(unsigned long long)(smp_bringup_ns / NSEC_PER_USEC), smp_bringup_hypercalls);
 }
 
 void sched_init_secondary(void *stack_base);

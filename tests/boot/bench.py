@@ -73,6 +73,22 @@ def fmt_ns(v):
         return "-"
 
 
+def smp_bench_values(log):
+    """key=value pairs of the '# bench' lines in a console log."""
+    vals = {}
+    if not log or not os.path.isfile(log):
+        return vals
+    with open(log, errors="replace") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("# bench "):
+                for kv in line[len("# bench "):].split():
+                    if "=" in kv:
+                        k, v = kv.split("=", 1)
+                        vals[k] = v
+    return vals
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--objtree", required=True)
@@ -122,6 +138,29 @@ def main(argv=None):
     print("Boot (kernel figures from its bench: line; wall = host time from QEMU start to "
           "'xenolith: ready', TCG):")
     print(table(rows, ["case", "result", "mode", "boot", "init done", "wall"] + keys))
+
+    # SMP costs: the smp suite prints a "# bench key=value ..." line (the
+    # uncontended and contended lock cost, the IPI round trip) per mode.
+    print()
+    srows, skeys = [], []
+    for mode in (m for m in args.modes.split(",") if m):
+        name = "%s smp costs" % mode
+        print("bench: %s ..." % name, end=" ", flush=True)
+        res = boot.run_case(mode, args.image, "ktest=smp", expect="ktap", retries=args.retries,
+                            xen=args.xen, objtree=args.objtree, name=name, say=lambda s: None,
+                            log=os.path.join(logdir, mode + "-smp.log"), smp=4,
+                            required=("smp",))
+        print(res.label(), flush=True)
+        vals = smp_bench_values(res.last.log if res.last else None)
+        for k in vals:
+            if k not in skeys:
+                skeys.append(k)
+        srows.append((mode, res.label(), vals))
+        results.append(res)
+    print()
+    print("SMP costs (ktest=smp, 4 CPUs; nanoseconds by the kernel's clock, TCG):")
+    print(table([[m, lbl] + [v.get(k, "-") for k in skeys] for m, lbl, v in srows],
+                ["mode", "result"] + skeys))
 
     print()
     print("Images:")
