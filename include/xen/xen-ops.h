@@ -40,6 +40,7 @@ extern unsigned long xen_clock_clamps;  /* times xen_clock_ns() clamped */
 /* Events: include/xen/events.h. Per-vCPU plumbing shared by PV and PVH
  * (arch/x86/xen/smp.c, spinlock.c, time.c). */
 unsigned int xen_detect_cpus(unsigned int max);
+int xen_vcpu_info_setup(unsigned int cpu);
 int xen_smp_cpu_setup(unsigned int cpu);
 void xen_smp_cpu_teardown(unsigned int cpu);
 void xen_send_ipi(unsigned int cpu, int kind);
@@ -55,12 +56,24 @@ int xen_console_ring_init(void *ring, unsigned int evtchn);  /* domU ring */
 void xen_console_ring_exit(void);        /* unregister and forget the ring */
 int xen_console_late_init(void);
 
-/* Guest services started once interrupts are on (drivers/xen/). */
-struct xen_store_location {
-	phys_addr_t ring_pa;    /* 0: no xenstore (e.g. dom0 without xenstored) */
-	unsigned int evtchn;
+/* What the Xen boot handed us, whichever the mode: filled by the mode's
+ * early setup (PV: start_info; PVH: start info and HVM parameters) and
+ * used by the shared steps in arch/x86/xen/enlighten.c. Addresses are
+ * (pseudo-)physical; 0 means none. */
+struct xen_boot_info {
+	bool initial_domain;
+	bool pv;
+	phys_addr_t console_pa;     /* domU console ring */
+	unsigned int console_evtchn;
+	phys_addr_t store_pa;       /* xenstore ring (none: dom0 without xenstored) */
+	unsigned int store_evtchn;
 };
-extern struct xen_store_location xen_store;
+extern struct xen_boot_info xen_boot;
+struct bootinfo;
+void xen_boot_console_init(void *ring_va);
+void xen_boot_events_init(void);
+void xen_boot_reserve(struct bootinfo *bi);
+/* Guest services started once interrupts are on (drivers/xen/). */
 void xen_guest_late_init(void);
 int xen_control_init(void);
 /* Follow cpu/<N>/availability (xl vcpu-set); drivers/xen/cpu_hotplug.c. */

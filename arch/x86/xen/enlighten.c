@@ -2,6 +2,7 @@
 #include <xen/xen-ops.h>
 #include <xen/hypercall.h>
 #include <kernel/printk.h>
+#include <kernel/boot.h>
 #include <kernel/memmap.h>
 #include <kernel/mm.h>
 #include <xen/xenstore.h>
@@ -87,7 +88,37 @@ static int xen_map_read(unsigned int cmd, struct memmap *m)
 	return 0;
 }
 
-struct xen_store_location xen_store;
+struct xen_boot_info xen_boot;
+
+/* The console the boot handed us: Xen's own for dom0, the shared ring for
+ * a domU. ring_va is where the mode can reach the ring page this early
+ * (NULL: not reachable, no ring console until it is). */
+void xen_boot_console_init(void *ring_va)
+{
+	if (xen_boot.initial_domain)
+		xen_console_early_init();
+	else if (ring_va && xen_boot.console_evtchn)
+		xen_console_ring_init(ring_va, xen_boot.console_evtchn);
+}
+
+/* Once the direct map and the allocator exist: announce Xen, set event
+ * channels up (their ABI chosen here), the console's input event. */
+void xen_boot_events_init(void)
+{
+	xen_report_version();
+	if (xen_events_init())
+		panic("xen: event channel setup failed");
+}
+
+/* The shared pages the domain builder gave us belong to the backends:
+ * keep them out of the allocator (PV; PVH's sit outside RAM). */
+void xen_boot_reserve(struct bootinfo *bi)
+{
+	if (xen_boot.console_pa)
+		memmap_reserve(&bi->memmap, xen_boot.console_pa, PAGE_SIZE);
+	if (xen_boot.store_pa)
+		memmap_reserve(&bi->memmap, xen_boot.store_pa, PAGE_SIZE);
+}
 
 /* xenstore and guest control need working event delivery to wait for
  * replies, so they start after interrupts are enabled. */
@@ -96,17 +127,17 @@ void xen_guest_late_init(void)
 	void *ring;
 	int rc;
 
-	if (!xen_store.ring_pa || !xen_store.evtchn) {
+	if (!xen_boot.store_pa || !xen_boot.store_evtchn) {
 		pr_info("xenstore: none in this domain%s\n",
 			xen_initial_domain ? " (dom0 booted without xenstored)" : "");
 		return;
 	}
-	ring = vmap_phys(xen_store.ring_pa, PAGE_SIZE, PAGE_KERNEL | PTE_NX);
+	ring = vmap_phys(xen_boot.store_pa, PAGE_SIZE, PAGE_KERNEL | PTE_NX);
 	if (!ring) {
 		pr_err("xenstore: cannot map the ring page\n");
 		return;
 	}
-	rc = xenstore_init(ring, xen_store.evtchn);
+	rc = xenstore_init(ring, xen_boot.store_evtchn);
 	if (!rc) {
 		xen_control_init();
 		xen_cpu_hotplug_init();

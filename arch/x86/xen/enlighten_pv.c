@@ -153,21 +153,29 @@ static void pv_memory_map(struct bootinfo *bi)
 static void xen_pv_early_setup(struct bootinfo *bi)
 {
 	const struct start_info *si = xen_start_info;
+	void *ring_va = NULL;
 	size_t n;
 
-	if (xen_initial_domain) {
-		xen_console_early_init();
-	} else {
+
+	/* A dom0's start_info holds its console and store info in other
+	 * fields (console.dom0); only a domU has the two rings. */
+	if (!xen_initial_domain) {
 		unsigned long pfn = mfn_to_pfn(si->console.domU.mfn);
 
-		if (pfn != INVALID_MFN_VALUE && PFN_PHYS(pfn) < kimg_map_limit)
-			xen_console_ring_init(kimg_va(PFN_PHYS(pfn)), si->console.domU.evtchn);
+		if (pfn != INVALID_MFN_VALUE) {
+			xen_boot.console_pa = PFN_PHYS(pfn);
+			xen_boot.console_evtchn = si->console.domU.evtchn;
+			/* The domain builder maps it inside our early image map. */
+			if (xen_boot.console_pa < kimg_map_limit)
+				ring_va = kimg_va(xen_boot.console_pa);
+		}
 		pfn = mfn_to_pfn(si->store_mfn);
 		if (pfn != INVALID_MFN_VALUE && si->store_evtchn) {
-			xen_store.ring_pa = PFN_PHYS(pfn);
-			xen_store.evtchn = si->store_evtchn;
+			xen_boot.store_pa = PFN_PHYS(pfn);
+			xen_boot.store_evtchn = si->store_evtchn;
 		}
 	}
+	xen_boot_console_init(ring_va);
 	bi->loader = "Xen PV domain builder";
 	bi->is_initial_domain = xen_initial_domain;
 	n = strnlen((const char *)si->cmd_line, MAX_GUEST_CMDLINE);
@@ -188,35 +196,22 @@ static void xen_pv_reserve_memory(struct bootinfo *bi)
 	/* Image, modules, P2M list, start info and bootstrap page tables. */
 	memmap_reserve(&bi->memmap, 0, bootstrap_end);
 	/* The console and xenstore rings are shared with the backends. */
-	if (!xen_initial_domain) {
-		unsigned long pfn = mfn_to_pfn(si->console.domU.mfn);
-
-		if (pfn != INVALID_MFN_VALUE)
-			memmap_reserve(&bi->memmap, PFN_PHYS(pfn), PAGE_SIZE);
-	}
-	if (xen_store.ring_pa)
-		memmap_reserve(&bi->memmap, xen_store.ring_pa, PAGE_SIZE);
+	xen_boot_reserve(bi);
 	memmap_sanitize(&bi->memmap);
 }
 
 static void xen_pv_post_mm_setup(struct bootinfo *bi)
 {
-	xen_report_version();
-	if (xen_events_init())
-		panic("xen: event channel setup failed");
+	xen_boot_events_init();
 	xen_console_late_init();
 }
 
-static void xen_pv_late_setup(void)
-{
-	xen_guest_late_init();
-}
 
 static const struct pv_init_ops xen_pv_init_ops = {
 	.early_setup = xen_pv_early_setup,
 	.reserve_memory = xen_pv_reserve_memory,
 	.post_mm_setup = xen_pv_post_mm_setup,
-	.late_setup = xen_pv_late_setup,
+	.late_setup = xen_guest_late_init,
 };
 
 static const struct pv_cpu_ops xen_pv_cpu_ops = {
@@ -272,6 +267,8 @@ void __noreturn xen_pv_start_c(struct start_info *si)
 	xen_start_info = si;
 	xen_pv_domain = true;
 	xen_initial_domain = (si->flags & SIF_INITDOMAIN) != 0;
+	xen_boot.pv = true;
+	xen_boot.initial_domain = xen_initial_domain;
 	xen_p2m = (unsigned long *)si->mfn_list;
 	xen_p2m_size = si->nr_pages;
 	xen_pt_start = __pa((void *)si->pt_base);

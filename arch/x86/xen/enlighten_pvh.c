@@ -16,13 +16,12 @@
 
 extern struct hypervisor_info boot_hypervisor;
 extern const struct pv_smp_ops xen_pvh_smp_ops;
-static u64 console_ring_pfn;
-static u32 console_ring_evtchn;
 
 static void xen_pvh_early_setup(struct bootinfo *bi)
 {
 	u32 eax, ebx, ecx, edx;
 	const struct hvm_start_info *si;
+	void *ring_va = NULL;
 	u64 ev = 0;
 	int rc;
 
@@ -34,16 +33,26 @@ static void xen_pvh_early_setup(struct bootinfo *bi)
 	si = (const struct hvm_start_info *)(uintptr_t)bi->boot_proto_info;
 	if (bi->boot_proto_info && si->magic == XEN_HVM_START_MAGIC_VALUE)
 		xen_initial_domain = (si->flags & SIF_INITDOMAIN) != 0;
-	if (xen_initial_domain) {
-		xen_console_early_init();
-	} else if (!hvm_get_param(HVM_PARAM_CONSOLE_PFN, &console_ring_pfn) &&
-		   !hvm_get_param(HVM_PARAM_CONSOLE_EVTCHN, &ev) && console_ring_pfn &&
-		   PFN_PHYS(console_ring_pfn) < (4ULL << 30)) {
-		console_ring_evtchn = (u32)ev;
-		/* Identity mapped until the direct map takes over. */
-		xen_console_ring_init((void *)(uintptr_t)PFN_PHYS(console_ring_pfn),
-				      console_ring_evtchn);
+	xen_boot.initial_domain = xen_initial_domain;
+	if (!xen_initial_domain) {
+		u64 pfn = 0;
+
+		if (!hvm_get_param(HVM_PARAM_CONSOLE_PFN, &pfn) &&
+		    !hvm_get_param(HVM_PARAM_CONSOLE_EVTCHN, &ev) && pfn && ev &&
+		    PFN_PHYS(pfn) < (4ULL << 30)) {
+			xen_boot.console_pa = PFN_PHYS(pfn);
+			xen_boot.console_evtchn = (unsigned int)ev;
+			/* Identity mapped until the direct map takes over. */
+			ring_va = (void *)(uintptr_t)xen_boot.console_pa;
+		}
+		pfn = ev = 0;
+		if (!hvm_get_param(HVM_PARAM_STORE_PFN, &pfn) &&
+		    !hvm_get_param(HVM_PARAM_STORE_EVTCHN, &ev) && pfn && ev) {
+			xen_boot.store_pa = PFN_PHYS(pfn);
+			xen_boot.store_evtchn = (unsigned int)ev;
+		}
 	}
+	xen_boot_console_init(ring_va);
 	kimg_map_limit = 1ULL << 30;
 	bi->loader = "Xen PVH";
 	bi->is_initial_domain = xen_initial_domain;
@@ -84,26 +93,24 @@ static void xen_pvh_post_mm_setup(struct bootinfo *bi)
 	HYPERVISOR_shared_info = page;
 	xen_vcpu_info[0] = &HYPERVISOR_shared_info->vcpu_info[0];
 
-	if (console_ring_pfn) {
-		void *ring = vmap_phys(PFN_PHYS(console_ring_pfn), PAGE_SIZE, PAGE_KERNEL | PTE_NX);
+	if (xen_boot.console_pa) {
+		void *ring = vmap_phys(xen_boot.console_pa, PAGE_SIZE, PAGE_KERNEL | PTE_NX);
 
 		if (ring) {
-			xen_console_ring_init(ring, console_ring_evtchn);
+			xen_console_ring_init(ring, xen_boot.console_evtchn);
 		} else {
 			/* Still reachable through the identity map, so this
 			 * line gets out; then the console must let go of
 			 * that address before the map is dropped below. */
-			pr_err("xen: cannot map the console ring (pfn %#llx); console disabled\n",
-			       (unsigned long long)console_ring_pfn);
+			pr_err("xen: cannot map the console ring (%#llx); console disabled\n",
+			       (unsigned long long)xen_boot.console_pa);
 			xen_console_ring_exit();
 		}
 	}
 	native_drop_identity_map();
 
-	xen_report_version();
 	set_irq_handler(IRQ_VECTOR_XEN_CALLBACK, xen_pvh_callback);
-	if (xen_events_init())
-		panic("xen: event channel setup failed");
+	xen_boot_events_init();
 	rc = hvm_set_param(HVM_PARAM_CALLBACK_IRQ,
 			   ((u64)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56) | IRQ_VECTOR_XEN_CALLBACK);
 	if (rc)
@@ -111,23 +118,12 @@ static void xen_pvh_post_mm_setup(struct bootinfo *bi)
 	xen_console_late_init();
 }
 
-static void xen_pvh_late_setup(void)
-{
-	u64 pfn = 0, ev = 0;
-
-	if (!hvm_get_param(HVM_PARAM_STORE_PFN, &pfn) &&
-	    !hvm_get_param(HVM_PARAM_STORE_EVTCHN, &ev) && pfn && ev) {
-		xen_store.ring_pa = PFN_PHYS(pfn);
-		xen_store.evtchn = (unsigned int)ev;
-	}
-	xen_guest_late_init();
-}
 
 static const struct pv_init_ops xen_pvh_init_ops = {
 	.early_setup = xen_pvh_early_setup,
 	.reserve_memory = xen_pvh_reserve_memory,
 	.post_mm_setup = xen_pvh_post_mm_setup,
-	.late_setup = xen_pvh_late_setup,
+	.late_setup = xen_guest_late_init,
 };
 
 static const struct pv_cpu_ops xen_pvh_cpu_ops = {
