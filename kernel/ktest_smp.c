@@ -259,6 +259,112 @@ static void lock_slowpath(struct ktest *t)
 		KT_EXPECT_EQ(t, s1.slowpath, s0.slowpath);
 }
 
+/* Lines printed at once from threads on every CPU and from a timer
+ * interrupt must land whole in the log: each captured line is exactly one
+ * of the lines printed, never a mix. Debug level keeps them off the
+ * console (only the log buffer gets them). */
+#define PRINT_ROUNDS 200
+#define LOG_COPY 16384
+
+struct print_ctx {
+	struct timer tm;
+	volatile bool stop;
+	volatile unsigned int irq_lines;
+};
+
+static void print_tick(struct timer *tm)
+{
+	struct print_ctx *p = container_of(tm, struct print_ctx, tm);
+
+	if (p->stop)
+		return;
+	pr_debug("ktest-pl irq %08u zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\n", p->irq_lines++);
+	timer_add(tm, clock_ns() + 200 * NSEC_PER_USEC, print_tick);
+}
+
+static int print_fn(void *arg)
+{
+	unsigned long id = (unsigned long)arg;
+
+	for (int i = 0; i < PRINT_ROUNDS; i++) {
+		pr_debug("ktest-pl t%02lu %08d aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+			 id, i);
+		if ((i & 7) == 0)
+			cond_resched();
+	}
+	return 0;
+}
+
+static bool line_ok(const char *l, size_t n)
+{
+	static const char tpat[] = "ktest-pl tNN NNNNNNNN aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	static const char ipat[] = "ktest-pl irq NNNNNNNN zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz";
+	const char *pat = n == sizeof(tpat) - 1 ? tpat : n == sizeof(ipat) - 1 ? ipat : NULL;
+
+	if (!pat)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (pat[i] == 'N' ? (l[i] < '0' || l[i] > '9') : l[i] != pat[i])
+			return false;
+	}
+	return true;
+}
+
+static const char *find_tag(const char *s, const char *end)
+{
+	for (; s + 8 <= end; s++)
+		if (!memcmp(s, "ktest-pl", 8))
+			return s;
+	return NULL;
+}
+
+static void printk_lines_whole(struct ktest *t)
+{
+	static struct print_ctx p;
+	struct thread *th[NR_CPUS];
+	unsigned int n = 0, cpu, seen = 0, bad = 0;
+	char *buf = kmalloc(LOG_COPY);
+	size_t len;
+
+	KT_ASSERT(t, buf != NULL);
+	p.stop = false;
+	p.irq_lines = 0;
+	timer_add(&p.tm, clock_ns() + 200 * NSEC_PER_USEC, print_tick);
+	for_each_online_cpu(cpu) {
+		th[n] = thread_create("ktest-print", print_fn, (void *)(unsigned long)cpu, (int)cpu);
+		KT_ASSERT(t, th[n] != NULL);
+		n++;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		thread_join(th[i]);
+	p.stop = true;
+	timer_cancel(&p.tm);
+	len = log_buf_copy(buf, LOG_COPY);
+	/* Every line that carries our tag (after its timestamp) must be one
+	 * whole line of ours. */
+	for (size_t i = 0; i < len;) {
+		size_t e = i;
+		const char *tag;
+
+		while (e < len && buf[e] != '\n')
+			e++;
+		if (e == len)
+			break;
+		tag = find_tag(buf + i, buf + e);
+		if (tag && i > 0) {
+			seen++;
+			if (!line_ok(tag, (size_t)(buf + e - tag)))
+				bad++;
+		}
+		i = e + 1;
+	}
+	kfree(buf);
+	kprintf("    # %u tagged lines checked, %u interrupt lines printed\n", seen, p.irq_lines);
+	KT_EXPECT(t, seen > 50);
+	KT_EXPECT(t, p.irq_lines > 0);
+	KT_EXPECT_EQ(t, bad, 0);
+}
+
 static void nothing(void *arg)
 {
 }
@@ -386,6 +492,7 @@ static const struct ktest_case smp_cases[] = {
 	{ "tlb_shootdown", tlb_shootdown },
 	{ "lock_torture", lock_torture },
 	{ "lock_slowpath", lock_slowpath },
+	{ "printk_lines_whole", printk_lines_whole },
 	{ "bench_costs", bench_costs },
 	{ "hotplug_offline_online", hotplug_offline_online },
 };
