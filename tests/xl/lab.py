@@ -14,7 +14,8 @@ script streams that to OBJTREE/xl-logs/, judges every case from its markers
 (every result in the scenario's "lab-expect" list must pass, none may fail,
 the scenario must exit 0) and, for "lab-ktap: yes" scenarios, from the
 guest's KTAP output, which must include every suite the guest type
-requires (GUEST_TYPES). Only the known emulation flakes of
+requires (GUEST_TYPES) and the scenario's own ("lab-require"; with
+"lab-ktap: last" only the last KTAP run on the console counts). Only the known emulation flakes of
 tests/boot/signatures.py (a dom0 process segfault, a domU triple fault
 before the guest's early console line, QEMU internal errors), with no
 failure the guest itself shows, make a case INFRA-FLAKE; those cases run
@@ -123,7 +124,15 @@ class Scenario:
         self.types = self.meta.get("types", "pv pvh").split()
         self.timeout = int(self.meta.get("timeout", "180"))
         self.expect = self.meta.get("expect", "").split()
-        self.ktap = self.meta.get("ktap", "no").lower() in ("yes", "1", "true")
+        # "yes": the guest's KTAP run must pass; "last": only its last run
+        # counts (a scenario that runs the self-tests more than once, from
+        # the monitor, and judges the earlier runs itself).
+        ktap = self.meta.get("ktap", "no").lower()
+        self.ktap = ktap in ("yes", "1", "true", "last")
+        self.ktap_last = ktap == "last"
+        # Suites this scenario's KTAP must run and pass whatever the
+        # guest's command line selects (on top of its guest type's).
+        self.require = self.meta.get("require", "").split()
         self.variants = []      # [(label, {VAR: VALUE})]
         for v in self.meta.get("variants", "").split():
             label, _, assigns = v.partition(":")
@@ -444,6 +453,32 @@ class Monitor:
 
 
 # ------------------------------------------------------------------ judging
+_KTAP_START = re.compile(r"^(?:KTAP|TAP) version \d+\s*$")
+
+
+def last_ktap_run(lines):
+    """The console lines from the last top-level "KTAP version" line on
+    (all of them when there is none)."""
+    start = 0
+    for i, l in enumerate(lines):
+        if _KTAP_START.match(ktap.normalize_line(l)):
+            start = i
+    return lines[start:]
+
+
+_TYPED_KTEST = re.compile(r"xenolith> ktest (\S+)\s*$")
+
+
+def typed_ktest(lines):
+    """What the last "ktest SUITES" typed at the monitor (its echo after
+    the prompt) selected (as signatures.ktest_selection()), or None."""
+    for l in reversed(lines):
+        m = _TYPED_KTEST.search(ktap.normalize_line(l))
+        if m:
+            return signatures.ktest_selection("ktest=" + m.group(1))
+    return None
+
+
 def guest_facts(lines):
     """KTAP report, 'ktest: done' tuple, bench dict, ready flag, panic line."""
     p = ktap.KtapParser()
@@ -473,6 +508,12 @@ def judge(run, mon, stopped_why):
     reasons, hard = [], []
     lines = run.all_console()
     rep, done, bench, ready, panic = guest_facts(lines)
+    typed = None
+    if c.scenario.ktap_last:
+        # Earlier runs are the scenario's business; a panic anywhere is not.
+        last = last_ktap_run(lines)
+        rep, done = guest_facts(last)[:2]
+        typed = typed_ktest(lines[:len(lines) - len(last)])
     run.ktap_report, run.ktest_done, run.bench, run.guest_panic = rep, done, bench, panic
     if not run.begun:
         why = stopped_why or "; ".join(mon.errors) or "not reached"
@@ -510,12 +551,25 @@ def judge(run, mon, stopped_why):
                 m = _CMDLINE.search(ktap.normalize_line(l))
                 if m:
                     sel = signatures.ktest_selection(m.group(1)) or "all"
+                    if c.scenario.ktap_last:
+                        # No ktest= on the command line: a run from the
+                        # monitor, which selects its own suites.
+                        sel = signatures.ktest_selection(m.group(1))
                     break
+            if typed is not None:
+                sel = typed
             required = GUEST_TYPES.get(c.type, {}).get("required", ())
-            for p in signatures.required_suite_problems(rep, required, sel):
+            problems = signatures.required_suite_problems(rep, required, sel)
+            # The scenario's own (lab-require) whatever the selection.
+            problems += [p for p in signatures.required_suite_problems(
+                rep, c.scenario.require, "all") if p not in problems]
+            for p in problems:
                 # Skipping is the guest's own statement; a missing suite
                 # may be a run cut short, which other reasons explain.
                 (hard if " skipped: " in p else reasons).append(p)
+        elif c.scenario.require:
+            reasons.append("no KTAP run of the required suite(s) %s"
+                           % " ".join(c.scenario.require))
     if panic:
         hard.append("guest console: " + panic)
     if run.dom0_panic:
@@ -538,6 +592,11 @@ def judge(run, mon, stopped_why):
     seen = guest_visible(run, rep, done, panic, marker, hard)
     if seen:
         hard = seen + [h for h in hard if h not in seen]
+        if c.scenario.ktap_last:
+            # The scenario's failed step first: when it gave up, the
+            # last KTAP run is an earlier one it does not judge.
+            steps = ["%s: %s %s" % r for r in run.results if r[1] != "pass"]
+            hard = [h for h in hard if h in steps] + [h for h in hard if h not in steps]
     elif flakes:
         return FLAKE, flakes[:1] + hard + reasons
     xen = [l.strip() for l in run.xen if _XEN_NOTABLE.search(l)]
@@ -570,8 +629,29 @@ def guest_visible(run, rep, done, panic, marker, hard):
     return out
 
 
+def vcpu_summary(metrics):
+    """"4 vCPUs (4 ran), boot 1.23 s" from a case's metrics (lab_metric
+    vcpus= vcpus_ran= boot_ms=, any domain; the last one reported wins);
+    "" without them."""
+    m = {}
+    for d in metrics.values():
+        m.update(d)
+    parts = []
+    n, ran = _ms(m.get("vcpus")), _ms(m.get("vcpus_ran"))
+    if n is not None:
+        parts.append("%d vCPU%s%s" % (n, "" if n == 1 else "s",
+                                      "" if ran is None else " (%d ran)" % ran))
+    boot = _ms(m.get("boot_ms"))
+    if boot is not None:
+        parts.append("boot %.2f s" % (boot / 1000.0))
+    return ", ".join(parts)
+
+
 def summary(run):
     parts = []
+    v = vcpu_summary(run.metrics)
+    if v:
+        parts.append(v)
     rep = getattr(run, "ktap_report", None)
     if run.case.scenario.ktap and rep is not None and rep.seen:
         parts.append("KTAP " + rep.summary())

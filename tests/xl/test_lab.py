@@ -428,6 +428,218 @@ class FlakeRulesTests(unittest.TestCase):
                 self.assertIn(s, defined, "%s requires unknown suite %s" % (t, s))
 
 
+# What `xl vcpu-list` (Xen 4.17) prints: a header, then one line a vCPU.
+VCPU_LIST = """Name                                ID  VCPU   CPU State   Time(s) Affinity (Hard / Soft)
+vcpus-v4-pv                          5     0    1   -b-       3.2  all / all
+vcpus-v4-pv                          5     1    0   r--       0.0  all / all
+vcpus-v4-pv                          5     2    -   --p       1.7  all / all
+vcpus-v4-pv                          5     3    -   --p       0.0  all / all
+"""
+
+
+def busyboxes():
+    """busybox binaries to run the dom0 helpers with: one on PATH, and the
+    lab's own (the dom0's) when a lab build is cached."""
+    import glob
+    import shutil
+    out = [b for b in [shutil.which("busybox")] if b]
+    out += sorted(glob.glob(os.path.join(labbuild.cache_root(), "lab", "build-*", "busybox")))[-1:]
+    return out
+
+
+class LablibTests(unittest.TestCase):
+    """The dom0 helpers' pure parsers, run by a host shell on canned text
+    (and by the dom0's own busybox when one is at hand)."""
+
+    LABLIB = os.path.join(HERE, "dom0", "lablib.sh")
+
+    def shells(self):
+        return [["sh"]] + [[b, "sh"] for b in busyboxes()]
+
+    def vcpu_parse(self, text):
+        import subprocess
+        outs = set()
+        for sh in self.shells():
+            r = subprocess.run(sh + ["-c", '. "$0"; lab_vcpu_parse', self.LABLIB],
+                               input=text, stdout=subprocess.PIPE, text=True, check=True)
+            outs.add(r.stdout.strip())
+        self.assertEqual(len(outs), 1, outs)
+        return outs.pop()
+
+    def test_vcpu_list(self):
+        # vCPU 1 is online (on pCPU 0) with no time yet, vCPU 2 went
+        # offline after running, vCPU 3 never came up.
+        self.assertEqual(self.vcpu_parse(VCPU_LIST), "4 3 2 3")
+
+    def test_vcpu_list_all_ran(self):
+        text = VCPU_LIST.replace("    -   --p       1.7", "    1   -b-       1.7").replace(
+            "    -   --p       0.0", "    0   -b-       0.4")
+        self.assertEqual(self.vcpu_parse(text), "4 4 4 -")
+
+    def test_vcpu_list_odd_lines_never_pass(self):
+        self.assertEqual(self.vcpu_parse(""), "0 0 0 -")
+        self.assertEqual(self.vcpu_parse(VCPU_LIST.splitlines()[0] + "\n"), "0 0 0 -")
+        text = VCPU_LIST + "vcpus-v4-pv 5 4 1 -b- lots all / all\nlibxl: error: oops\n"
+        self.assertEqual(self.vcpu_parse(text), "6 3 2 3,?6,?7")
+
+
+class SmpScenarioTests(unittest.TestCase):
+    """lab-require, lab-ktap: last and the vCPU detail of the SMP scenarios."""
+
+    SCEN = ("# lab-suite: test\n# lab-types: pv pvh\n# lab-expect: create\n"
+            "# lab-ktap: %s\n# lab-require: sched smp\n")
+
+    def judge(self, mode, lines, gtype="pv", metrics=()):
+        s = scenario(self.SCEN % mode, name="k")
+        case = lab.Case(s, gtype, "", {})
+        res = ["XLLAB result case=%s name=create status=pass -- domid 1" % case.name]
+        mon = feed([case], case_lines(case.name, lines + res + list(metrics)))
+        return lab.judge(mon.runs[case.name], mon, None)
+
+    def test_metadata(self):
+        s = scenario(self.SCEN % "last")
+        self.assertEqual(s.require, ["sched", "smp"])
+        self.assertTrue(s.ktap and s.ktap_last)
+        s = scenario(self.SCEN % "yes")
+        self.assertTrue(s.ktap and not s.ktap_last)
+        self.assertEqual(scenario(KTAP_SCEN).require, [])
+
+    def test_required_whatever_the_selection(self):
+        ok = ktap_lines("k-pv", ["sched", "smp"], cmdline="ktest=sched,smp")
+        self.assertEqual(self.judge("yes", ok)[0], lab.PASS)
+        # The command line asks for sched only: smp is still required.
+        v, why = self.judge("yes", ktap_lines("k-pv", ["sched"], cmdline="ktest=sched"))
+        self.assertEqual(v, lab.FAIL)
+        self.assertIn("required suite smp missing", why)
+        # No ktest= at all (a run from the monitor): still required.
+        v, why = self.judge("last", ktap_lines("k-pv", ["sched", "smp skip one CPU"],
+                                               cmdline="loglevel=8"))
+        self.assertEqual(v, lab.FAIL)
+        self.assertIn("required suite smp skipped: one CPU", why)
+        v, why = self.judge("last", ["G|k-pv| xenolith: ready"])
+        self.assertEqual(v, lab.FAIL)
+        self.assertIn("no KTAP run of the required suite(s) sched smp", why)
+
+    def two_runs(self, first_ok, last_ok):
+        def run(ok):
+            lines = ktap_lines("k-pv", ["sched", "smp"], cmdline="x")[2:]
+            if not ok:
+                i = lines.index("G|k-pv|     # Subtest: smp") + 2
+                self.assertEqual(lines[i], "G|k-pv|     ok 1 x")
+                lines[i] = "G|k-pv|     not ok 1 x"
+                lines[i + 1] = "G|k-pv| not ok 2 smp"
+                lines[-1] = lines[-1].replace("0 failed", "1 failed")
+            return lines
+        return (["G|k-pv| xenolith: early console up", "G|k-pv| [ 0.1] command line: x"]
+                + run(first_ok) + ["G|k-pv| [ 3.8] smp: CPU 1 offline"] + run(last_ok))
+
+    def test_ktap_last_judges_the_last_run(self):
+        lines = self.two_runs(False, True)
+        self.assertIn("not ok 1 x", "\n".join(lines[:20]))
+        v, why = self.judge("last", lines)
+        self.assertEqual(v, lab.PASS, why)
+        v, why = self.judge("last", self.two_runs(True, False))
+        self.assertEqual(v, lab.FAIL)
+        self.assertIn("guest reported 1 failed test(s)", why)
+        # "yes" judges everything: two runs are an error, a failure in the
+        # first counts.
+        v, why = self.judge("yes", self.two_runs(True, True))
+        self.assertEqual(v, lab.FAIL)
+        self.assertTrue(any("second KTAP run" in w for w in why), why)
+        self.assertEqual(self.judge("yes", self.two_runs(False, True))[0], lab.FAIL)
+
+    def test_ktap_last_failed_step_first(self):
+        # The scenario gave up before its final run: the busy run is the
+        # last one, and its failures come after the step that failed.
+        v, why = self.judge("last", self.two_runs(True, False) + [
+            "XLLAB result case=k-pv name=online status=fail -- no 'smp: CPU 1 online'"])
+        self.assertEqual(v, lab.FAIL)
+        self.assertEqual(why[0], "online: fail no 'smp: CPU 1 online'")
+        self.assertIn("guest reported 1 failed test(s)", why)
+
+    def test_ktap_last_still_sees_an_earlier_panic(self):
+        lines = self.two_runs(True, True)
+        lines.insert(5, "G|k-pv| Kernel panic: lock checker: recursive mutex_lock")
+        v, why = self.judge("last", lines)
+        self.assertEqual(v, lab.FAIL)
+        self.assertTrue(any("Kernel panic" in w for w in why), why)
+
+    def test_ktap_last_selection_is_the_typed_one(self):
+        def lines(typed):
+            return (["G|k-pv| [ 0.1] command line: loglevel=8", "G|k-pv| xenolith: ready",
+                     "G|k-pv| xenolith> ktest all", "G|k-pv| [ 9.0] smp: CPU 3 offline"]
+                    + ["G|k-pv| xenolith> " + typed]
+                    + ktap_lines("k-pv", ["sched", "smp"], cmdline="-")[2:])
+        self.assertEqual(self.judge("last", lines("ktest sched,smp"))[0], lab.PASS)
+        # "ktest all" asks for every suite the guest type requires.
+        v, why = self.judge("last", lines("ktest all"))
+        self.assertEqual(v, lab.FAIL)
+        self.assertIn("required suite multicall missing", why)
+        self.assertEqual(self.judge("last", lines("ktest alloc,sched,smp"))[0], lab.FAIL)
+        self.assertEqual(lab.typed_ktest(["(d1) xenolith> ktest smp\r", "x"]), ["smp"])
+        self.assertEqual(lab.typed_ktest(["xenolith> info", "ktest smp"]), None)
+
+    def test_last_ktap_run(self):
+        self.assertEqual(lab.last_ktap_run(["a", "b"]), ["a", "b"])
+        self.assertEqual(lab.last_ktap_run(["KTAP version 1", "x", "(d3) KTAP version 1", "y"]),
+                         ["(d3) KTAP version 1", "y"])
+        # A nested (indented) version line starts no run.
+        self.assertEqual(lab.last_ktap_run(["KTAP version 1", "    KTAP version 1"]),
+                         ["KTAP version 1", "    KTAP version 1"])
+
+    def test_vcpu_detail(self):
+        self.assertEqual(lab.vcpu_summary({}), "")
+        self.assertEqual(lab.vcpu_summary({"d": {"vcpus": "8", "vcpus_ran": "7",
+                                                 "boot_ms": "1234"}}), "8 vCPUs (7 ran), boot 1.23 s")
+        self.assertEqual(lab.vcpu_summary({"d": {"vcpus": "1", "boot_ms": "x"}}), "1 vCPU")
+        ok = ktap_lines("k-pv", ["sched", "smp"], cmdline="ktest=sched,smp")
+        v, why = self.judge("yes", ok, metrics=[
+            "XLLAB metric case=k-pv dom=k-pv boot_ms=760 guest_init_us=1",
+            "XLLAB metric case=k-pv dom=k-pv vcpus=4 vcpus_ran=4"])
+        self.assertEqual(v, lab.PASS)
+        self.assertTrue(why[0].startswith("4 vCPUs (4 ran), boot 0.76 s; KTAP "), why)
+
+    def test_shipped_smp_scenarios(self):
+        scen = lab.load_scenarios()
+        names = [c.name for c in lab.make_cases(scen, suite="test")]
+        soak = [c.name for c in lab.make_cases(scen, suite="soak")]
+        for t in ("pv", "pvh"):
+            # 1 and 4 vCPUs in make lab-test; 2 and 8 (slow: the lab
+            # has 2 pCPUs) with LAB_SCENARIOS=vcpus-long.
+            for n in (1, 4):
+                self.assertIn("vcpus-v%d-%s" % (n, t), names)
+            for n in (2, 8):
+                self.assertIn("vcpus-long-v%d-%s" % (n, t), soak)
+                self.assertNotIn("vcpus-long-v%d-%s" % (n, t), names)
+        long = scen["vcpus-long"]
+        self.assertEqual((long.expect, long.require, long.ktap),
+                         (scen["vcpus"].expect, scen["vcpus"].require, True))
+        with open(long.path) as f:
+            self.assertIn(". /lab/scenarios/vcpus.sh", f.read())
+        for t in ("pv", "pvh"):
+            self.assertIn("vcpuset-" + t, names)
+        self.assertEqual(scen["vcpus"].require, ["sched", "smp"])
+        self.assertTrue(scen["vcpus"].ktap and not scen["vcpus"].ktap_last)
+        self.assertEqual(scen["vcpuset"].require, ["smp"])
+        self.assertTrue(scen["vcpuset"].ktap_last)
+        # The guest's own selection covers what the scenario requires.
+        with open(scen["vcpus"].path) as f:
+            self.assertIn('extra="ktest=sched,smp"', f.read())
+
+    def test_required_suites_of_scenarios_exist(self):
+        import re
+        import subprocess
+        r = subprocess.run(["git", "-C", lab.SRCTREE, "grep", "-h", "-E",
+                            r"^KTEST_SUITE\([a-z_0-9]+, *\"[a-z_0-9]+\"", "--", "*.c"],
+                           stdout=subprocess.PIPE, text=True)
+        if r.returncode not in (0, 1):
+            self.skipTest("not a git checkout")
+        defined = set(re.findall(r"KTEST_SUITE\([a-z_0-9]+, *\"([a-z_0-9]+)\"", r.stdout))
+        for s in lab.load_scenarios().values():
+            for name in s.require:
+                self.assertIn(name, defined, "%s requires unknown suite %s" % (s.name, name))
+
+
 class FlakeBudgetTests(RetryTests):
     """The run counts every INFRA-FLAKE attempt against its budget."""
 

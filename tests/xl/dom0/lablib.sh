@@ -561,6 +561,49 @@ lab_cmd() {
 	lab_wait_console "$re" $tmo
 }
 
+# lab_vcpu_parse: `xl vcpu-list` output on stdin (header, then one line a
+# vCPU: Name ID VCPU CPU State Time(s) Affinity...) -> one line
+# "TOTAL RAN ONLINE NEVER", where a vCPU has run when its Time(s) is above
+# zero or it is online (a pCPU assigned; state without 'p'), ONLINE counts
+# the online ones and NEVER is a comma list of the vCPUs that never ran
+# ('-' if none). A line that does not parse counts as a vCPU that never ran
+# ("?LINE"). Pure (no xl), so the host's tests run it on canned output.
+lab_vcpu_parse() {
+	awk '
+	NR == 1 && $1 == "Name" { next }
+	NF == 0 { next }
+	{
+		total++
+		if (NF < 6 || $3 !~ /^[0-9]+$/ || $5 !~ /^[-rbp]+$/ || $6 !~ /^[0-9]+(\.[0-9]+)?$/) {
+			never = never (never == "" ? "" : ",") "?" NR
+			next
+		}
+		on = ($4 ~ /^[0-9]+$/ && $5 !~ /p/)
+		if (on)
+			online++
+		if ($6 + 0 > 0 || on)
+			ran++
+		else
+			never = never (never == "" ? "" : ",") $3
+	}
+	END { printf "%d %d %d %s\n", total, ran, online, never == "" ? "-" : never }'
+}
+
+# lab_vcpus [DOM]: `xl vcpu-list DOM` (its lines as notes); LAB_VCPUS (how
+# many), LAB_VCPUS_RAN, LAB_VCPUS_ONLINE, LAB_VCPUS_NEVER (see
+# lab_vcpu_parse). 1 if xl failed.
+lab_vcpus() {
+	local out
+	LAB_VCPUS=0 LAB_VCPUS_RAN=0 LAB_VCPUS_ONLINE=0 LAB_VCPUS_NEVER=-
+	out=$(timeout 20 xl vcpu-list ${1:-$LAB_DOM} 2>&1) || {
+		echo "$out" | sed 's/^/lab: xl vcpu-list: /'
+		return 1
+	}
+	echo "$out" | sed 's/^/lab: xl vcpu-list: /'
+	set -- $(echo "$out" | lab_vcpu_parse)
+	LAB_VCPUS=$1 LAB_VCPUS_RAN=$2 LAB_VCPUS_ONLINE=$3 LAB_VCPUS_NEVER=$4
+}
+
 # ------------------------------------------------------------------ diagnosis
 lab_dmesg() { xl dmesg 2>&1 | tail -n ${1:-40} | sed 's/^/lab: xl dmesg: /'; }
 
