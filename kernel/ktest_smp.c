@@ -133,7 +133,7 @@ static void tlb_shootdown(struct ktest *t)
 	free_pages(p2, 1);
 }
 
-#define TORTURE_ROUNDS 20000
+#define TORTURE_ROUNDS 2000
 
 struct torture {
 	spinlock_t lock;

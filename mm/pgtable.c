@@ -6,6 +6,7 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <kernel/spinlock.h>
+#include <kernel/smp.h>
 #include <asm/paravirt.h>
 
 phys_addr_t pt_pool_start, pt_pool_next, pt_pool_end;
@@ -139,10 +140,19 @@ static int clear_range(unsigned long va, unsigned long end)
 	return rc;
 }
 
+/* After entries were removed: every CPU may hold the old translations, so
+ * with more than one CPU online the others flush too (a stale entry on
+ * another CPU would let it reach a page that is no longer mapped there).
+ * Kernel mappings are never removed in interrupt context, and this CPU's
+ * interrupts are on, as the cross-CPU flush needs. */
 static void flush_range(unsigned long va, unsigned long end)
 {
 	const struct pv_mmu_ops *mmu = pv_ops->mmu;
 
+	if (num_online_cpus() > 1) {
+		flush_tlb_all_cpus();
+		return;
+	}
 	if (end - va > 64 * PAGE_SIZE) {
 		mmu->flush_tlb_all();
 		return;
@@ -314,7 +324,7 @@ static int unmap_one_locked(unsigned long va)
 		rc = mmu->batch_end();
 	else
 		mmu->batch_end();
-	mmu->flush_tlb_one(va);
+	flush_range(va, va + PAGE_SIZE);
 	return rc;
 }
 
