@@ -5,7 +5,9 @@
               [--modes native,grub,xen-pv-dom0,xen-pvh-dom0] [--retries 1]
               [--flake-budget 1] [--echo]
 
-Cases: the image in each of the four boot modes, plus the native-only
+Cases: the image in each of the four boot modes, the Xen dom0 modes again
+with the 2-level event channel ABI forced (evtchn=2l, on the evtchn, sched
+and smp suites when the command line says ktest=all), plus the native-only
 configuration's image booted natively. Each case must pass its KTAP run,
 including every suite its mode requires (boot.REQUIRED_SUITES). Prints a
 table, "flakes: N (budget M)" (attempts judged INFRA-FLAKE, retried or
@@ -38,10 +40,32 @@ def ktap_cell(res):
     return "%d/%d/%d  %d/%d/%d" % (s["pass"], s["fail"], s["skip"], k["pass"], k["fail"], k["skip"])
 
 
-def image_cases(modes, image, native_image, smp_counts=None):
+# Extra matrix cases: the default image in these Xen modes again with the
+# 2-level event channel ABI forced (FIFO is what Xen gives by default), on
+# the suites that exercise events, scheduling and IPIs.
+EVTCHN_2L_MODES = ("xen-pv-dom0", "xen-pvh-dom0")
+EVTCHN_2L_SUITES = "evtchn,sched,smp"
+
+
+def evtchn_2l_cmdline(cmdline):
+    """cmdline for an evtchn=2l case: ktest=all narrowed to the event
+    suites (to keep it cheap), any other selection kept, evtchn=2l
+    appended."""
+    if signatures.ktest_selection(cmdline) == "all":
+        words = ["ktest=" + EVTCHN_2L_SUITES if w == "ktest=all" else w
+                 for w in cmdline.split()]
+        cmdline = " ".join(words)
+    return (cmdline + " evtchn=2l").strip()
+
+
+def image_cases(modes, image, native_image, smp_counts=None, abi_variants=False):
     """(label, mode, image, cpus) for each boot mode of the default image
     (with the mode's default CPU count, or each count in smp_counts), plus
-    the native-only image booted natively on one CPU when there is one."""
+    the native-only image booted natively on one CPU when there is one.
+
+    abi_variants: 5-tuples instead, the last element a function of the
+    matrix's command line giving the case's own (None: the matrix's), with
+    an "<mode> evtchn=2l" case after each Xen mode in EVTCHN_2L_MODES."""
     cases = []
     for m in (m for m in modes.split(",") if m):
         if smp_counts:
@@ -49,8 +73,12 @@ def image_cases(modes, image, native_image, smp_counts=None):
                       for n in smp_counts]
         else:
             cases.append((m, m, image, boot.DEFAULT_SMP[m]))
+        if abi_variants and m in EVTCHN_2L_MODES:
+            cases.append(("%s evtchn=2l" % m, m, image, boot.DEFAULT_SMP[m], evtchn_2l_cmdline))
     if native_image:
         cases.append(("native [native_defconfig]", "native", native_image, 1))
+    if abi_variants:
+        cases = [c if len(c) == 5 else c + (None,) for c in cases]
     return cases
 
 
@@ -76,17 +104,18 @@ def main(argv=None):
     ap.add_argument("--xen")
     args = ap.parse_args(argv)
 
-    cases = image_cases(args.modes, args.image, args.native_image)
+    cases = image_cases(args.modes, args.image, args.native_image, abi_variants=True)
     logdir = os.path.join(args.objtree, "boot-logs")
     os.makedirs(logdir, exist_ok=True)
     results = []
     t_all = time.monotonic()
-    for i, (name, mode, image, cpus) in enumerate(cases, 1):
+    for i, (name, mode, image, cpus, cmdline_of) in enumerate(cases, 1):
+        cmdline = cmdline_of(args.cmdline) if cmdline_of else args.cmdline
         print("boot: [%d/%d] %s: %s %s (%d CPU%s)" % (i, len(cases), name,
-                                                     boot.short_path(image), args.cmdline, cpus,
+                                                     boot.short_path(image), cmdline, cpus,
                                                      "s" if cpus > 1 else ""), flush=True)
-        slug = name.replace(" ", "-").replace("[", "").replace("]", "")
-        res = boot.run_case(mode, image, args.cmdline, log=os.path.join(logdir, slug + ".log"),
+        slug = name.replace(" ", "-").replace("[", "").replace("]", "").replace("=", "-")
+        res = boot.run_case(mode, image, cmdline, log=os.path.join(logdir, slug + ".log"),
                             expect="ktap", retries=args.retries, echo=args.echo, xen=args.xen,
                             objtree=args.objtree, name=name, smp=cpus)
         results.append(res)

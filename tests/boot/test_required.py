@@ -240,5 +240,64 @@ class FlakeBudgetTest(unittest.TestCase):
         self.assertEqual(out[-1], "2 passed, 0 failed")
 
 
+class EvtchnAbiCasesTest(unittest.TestCase):
+    """The matrix boots each Xen dom0 mode a second time with the 2-level
+    event channel ABI forced."""
+
+    def test_cases_follow_their_mode(self):
+        cases = matrix.image_cases("native,xen-pv-dom0,xen-pvh-dom0", "/img", "/nimg",
+                                   abi_variants=True)
+        self.assertEqual([c[0] for c in cases],
+                         ["native", "xen-pv-dom0", "xen-pv-dom0 evtchn=2l", "xen-pvh-dom0",
+                          "xen-pvh-dom0 evtchn=2l", "native [native_defconfig]"])
+        self.assertTrue(all(len(c) == 5 for c in cases))
+        by_name = {c[0]: c for c in cases}
+        self.assertIsNone(by_name["xen-pv-dom0"][4])
+        two = by_name["xen-pvh-dom0 evtchn=2l"]
+        self.assertEqual(two[1:4], ("xen-pvh-dom0", "/img", boot.DEFAULT_SMP["xen-pvh-dom0"]))
+        self.assertEqual(two[4]("ktest=all"), "ktest=evtchn,sched,smp evtchn=2l")
+        self.assertEqual(two[4]("loglevel=8 ktest=all"), "loglevel=8 ktest=evtchn,sched,smp evtchn=2l")
+        self.assertEqual(two[4]("ktest=evtchn"), "ktest=evtchn evtchn=2l")
+
+    def test_no_variants_for_other_modes_or_bench(self):
+        self.assertEqual(len(matrix.image_cases("native,grub", "/img", None, abi_variants=True)), 2)
+        cases = matrix.image_cases("xen-pv-dom0", "/img", None, smp_counts=(1, 4))
+        self.assertEqual([len(c) for c in cases], [4, 4])
+
+    def test_required_suites_follow_the_narrowed_selection(self):
+        sel = signatures.ktest_selection(matrix.evtchn_2l_cmdline("ktest=all"))
+        self.assertEqual(sel, ["evtchn", "sched", "smp"])
+        m = monitor(ktap_run([("evtchn", "pass"), ("sched", "pass"), ("smp", "pass")]) +
+                    ["ktest: done: 3 passed, 0 failed, 0 skipped"], xen=False)
+        verdict, reasons = judge(m, PV_REQUIRED, selection=sel, exit_code=1, native=True)[:2]
+        self.assertEqual(verdict, PASS, reasons)
+        # ... while the full selection would still want the rest.
+        self.assertEqual(judge(m, PV_REQUIRED, selection="all", exit_code=1, native=True)[0],
+                         FAIL)
+
+    def test_matrix_passes_each_case_its_cmdline(self):
+        seen = []
+
+        def fake_run_case(mode, image, cmdline, **kw):
+            seen.append((kw.get("name"), cmdline))
+            res = boot.CaseResult(kw.get("name") or mode, mode)
+            a = boot.Attempt()
+            a.verdict, a.reasons, a.log = PASS, [], "/nonexistent/log"
+            res.attempts.append(a)
+            res.verdict = PASS
+            return res
+
+        saved_run = boot.run_case
+        boot.run_case = fake_run_case
+        try:
+            with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(io.StringIO()):
+                rc = matrix.main(["--objtree", d, "--image", "/img", "--modes", "xen-pv-dom0"])
+        finally:
+            boot.run_case = saved_run
+        self.assertEqual(rc, 0)
+        self.assertEqual(seen, [("xen-pv-dom0", "ktest=all"),
+                                ("xen-pv-dom0 evtchn=2l", "ktest=evtchn,sched,smp evtchn=2l")])
+
+
 if __name__ == "__main__":
     unittest.main()

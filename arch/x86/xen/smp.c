@@ -38,6 +38,13 @@ int xen_smp_cpu_setup(unsigned int cpu)
 	unsigned int vcpu = cpu_data[cpu].vcpu_id;
 	int rc;
 
+	/* The vCPU's event state (FIFO control block) before its ports. */
+	rc = evtchn_cpu_init(cpu);
+	if (rc) {
+		pr_err("xen: event channels for vCPU %u: %d\n", vcpu, rc);
+		return rc;
+	}
+
 	for (int k = 0; k < NR_IPIS; k++) {
 		unsigned int port;
 
