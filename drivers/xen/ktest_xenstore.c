@@ -203,11 +203,15 @@ static void xs_parallel_requests(struct ktest *t)
  * watch stays bounded, drops are counted, and delivery resumes. */
 static struct completion flood_release;
 static volatile unsigned int flood_calls;
+static volatile bool flood_held_too_long;
 
 static void flood_cb(struct xs_watch *w, const char *path)
 {
-	if (flood_calls++ == 0)
-		wait_for_completion_timeout(&flood_release, 20 * NSEC_PER_SEC);
+	/* Bounded so a test that failed half-way cannot wedge the watch
+	 * thread; generous because 200 writes take long under emulation. */
+	if (flood_calls++ == 0 &&
+	    !wait_for_completion_timeout(&flood_release, 120 * NSEC_PER_SEC))
+		flood_held_too_long = true;
 }
 
 static void xs_watch_queue_bounded(struct ktest *t)
@@ -218,6 +222,7 @@ static void xs_watch_queue_bounded(struct ktest *t)
 
 	completion_init(&flood_release);
 	flood_calls = 0;
+	flood_held_too_long = false;
 	KT_ASSERT(t, xs_write(0, "data/ktest/flood", "0") == 0);
 	KT_ASSERT(t, xs_watch(&w) == 0);
 	/* The first (registration) event blocks the callback. */
@@ -227,6 +232,7 @@ static void xs_watch_queue_bounded(struct ktest *t)
 	}
 	complete(&flood_release);
 	sleep_ns(500 * NSEC_PER_MSEC);
+	KT_EXPECT(t, !flood_held_too_long);
 	KT_EXPECT(t, flood_calls >= 2);
 	KT_EXPECT(t, flood_calls <= 1 + 64 + 1);
 	KT_EXPECT(t, w.dropped > 0);

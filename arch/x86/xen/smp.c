@@ -7,11 +7,63 @@
 #include <kernel/smp.h>
 #include <kernel/printk.h>
 #include <kernel/errno.h>
+#include <xen/pv.h>
+#include <asm/page.h>
 
 struct ipi_ports {
 	unsigned int port[NR_IPIS];
 };
 static DEFINE_PER_CPU(struct ipi_ports, ipi_ports);
+
+/* Per-vCPU vcpu_info areas, registered with Xen so that vCPUs beyond the
+ * 32 slots of shared_info work, and each vCPU's hot data sits in a line
+ * of its own. One page holds them all (64 bytes each, NR_CPUS <= 64). */
+static struct vcpu_info vcpu_info_area[NR_CPUS] __aligned(PAGE_SIZE);
+static bool vcpu_info_registered[NR_CPUS];
+
+BUILD_BUG_ON(sizeof(vcpu_info_area) > PAGE_SIZE);
+
+/* Register cpu's own vcpu_info (once: Xen refuses a second time, and it
+ * survives VCPUOP_down). Falls back to the shared_info slot if Xen says
+ * no and the vCPU has one. */
+int xen_vcpu_info_setup(unsigned int cpu)
+{
+	unsigned int vcpu = cpu_data[cpu].vcpu_id;
+	struct vcpu_info *vi = &vcpu_info_area[cpu];
+	struct vcpu_register_vcpu_info r;
+	unsigned long pfn = PFN_DOWN(__pa(vi)), flags;
+	int rc;
+
+	if (vcpu_info_registered[cpu]) {
+		xen_vcpu_info[cpu] = vi;
+		return 0;
+	}
+	if (vcpu < XEN_LEGACY_MAX_VCPUS && !xen_vcpu_info[cpu])
+		xen_vcpu_info[cpu] = &HYPERVISOR_shared_info->vcpu_info[vcpu];
+	/* PV names frames by machine number, PVH by guest frame number. */
+	r.mfn = IS_ENABLED(CONFIG_XEN_PV) && xen_pv_domain ? pfn_to_mfn(pfn) : pfn;
+	r.offset = (u32)((unsigned long)vi & (PAGE_SIZE - 1));
+	r.rsvd = 0;
+	/* Events off: Xen copies the current vcpu_info (the event mask
+	 * included) into the new area, and the pointer must move with it. */
+	flags = local_irq_save();
+	rc = HYPERVISOR_vcpu_op(VCPUOP_register_vcpu_info, vcpu, &r);
+	if (!rc) {
+		xen_vcpu_info[cpu] = vi;
+		vcpu_info_registered[cpu] = true;
+	}
+	local_irq_restore(flags);
+	if (rc) {
+		if (vcpu >= XEN_LEGACY_MAX_VCPUS) {
+			pr_err("xen: vCPU %u: registering its vcpu_info failed (%d)\n", vcpu, rc);
+			return rc;
+		}
+		xen_vcpu_info[cpu] = &HYPERVISOR_shared_info->vcpu_info[vcpu];
+		if (cpu == 0)
+			pr_warn("xen: vcpu_info registration refused (%d); using shared_info\n", rc);
+	}
+	return 0;
+}
 
 unsigned int xen_detect_cpus(unsigned int max)
 {
@@ -38,6 +90,12 @@ int xen_smp_cpu_setup(unsigned int cpu)
 	unsigned int vcpu = cpu_data[cpu].vcpu_id;
 	int rc;
 
+	/* The boot vCPU's here; the others' before they start (start_cpu). */
+	if (cpu == 0) {
+		rc = xen_vcpu_info_setup(0);
+		if (rc)
+			return rc;
+	}
 	/* The vCPU's event state (FIFO control block) before its ports. */
 	rc = evtchn_cpu_init(cpu);
 	if (rc) {

@@ -36,7 +36,9 @@ static int xen_pv_start_cpu(unsigned int cpu, void *stack_top)
 	unsigned long top_mfn;
 	int rc;
 
-	xen_vcpu_info[cpu] = &HYPERVISOR_shared_info->vcpu_info[c->vcpu_id];
+	rc = xen_vcpu_info_setup(cpu);
+	if (rc)
+		return rc;
 	/* Events stay off until the vCPU has its callbacks. */
 	xen_vcpu_info[cpu]->evtchn_upcall_mask = 1;
 	if (!initialised[cpu]) {

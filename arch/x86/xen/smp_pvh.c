@@ -44,7 +44,9 @@ static int xen_pvh_start_cpu(unsigned int cpu, void *stack_top)
 	struct vcpu_hvm_context ctx;
 	int rc;
 
-	xen_vcpu_info[cpu] = &HYPERVISOR_shared_info->vcpu_info[c->vcpu_id];
+	rc = xen_vcpu_info_setup(cpu);
+	if (rc)
+		return rc;
 	if (!initialised[cpu]) {
 		memset(&ctx, 0, sizeof(ctx));
 		ctx.mode = VCPU_HVM_MODE_64B;
