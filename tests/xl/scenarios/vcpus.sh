@@ -11,7 +11,7 @@
 #
 # lab-suite: test
 # lab-types: pv pvh
-# lab-timeout: 420
+# lab-timeout: 480
 # lab-variants: v1:CPUS=1 v4:CPUS=4
 # lab-expect: create boot ktest-done cpus-online shutdown vcpus-ran destroy
 # lab-ktap: yes
