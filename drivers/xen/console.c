@@ -3,7 +3,9 @@
  * in the backend domain, which is untrusted: its indices are copied once,
  * checked, and a backend that reports impossible values puts the console
  * into an error state instead of being believed. */
-#include <xen/xen-ops.h>
+#include <xen/xen.h>
+#include <xen/events.h>
+#include <xen/console.h>
 #include <xen/hypercall.h>
 #include <xen/interface/io/console.h>
 #include <kernel/printk.h>

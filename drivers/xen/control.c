@@ -3,7 +3,8 @@
  * that tell it what this guest supports. Values come from the toolstack
  * (untrusted): anything unexpected is logged and ignored. */
 #include <xen/xenstore.h>
-#include <xen/xen-ops.h>
+#include <xen/xen.h>
+#include <xen/events.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>

@@ -7,7 +7,8 @@
  * Runs on the xenwatch thread, which lives on the boot CPU, so taking
  * another CPU down never has to move the thread doing it. */
 #include <xen/xenstore.h>
-#include <xen/xen-ops.h>
+#include <xen/xen.h>
+#include <xen/events.h>
 #include <kernel/smp.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>

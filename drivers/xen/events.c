@@ -13,7 +13,9 @@
  * still running on another CPU. The table grows in chunks as ports are
  * set up (FIFO has 2^17 possible ports, most never used); a chunk, once
  * published, stays, so lookups need no lock. */
-#include <xen/xen-ops.h>
+#include <xen/xen.h>
+#include <asm/paravirt.h>
+#include <xen/events.h>
 #include <xen/hypercall.h>
 #include <kernel/printk.h>
 #include <kernel/errno.h>

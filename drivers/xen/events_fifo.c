@@ -26,9 +26,10 @@
  * under fifo_array_lock (irqsave: ports are set up with events off);
  * readers need no lock, the page pointer is stored before the port count
  * is published. Word updates are atomic. */
-#include <xen/xen-ops.h>
+#include <xen/xen.h>
+#include <xen/events.h>
 #include <xen/hypercall.h>
-#include <xen/pv.h>
+#include <xen/page.h>
 #include <kernel/printk.h>
 #include <kernel/errno.h>
 #include <kernel/smp.h>

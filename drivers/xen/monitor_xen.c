@@ -6,7 +6,8 @@
 #include <kernel/errno.h>
 #include <kernel/mm.h>
 #include <xen/xenstore.h>
-#include <xen/xen-ops.h>
+#include <xen/xen.h>
+#include <xen/events.h>
 #include <xen/hypercall.h>
 #include <xen/interface/features.h>
 

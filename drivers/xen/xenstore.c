@@ -18,7 +18,8 @@
  * are leaves. */
 #include <xen/xenstore.h>
 #include <xen/xs_wire_util.h>
-#include <xen/xen-ops.h>
+#include <xen/xen.h>
+#include <xen/events.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>

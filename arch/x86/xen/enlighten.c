@@ -1,5 +1,5 @@
 /* Code shared by every Xen guest mode. */
-#include <xen/xen-ops.h>
+#include "xen-ops.h"
 #include <xen/hypercall.h>
 #include <kernel/printk.h>
 #include <kernel/boot.h>

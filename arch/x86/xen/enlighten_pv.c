@@ -2,9 +2,8 @@
  * that Xen built and validates; interrupts are event callbacks masked
  * through vcpu_info; exceptions arrive through the trap table. */
 #include <xen/xen.h>
-#include <xen/xen-ops.h>
+#include "xen-ops.h"
 #include <xen/hypercall.h>
-#include <xen/pv.h>
 #include <kernel/boot.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>

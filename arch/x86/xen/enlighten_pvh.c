@@ -2,7 +2,7 @@
  * boot, with native page tables, IDT and interrupt flag, but Xen's clock,
  * events (through the HVM callback vector), console and shutdown. */
 #include <xen/xen.h>
-#include <xen/xen-ops.h>
+#include "xen-ops.h"
 #include <xen/hypercall.h>
 #include <xen/interface/arch-x86/hvm/start_info.h>
 #include <kernel/boot.h>

@@ -4,9 +4,8 @@
 #include <kernel/stats.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
-#include <xen/xen-ops.h>
+#include "xen-ops.h"
 #include <xen/hypercall.h>
-#include <xen/pv.h>
 #include <xen/interface/xen.h>
 
 static const char *need_pv(void)

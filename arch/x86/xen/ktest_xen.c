@@ -4,7 +4,7 @@
 #include <kernel/errno.h>
 #include <kernel/printk.h>
 #include <kernel/smp.h>
-#include <xen/xen-ops.h>
+#include "xen-ops.h"
 #include <xen/hypercall.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>

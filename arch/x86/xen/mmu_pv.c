@@ -3,9 +3,8 @@
  * Xen, which validates them: mmu_update for entries (queued into a
  * multicall while a batch is open), update_va_mapping to change our own
  * mappings, mmuext_op for TLB flushes. */
-#include <xen/xen-ops.h>
+#include "xen-ops.h"
 #include <xen/hypercall.h>
-#include <xen/pv.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>
 #include <kernel/errno.h>

@@ -11,9 +11,8 @@
  * queued or flushed page-table updates of its own in the middle of a batch
  * would interleave with it or issue half of it early. All batch state is
  * in one struct so it can become per-CPU. */
-#include <xen/xen-ops.h>
+#include "xen-ops.h"
 #include <xen/hypercall.h>
-#include <xen/pv.h>
 #include <kernel/printk.h>
 #include <kernel/errno.h>
 #include <kernel/stats.h>

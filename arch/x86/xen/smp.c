@@ -2,12 +2,11 @@
  * plumbing (IPIs as event channels bound to the vCPU, the spinlock kick
  * channel, the vCPU's own VIRQ_TIMER) and sending IPIs. The mode files
  * (smp_pv.c, smp_pvh.c) start the vCPUs. */
-#include <xen/xen-ops.h>
+#include "xen-ops.h"
 #include <xen/hypercall.h>
 #include <kernel/smp.h>
 #include <kernel/printk.h>
 #include <kernel/errno.h>
-#include <xen/pv.h>
 #include <asm/page.h>
 
 struct ipi_ports {

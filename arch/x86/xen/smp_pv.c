@@ -2,9 +2,8 @@
  * takes its whole initial context (registers, kernel stack, page-table
  * base, GS base), then VCPUOP_up. The vCPU loads its own trap table and
  * callbacks first thing (pv_ops->cpu->load_idt), as the boot vCPU did. */
-#include <xen/xen-ops.h>
+#include "xen-ops.h"
 #include <xen/hypercall.h>
-#include <xen/pv.h>
 #include <kernel/smp.h>
 #include <kernel/printk.h>
 #include <kernel/errno.h>

@@ -3,7 +3,7 @@
  * vcpu_hvm_context, then VCPUOP_up). PVH allows this as well as the local
  * APIC's INIT-SIPI-SIPI; the hypercall needs no real-mode trampoline below
  * 1 MiB and no emulated APIC, and it is what Xen documents for PVH. */
-#include <xen/xen-ops.h>
+#include "xen-ops.h"
 #include <xen/hypercall.h>
 #include <xen/interface/hvm/hvm_vcpu.h>
 #include <kernel/smp.h>

@@ -3,7 +3,7 @@
  * and kept masked, so it never raises an upcall); the holder's unlock
  * finds it by (lock, ticket) and kicks that channel. A preempted holder
  * then costs the waiters no CPU time. */
-#include <xen/xen-ops.h>
+#include "xen-ops.h"
 #include <xen/hypercall.h>
 #include <kernel/spinlock.h>
 #include <kernel/smp.h>

@@ -1,7 +1,7 @@
 /* Xen time for PV and PVH: the pvclock in vcpu_time_info is the clock, a
  * single-shot VCPUOP timer delivered as VIRQ_TIMER is the clock event,
  * and shared_info's wall clock plus system time gives the date. */
-#include <xen/xen-ops.h>
+#include "xen-ops.h"
 #include <xen/hypercall.h>
 #include <kernel/time.h>
 #include <kernel/printk.h>

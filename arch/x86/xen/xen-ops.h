@@ -1,28 +1,18 @@
-/* Pieces shared by the Xen PV and PVH backends and the Xen drivers. */
-#ifndef XEN_XEN_OPS_H
-#define XEN_XEN_OPS_H
+/* What the Xen backends (PV and PVH, arch/x86/xen/) share among
+ * themselves and nobody else needs: boot hand-over, time, per-vCPU
+ * plumbing, PV multicalls. Drivers use <xen/xen.h>, <xen/events.h> and
+ * friends instead. */
+#ifndef ARCH_X86_XEN_XEN_OPS_H
+#define ARCH_X86_XEN_XEN_OPS_H
 
 #include <kernel/compiler.h>
 #include <asm/paravirt.h>
-#include <xen/interface/xen.h>
+#include <xen/xen.h>
 #include <xen/events.h>
+#include <xen/console.h>
+#include <xen/page.h>
 
-extern struct shared_info *HYPERVISOR_shared_info;
 extern struct start_info *xen_start_info;   /* PV only */
-extern bool xen_initial_domain;
-extern bool xen_pv_domain;
-
-/* Each vCPU's vcpu_info: the slot in shared_info at first, then the
- * per-CPU copy registered with VCPUOP_register_vcpu_info. */
-extern struct vcpu_info *xen_vcpu_info[CONFIG_NR_CPUS];
-
-static inline struct vcpu_info *xen_vcpu(void)
-{
-	unsigned int cpu;
-
-	__asm__ __volatile__("movl %%gs:8, %0" : "=r"(cpu)); /* smp_processor_id() */
-	return xen_vcpu_info[cpu];
-}
 
 void __noreturn xen_shutdown(enum shutdown_reason why, int status);
 void xen_report_version(void);
@@ -34,8 +24,6 @@ int xen_machine_map_read(struct memmap *m);
 
 /* Time (arch/x86/xen/time.c): pvclock + VIRQ_TIMER, shared by PV and PVH. */
 extern const struct pv_time_ops xen_time_ops;
-u64 xen_clock_raw_ns(void);      /* pvclock without the monotonic clamp */
-extern unsigned long xen_clock_clamps;  /* times xen_clock_ns() clamped */
 
 /* Events: include/xen/events.h. Per-vCPU plumbing shared by PV and PVH
  * (arch/x86/xen/smp.c, spinlock.c, time.c). */
@@ -49,12 +37,6 @@ void xen_spinlock_cpu_dead(unsigned int cpu);
 int xen_time_cpu_setup(unsigned int cpu);
 void xen_time_cpu_teardown(unsigned int cpu);
 extern const struct pv_lock_ops xen_lock_ops;
-
-/* Console (drivers/xen/console.c). */
-void xen_console_early_init(void);       /* console_io (dom0) */
-int xen_console_ring_init(void *ring, unsigned int evtchn);  /* domU ring */
-void xen_console_ring_exit(void);        /* unregister and forget the ring */
-int xen_console_late_init(void);
 
 /* What the Xen boot handed us, whichever the mode: filled by the mode's
  * early setup (PV: start_info; PVH: start info and HVM parameters) and
@@ -75,14 +57,24 @@ void xen_boot_events_init(void);
 void xen_boot_reserve(struct bootinfo *bi);
 /* Guest services started once interrupts are on (drivers/xen/). */
 void xen_guest_late_init(void);
-int xen_control_init(void);
-/* Follow cpu/<N>/availability (xl vcpu-set); drivers/xen/cpu_hotplug.c. */
-int xen_cpu_hotplug_init(void);
 
 /* Multicalls (arch/x86/xen/multicalls.c, PV). */
 int xen_mc_queue(unsigned int op, unsigned long a0, unsigned long a1, unsigned long a2,
 		 unsigned long a3, unsigned long a4);
 int xen_mc_flush(void);
 int xen_mmu_queue(u64 ptr, u64 val);
+
+/* PV MMU internals (mmu_pv.c): the P2M list, Xen's bootstrap page
+ * tables, the ops group. */
+extern unsigned long xen_p2m_size;
+extern unsigned long *xen_p2m;
+extern phys_addr_t xen_pt_start, xen_pt_end;
+extern const struct pv_mmu_ops xen_pv_mmu_ops;
+
+/* Multicall batches (arch/x86/xen/multicalls.c). begin disables events
+ * until the matching (outermost) end, which flushes; they nest. */
+void xen_mc_batch_begin(void);
+int xen_mc_batch_end(void);
+bool xen_mc_in_batch(void);
 
 #endif
