@@ -175,28 +175,43 @@ static void mutex_exclusion(struct ktest *t)
 	mutex_unlock(&c.m);
 }
 
+struct holder_ctx {
+	struct mutex m;
+	struct completion locked, release;
+};
+
 static int hold_mutex(void *arg)
 {
-	struct mutex *m = arg;
+	struct holder_ctx *h = arg;
 
-	mutex_lock(m);
-	sleep_ns(100 * NSEC_PER_MSEC);
-	mutex_unlock(m);
+	mutex_lock(&h->m);
+	complete(&h->locked);
+	/* Hold it until the test has seen a timed-out attempt. */
+	wait_for_completion_timeout(&h->release, 10 * NSEC_PER_SEC);
+	mutex_unlock(&h->m);
 	return 0;
 }
 
 static void mutex_timeout(struct ktest *t)
 {
-	static struct mutex m;
+	static struct holder_ctx h;
 	struct thread *th;
+	u64 t0;
 
-	mutex_init(&m, "ktest_mutex_to");
-	th = thread_create("ktest-holder", hold_mutex, &m, CPU_ANY);
+	mutex_init(&h.m, "ktest_mutex_to");
+	completion_init(&h.locked);
+	completion_init(&h.release);
+	th = thread_create("ktest-holder", hold_mutex, &h, CPU_ANY);
 	KT_ASSERT(t, th != NULL);
-	sleep_ns(20 * NSEC_PER_MSEC);
-	KT_EXPECT(t, !mutex_lock_timeout(&m, 10 * NSEC_PER_MSEC));
-	KT_EXPECT(t, mutex_lock_timeout(&m, 2 * NSEC_PER_SEC));
-	mutex_unlock(&m);
+	/* Only once the other thread holds it does a timeout mean anything. */
+	KT_ASSERT(t, wait_for_completion_timeout(&h.locked, 10 * NSEC_PER_SEC));
+	t0 = clock_ns();
+	KT_EXPECT(t, !mutex_lock_timeout(&h.m, 10 * NSEC_PER_MSEC));
+	KT_EXPECT(t, clock_ns() - t0 >= 10 * NSEC_PER_MSEC);
+	complete(&h.release);
+	KT_EXPECT(t, mutex_lock_timeout(&h.m, 10 * NSEC_PER_SEC));
+	if (mutex_is_held_by_me(&h.m))
+		mutex_unlock(&h.m);
 	thread_join(th);
 }
 

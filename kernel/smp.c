@@ -33,6 +33,11 @@ static unsigned int opt_maxcpus = NR_CPUS;
 static struct completion cpu_started[NR_CPUS];
 static struct completion cpu_stopped[NR_CPUS];
 static DEFINE_MUTEX(hotplug_lock);
+bool cpu_hotplug_managed;
+/* A CPU going offline waits for its running thread to reach a scheduling
+ * point (the scheduler is cooperative), which a busy thread may take a
+ * while to do. */
+#define CPU_STOP_TIMEOUT_NS (60 * NSEC_PER_SEC)
 
 struct call_entry {
 	void (*fn)(void *arg);
@@ -312,10 +317,16 @@ int cpu_down(unsigned int cpu)
 	reinit_completion(&cpu_stopped[cpu]);
 	WRITE_ONCE(cpu_data[cpu].going_offline, true);
 	pv_ops->smp->send_ipi(cpu, IPI_RESCHEDULE);
-	if (!wait_for_completion_timeout(&cpu_stopped[cpu], CPU_START_TIMEOUT_NS)) {
-		mutex_unlock(&hotplug_lock);
-		pr_err("smp: CPU %u did not stop\n", cpu);
-		return -ETIMEDOUT;
+	if (!wait_for_completion_timeout(&cpu_stopped[cpu], CPU_STOP_TIMEOUT_NS)) {
+		/* Called off. If the CPU was already on its way out it
+		 * finishes, and we wait for that instead. */
+		WRITE_ONCE(cpu_data[cpu].going_offline, false);
+		if (cpu_online(cpu) || !wait_for_completion_timeout(&cpu_stopped[cpu],
+								   CPU_START_TIMEOUT_NS)) {
+			mutex_unlock(&hotplug_lock);
+			pr_err("smp: CPU %u did not stop (a thread there never yields?)\n", cpu);
+			return -ETIMEDOUT;
+		}
 	}
 	if (pv_ops->smp->cpu_dead)
 		pv_ops->smp->cpu_dead(cpu);

@@ -84,5 +84,7 @@ int xen_cpu_hotplug_init(void)
 	rc = xs_watch(&cpu_watch);
 	if (rc)
 		pr_err("xen: cannot watch cpu/ for vCPU hotplug: %d\n", rc);
+	else
+		cpu_hotplug_managed = true;
 	return rc;
 }

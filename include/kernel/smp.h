@@ -114,6 +114,9 @@ void flush_tlb_all_cpus(void);
 /* Offline/online for hotplug (kernel/smp.c); CPU 0 never goes offline. */
 int cpu_down(unsigned int cpu);
 int cpu_up(unsigned int cpu);
+/* Set when something outside the kernel (the Xen toolstack through
+ * cpu/N/availability) decides which CPUs are online. */
+extern bool cpu_hotplug_managed;
 /* Called by the idle loop of a CPU asked to go offline. */
 void smp_cpu_offline_self(void);
 
