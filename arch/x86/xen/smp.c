@@ -76,6 +76,9 @@ unsigned int xen_detect_cpus(unsigned int max)
 		cpu_data[v].vcpu_id = v;
 		n++;
 	}
+	if (n == max && HYPERVISOR_vcpu_op(VCPUOP_is_up, max, NULL) >= 0)
+		pr_warn("xen: the domain has more than %u vCPUs (CONFIG_NR_CPUS); the rest stay down\n",
+			max);
 	return n ? n : 1;
 }
 
