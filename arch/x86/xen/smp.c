@@ -140,6 +140,40 @@ void xen_smp_cpu_teardown(unsigned int cpu)
 	evtchn_move_cpu_ports(cpu);
 }
 
+void __noreturn secondary_reenter(struct cpu *c, void *stack_top, void (*entry)(void));
+
+/* Start a vCPU whose context Xen has (VCPUOP_initialise), or resume one
+ * that went down: it then continues in xen_vcpu_down_and_reenter(). */
+int xen_vcpu_up(struct cpu *c)
+{
+	int rc = HYPERVISOR_vcpu_op(VCPUOP_up, c->vcpu_id, NULL);
+
+	if (rc)
+		pr_err("smp: VCPUOP_up(vCPU %u): %d\n", c->vcpu_id, rc);
+	return rc;
+}
+
+/* The end of a vCPU going offline: undo its per-vCPU plumbing and stop.
+ * VCPUOP_up resumes it right after VCPUOP_down, so it then starts over
+ * through its mode's entry on a clean idle stack. */
+void __noreturn xen_vcpu_down_and_reenter(void (*entry)(void))
+{
+	struct cpu *c = this_cpu();
+
+	xen_smp_cpu_teardown(c->id);
+	HYPERVISOR_vcpu_op(VCPUOP_down, c->vcpu_id, NULL);
+	secondary_reenter(c, (char *)c->idle_stack + CPU_IDLE_STACK_PAGES * PAGE_SIZE, entry);
+}
+
+/* On a CPU that stays: wait until Xen has the vCPU down, so that it may
+ * be brought up again. */
+void xen_cpu_dead(unsigned int cpu)
+{
+	for (int i = 0; i < 100000 && HYPERVISOR_vcpu_op(VCPUOP_is_up, cpu_data[cpu].vcpu_id, NULL) > 0;
+	     i++)
+		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+}
+
 void xen_send_ipi(unsigned int cpu, int kind)
 {
 	unsigned int port = per_cpu(ipi_ports, cpu).port[kind];

@@ -13,7 +13,6 @@
 
 void xen_pv_secondary_startup(void);
 void __noreturn xen_pv_secondary_start(struct cpu *c);
-void __noreturn secondary_reenter(struct cpu *c, void *stack_top, void (*entry)(void));
 
 static bool initialised[NR_CPUS];
 
@@ -67,29 +66,12 @@ static int xen_pv_start_cpu(unsigned int cpu, void *stack_top)
 		}
 		initialised[cpu] = true;
 	}
-	/* A vCPU that went down earlier resumes in xen_pv_cpu_die(). */
-	rc = HYPERVISOR_vcpu_op(VCPUOP_up, c->vcpu_id, NULL);
-	if (rc)
-		pr_err("smp: VCPUOP_up(vCPU %u): %d\n", c->vcpu_id, rc);
-	return rc;
+	return xen_vcpu_up(c);
 }
 
 static void __noreturn xen_pv_cpu_die(void)
 {
-	struct cpu *c = this_cpu();
-
-	xen_smp_cpu_teardown(c->id);
-	HYPERVISOR_vcpu_op(VCPUOP_down, c->vcpu_id, NULL);
-	/* Brought back up by VCPUOP_up: start over on a clean stack. */
-	secondary_reenter(c, (char *)c->idle_stack + CPU_IDLE_STACK_PAGES * PAGE_SIZE,
-			  xen_pv_secondary_startup);
-}
-
-static void xen_pv_cpu_dead(unsigned int cpu)
-{
-	for (int i = 0; i < 100000 && HYPERVISOR_vcpu_op(VCPUOP_is_up, cpu_data[cpu].vcpu_id, NULL) > 0;
-	     i++)
-		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	xen_vcpu_down_and_reenter(xen_pv_secondary_startup);
 }
 
 static void xen_pv_flush_tlb_mask(unsigned long mask)
@@ -113,6 +95,6 @@ const struct pv_smp_ops xen_pv_smp_ops = {
 	.start_cpu = xen_pv_start_cpu,
 	.send_ipi = xen_send_ipi,
 	.cpu_die = xen_pv_cpu_die,
-	.cpu_dead = xen_pv_cpu_dead,
+	.cpu_dead = xen_cpu_dead,
 	.flush_tlb_mask = xen_pv_flush_tlb_mask,
 };

@@ -16,7 +16,6 @@
 #define MSR_GS_BASE 0xc0000101
 
 void secondary_startup_64(void);
-void __noreturn secondary_reenter(struct cpu *c, void *stack_top, void (*entry)(void));
 
 static bool initialised[NR_CPUS];
 
@@ -67,29 +66,12 @@ static int xen_pvh_start_cpu(unsigned int cpu, void *stack_top)
 		}
 		initialised[cpu] = true;
 	}
-	/* A vCPU that went down earlier resumes in xen_pvh_cpu_die(). */
-	rc = HYPERVISOR_vcpu_op(VCPUOP_up, c->vcpu_id, NULL);
-	if (rc)
-		pr_err("smp: VCPUOP_up(vCPU %u): %d\n", c->vcpu_id, rc);
-	return rc;
+	return xen_vcpu_up(c);
 }
 
 static void __noreturn xen_pvh_cpu_die(void)
 {
-	struct cpu *c = this_cpu();
-
-	xen_smp_cpu_teardown(c->id);
-	HYPERVISOR_vcpu_op(VCPUOP_down, c->vcpu_id, NULL);
-	/* Brought back up: start over on a clean idle stack. */
-	secondary_reenter(c, (char *)c->idle_stack + CPU_IDLE_STACK_PAGES * PAGE_SIZE, secondary_startup_64);
-}
-
-static void xen_pvh_cpu_dead(unsigned int cpu)
-{
-	/* Wait until Xen has the vCPU down before it may be brought up. */
-	for (int i = 0; i < 100000 && HYPERVISOR_vcpu_op(VCPUOP_is_up, cpu_data[cpu].vcpu_id, NULL) > 0;
-	     i++)
-		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+	xen_vcpu_down_and_reenter(secondary_startup_64);
 }
 
 const struct pv_smp_ops xen_pvh_smp_ops = {
@@ -99,5 +81,5 @@ const struct pv_smp_ops xen_pvh_smp_ops = {
 	.start_cpu = xen_pvh_start_cpu,
 	.send_ipi = xen_send_ipi,
 	.cpu_die = xen_pvh_cpu_die,
-	.cpu_dead = xen_pvh_cpu_dead,
+	.cpu_dead = xen_cpu_dead,
 };
