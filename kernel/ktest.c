@@ -1,5 +1,6 @@
 /* Self-test suites for the generic core, run in every boot mode. */
 #include <kernel/ktest.h>
+#include <kernel/sched.h>
 #include <kernel/mm.h>
 #include <kernel/boot.h>
 #include <kernel/time.h>
@@ -251,11 +252,15 @@ static void timer_cancel_works(struct ktest *t)
 	unsigned long before;
 
 	nr_fired = 0;
-	timer_add(&ktest_timers[0], start + 5 * NSEC_PER_MSEC, timer_cb);
+	/* Far enough out that a vCPU preempted between the two calls (the
+	 * lab's domUs share two emulated CPUs) still cancels it in time. */
+	timer_add(&ktest_timers[0], start + 200 * NSEC_PER_MSEC, timer_cb);
 	KT_EXPECT(t, timer_cancel(&ktest_timers[0]));
-	timer_add(&ktest_timers[1], start + 15 * NSEC_PER_MSEC, timer_cb);
 	before = timer_interrupt_count();
+	timer_add(&ktest_timers[1], clock_ns() + 15 * NSEC_PER_MSEC, timer_cb);
 	idle_wait(fired_at_least, &one, 2 * NSEC_PER_SEC);
+	/* Past the cancelled timer's deadline: it must not have fired. */
+	sleep_until(start + 300 * NSEC_PER_MSEC);
 	KT_EXPECT_EQ(t, nr_fired, 1);
 	KT_EXPECT_EQ(t, fired_order[0], 1);
 	KT_EXPECT(t, timer_interrupt_count() > before);

@@ -1,14 +1,16 @@
 # Xenolith's in-kernel self-tests as an xl domU: KTAP on the guest console,
 # then a clean power-off (the kernel crashes the domain instead when a test
-# fails). The host checks the KTAP itself too.
+# fails). The host checks the KTAP itself too. Once with each event-channel
+# ABI: FIFO (the kernel's choice when Xen offers it) and 2-level.
 #
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 200
+# lab-variants: fifo:EVTCHN=fifo 2l:EVTCHN=2l
 # lab-expect: create ktest-done shutdown destroy
 # lab-ktap: yes
 
-lab_create extra="ktest=all" || exit 1
+lab_create extra="ktest=all evtchn=$EVTCHN" || exit 1
 if lab_wait_console 'ktest: done' 120; then
 	lab_result ktest-done pass "$LAB_MATCH ($(( LAB_MATCH_MS - LAB_T_START )) ms after unpause)"
 else
