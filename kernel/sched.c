@@ -526,7 +526,6 @@ void sched_init(void)
 	running = true;
 }
 
-void sched_init_secondary(void *stack_base);
 void sched_init_secondary(void *stack_base)
 {
 	make_idle_thread(this_cpu(), stack_base);

@@ -85,7 +85,6 @@ static void mark_online(unsigned int cpu, bool on)
 		__atomic_fetch_or(&cpu_online_mask, 1UL << cpu, __ATOMIC_SEQ_CST);
 	else
 		__atomic_fetch_and(&cpu_online_mask, ~(1UL << cpu), __ATOMIC_SEQ_CST);
-	cpu_data[cpu].online = on;
 }
 
 void smp_early_init(void)
@@ -153,8 +152,6 @@ void smp_init(void)
 		opt_nosmp ? " (nosmp)" : want < found ? " (maxcpus)" : "",
 		(unsigned long long)(smp_bringup_ns / NSEC_PER_USEC), smp_bringup_hypercalls);
 }
-
-void sched_init_secondary(void *stack_base);
 
 void __noreturn secondary_start(void)
 {

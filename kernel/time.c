@@ -178,6 +178,11 @@ void timers_cpu_start(void)
 	spin_unlock_irqrestore(&b->lock, flags);
 }
 
+static void timers_cpu_start_on(void *unused)
+{
+	timers_cpu_start();
+}
+
 void timers_migrate(unsigned int from, unsigned int to)
 {
 	struct timer_base *src = &timer_bases[from], *dst = &timer_bases[to];
@@ -203,7 +208,7 @@ void timers_migrate(unsigned int from, unsigned int to)
 	if (to == smp_processor_id())
 		timers_cpu_start();
 	else
-		smp_call_function_single(to, (void (*)(void *))timers_cpu_start, NULL);
+		smp_call_function_single(to, timers_cpu_start_on, NULL);
 }
 
 bool idle_wait(bool (*done)(void *arg), void *arg, u64 timeout_ns)

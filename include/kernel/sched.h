@@ -75,6 +75,8 @@ void __noreturn thread_exit(int code);
 struct thread *current_thread(void);
 
 void sched_init(void);
+/* On a secondary CPU: the stack it started on becomes its idle thread. */
+void sched_init_secondary(void *stack_base);
 /* The boot CPU's (or a secondary's) context becomes its idle thread. */
 void __noreturn cpu_idle_loop(void);
 void schedule(void);

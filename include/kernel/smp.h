@@ -21,7 +21,6 @@ struct cpu {
 	unsigned int irq_depth;     /* interrupt handlers running on this CPU */
 	struct thread *current;
 	unsigned int spin_depth;    /* spinlocks held (lock checker) */
-	bool online;
 	bool need_resched;
 	bool going_offline;          /* hotplug asked this CPU to stop */
 	u32 apic_id;                /* native and PVH: local APIC id */

@@ -3,8 +3,9 @@
 DSDT/SSDT's 36-byte header) holding \\_S5_ packages in the encodings
 acpi_find_s5() accepts, some broken ones, and deterministic noise.
 Run from anywhere; writes into corpus/acpi_aml/ next to this script."""
-import os
 import random
+
+from seedlib import write_corpus
 
 NAME, ROOT, PKG, SCOPE, METHOD = 0x08, 0x5C, 0x12, 0x10, 0x14
 ZERO, ONE, ONES, BYTE, WORD, DWORD, QWORD = 0x00, 0x01, 0xFF, 0x0A, 0x0B, 0x0C, 0x0E
@@ -89,11 +90,7 @@ SEEDS = {
 
 
 def main():
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "acpi_aml")
-    os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
+    write_corpus("acpi_aml", SEEDS)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ bit 1: check the checksum, bits 2-7: the caller's maximum), then a MADT:
 QEMU-like and firmware-like ones, and the defects lib/acpi_madt.c must
 reject. Run from anywhere; writes into corpus/acpi_madt/ next to this
 script."""
-import os
 import random
 import struct
+
+from seedlib import write_corpus
 
 LAPIC, IOAPIC, ISO, NMI, OVERRIDE, X2APIC, X2NMI = 0, 1, 2, 4, 5, 9, 10
 ENABLED, ONLINE_CAPABLE = 1, 2
@@ -89,11 +90,7 @@ SEEDS = {
 
 
 def main():
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "acpi_madt")
-    os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
+    write_corpus("acpi_madt", SEEDS)
 
 
 if __name__ == "__main__":

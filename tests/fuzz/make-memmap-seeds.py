@@ -3,8 +3,9 @@
 one 17-byte record per region, base and size little-endian, then a control
 byte (type in bits 0-2, bit 6 dense mode, bit 7 memmap_reserve).
 Run from anywhere; writes into corpus/memmap/ next to this script."""
-import os
 import struct
+
+from seedlib import write_corpus
 
 RAM, RES, ACPI, NVS, BAD = 1, 2, 3, 4, 5
 DENSE, RESERVE = 0x40, 0x80
@@ -68,12 +69,8 @@ SEEDS = {
 
 
 def main():
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "memmap")
-    os.makedirs(out, exist_ok=True)
-    for name, regs in SEEDS.items():
-        with open(os.path.join(out, name), "wb") as f:
-            for base, size, ctl in regs:
-                f.write(rec(base, size, ctl))
+    write_corpus("memmap", {name: b"".join(rec(base, size, ctl) for base, size, ctl in regs)
+                            for name, regs in SEEDS.items()})
 
 
 if __name__ == "__main__":

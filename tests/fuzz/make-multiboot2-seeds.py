@@ -4,9 +4,10 @@ format): a control byte (bit 0: the fuzzer sets total_size to the buffer's
 length), then multiboot2 boot information as a loader lays it out: well
 formed, and with the defects lib/multiboot2.c must reject.
 Run from anywhere; writes into corpus/multiboot2/ next to this script."""
-import os
 import random
 import struct
+
+from seedlib import write_corpus
 
 END, CMDLINE, LOADER, MEMINFO, MMAP, ACPI_OLD, ACPI_NEW = 0, 1, 2, 4, 6, 14, 15
 KEEP, FIX_TOTAL = b"\x00", b"\x01"
@@ -96,11 +97,7 @@ SEEDS = {
 
 
 def main():
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "multiboot2")
-    os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
+    write_corpus("multiboot2", SEEDS)
 
 
 if __name__ == "__main__":

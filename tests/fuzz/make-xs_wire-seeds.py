@@ -5,8 +5,9 @@ our ring index and the peer's (4 bytes LE each), a ring-size byte
 bits 1-2 the out_size choice, bits 3-7 a size), a 16-byte xsd_sockmsg
 header (type, req_id, tx_id, len; LE) and the payload.
 Run from anywhere; writes into corpus/xs_wire/ next to this script."""
-import os
 import struct
+
+from seedlib import write_corpus
 
 (XS_CONTROL, XS_DIRECTORY, XS_READ, XS_GET_PERMS, XS_WATCH, XS_UNWATCH,
  XS_TRANSACTION_START, XS_TRANSACTION_END, XS_INTRODUCE, XS_RELEASE,
@@ -78,11 +79,7 @@ SEEDS = {
 
 
 def main():
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "xs_wire")
-    os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
+    write_corpus("xs_wire", SEEDS)
 
 
 if __name__ == "__main__":

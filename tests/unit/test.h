@@ -104,6 +104,19 @@ static inline const char *xt_esc(const char *s, size_t n, char *out, size_t cap)
 			 xt_e ? xt_esc(xt_e, xt_strlen(xt_e), xt_b2, sizeof(xt_b2)) : "(NULL)"); \
 	} while (0)
 
+/* Little-endian writers for tests that build binary tables. */
+static inline void xt_put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void xt_put64(uint8_t *p, uint64_t v)
+{
+	xt_put32(p, (uint32_t)v);
+	xt_put32(p + 4, (uint32_t)(v >> 32));
+}
+
 static inline size_t xt_strlen(const char *s)
 {
 	size_t n = 0;

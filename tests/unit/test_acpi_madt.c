@@ -18,26 +18,14 @@ struct tbl {
 	size_t len;
 };
 
-static void put32(u8 *p, u32 v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (u8)(v >> (8 * i));
-}
-
-static void put64(u8 *p, u64 v)
-{
-	put32(p, (u32)v);
-	put32(p + 4, (u32)(v >> 32));
-}
-
 static void t_init(struct tbl *t, u32 lapic)
 {
 	memset(t, 0, sizeof(*t));
 	memcpy(t->b, "APIC", 4);
 	t->b[8] = 5; /* revision */
 	memcpy(t->b + 10, "XENLTH", 6);
-	put32(t->b + 36, lapic);
-	put32(t->b + 40, 1); /* PCAT_COMPAT */
+	xt_put32(t->b + 36, lapic);
+	xt_put32(t->b + 40, 1); /* PCAT_COMPAT */
 	t->len = ACPI_MADT_HDR_LEN;
 }
 
@@ -51,7 +39,7 @@ static void t_lapic(struct tbl *t, u8 uid, u8 apic, u32 flags)
 {
 	u8 e[8] = { ACPI_MADT_LAPIC, 8, uid, apic };
 
-	put32(e + 4, flags);
+	xt_put32(e + 4, flags);
 	t_raw(t, e, sizeof(e));
 }
 
@@ -59,9 +47,9 @@ static void t_x2apic(struct tbl *t, u32 uid, u32 apic, u32 flags)
 {
 	u8 e[16] = { ACPI_MADT_X2APIC, 16 };
 
-	put32(e + 4, apic);
-	put32(e + 8, flags);
-	put32(e + 12, uid);
+	xt_put32(e + 4, apic);
+	xt_put32(e + 8, flags);
+	xt_put32(e + 12, uid);
 	t_raw(t, e, sizeof(e));
 }
 
@@ -69,7 +57,7 @@ static void t_override(struct tbl *t, u64 pa)
 {
 	u8 e[12] = { ACPI_MADT_LAPIC_OVERRIDE, 12 };
 
-	put64(e + 4, pa);
+	xt_put64(e + 4, pa);
 	t_raw(t, e, sizeof(e));
 }
 
@@ -79,7 +67,7 @@ static void t_ioapic(struct tbl *t)
 {
 	u8 e[12] = { 1, 12, 0, 0 };
 
-	put32(e + 4, 0xfec00000);
+	xt_put32(e + 4, 0xfec00000);
 	t_raw(t, e, sizeof(e));
 }
 
@@ -95,7 +83,7 @@ static void t_finish(struct tbl *t)
 {
 	u8 sum = 0;
 
-	put32(t->b + 4, (u32)t->len);
+	xt_put32(t->b + 4, (u32)t->len);
 	t->b[9] = 0;
 	for (size_t i = 0; i < t->len; i++)
 		sum += t->b[i];
@@ -314,18 +302,18 @@ TEST(test_bad_header)
 	/* Length field below the fixed part, above the buffer, huge. */
 	for (u32 l = 0; l < ACPI_MADT_HDR_LEN; l++) {
 		t = good;
-		put32(t.b + 4, l);
+		xt_put32(t.b + 4, l);
 		CHECK_EQ(parse(t.b, t.len, false, MAXC, &r), -EBADMSG);
 		CHECK_EQ(r.info.nr, 0);
 	}
 	t = good;
-	put32(t.b + 4, (u32)t.len + 1);
+	xt_put32(t.b + 4, (u32)t.len + 1);
 	CHECK_EQ(parse(t.b, t.len, false, MAXC, &r), -EBADMSG);
-	put32(t.b + 4, 0xffffffffu);
+	xt_put32(t.b + 4, 0xffffffffu);
 	CHECK_EQ(parse(t.b, t.len, false, MAXC, &r), -EBADMSG);
 	/* A length field shorter than the buffer: only that much is read. */
 	t = good;
-	put32(t.b + 4, ACPI_MADT_HDR_LEN + 16);
+	xt_put32(t.b + 4, ACPI_MADT_HDR_LEN + 16);
 	CHECK_EQ(parse(t.b, t.len, false, MAXC, &r), 0);
 	CHECK_EQ(r.info.nr, 2);
 }

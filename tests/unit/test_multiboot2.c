@@ -18,18 +18,6 @@ struct buf {
 	size_t len;
 };
 
-static void put32(u8 *p, u32 v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (u8)(v >> (8 * i));
-}
-
-static void put64(u8 *p, u64 v)
-{
-	put32(p, (u32)v);
-	put32(p + 4, (u32)(v >> 32));
-}
-
 static void b_init(struct buf *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -42,8 +30,8 @@ static size_t b_tag_sized(struct buf *b, u32 type, u32 size, const void *payload
 {
 	size_t off = b->len;
 
-	put32(b->b + off, type);
-	put32(b->b + off + 4, size);
+	xt_put32(b->b + off, type);
+	xt_put32(b->b + off + 4, size);
 	if (plen)
 		memcpy(b->b + off + 8, payload, plen);
 	b->len = off + 8 + plen;
@@ -73,15 +61,15 @@ static size_t b_mmap(struct buf *b, u32 esz, const struct ent *e, unsigned int n
 	size_t plen = 8 + (size_t)esz * n;
 
 	memset(p, 0xa5, sizeof(p)); /* entry padding is not ours to read as data */
-	put32(p, esz);
-	put32(p + 4, 0);
+	xt_put32(p, esz);
+	xt_put32(p + 4, 0);
 	for (unsigned int i = 0; i < n; i++) {
 		u8 *q = p + 8 + (size_t)esz * i;
 
-		put64(q, e[i].base);
-		put64(q + 8, e[i].len);
-		put32(q + 16, e[i].type);
-		put32(q + 20, 0);
+		xt_put64(q, e[i].base);
+		xt_put64(q + 8, e[i].len);
+		xt_put32(q + 16, e[i].type);
+		xt_put32(q + 20, 0);
 	}
 	return b_tag(b, MB2_TAG_MMAP, p, plen);
 }
@@ -93,8 +81,8 @@ static void b_end(struct buf *b)
 
 static void b_finish(struct buf *b)
 {
-	put32(b->b, (u32)b->len);
-	put32(b->b + 4, 0);
+	xt_put32(b->b, (u32)b->len);
+	xt_put32(b->b + 4, 0);
 }
 
 /* ---------------------------------------------------------------- recorder */
@@ -341,7 +329,7 @@ TEST(test_truncated)
 		int rc;
 
 		b = full;
-		put32(b.b, (u32)n);
+		xt_put32(b.b, (u32)n);
 		rc = walk(b.b, n, &r);
 		if (n < 16) {
 			CHECK_MSG(rc == -EBADMSG && r.n == 0, "total %zu: rc %d", n, rc);
@@ -358,7 +346,7 @@ TEST(test_truncated)
 	/* Cutting exactly at a tag boundary leaves no end tag: -ENODATA with
 	 * everything before it. */
 	b = full;
-	put32(b.b, (u32)(full.len - 8));
+	xt_put32(b.b, (u32)(full.len - 8));
 	CHECK_EQ(walk(b.b, full.len - 8, &r), -ENODATA);
 	CHECK_EQ(r.n, 9);
 	check_good_events(&r, r.n);
@@ -389,7 +377,7 @@ TEST(test_tag_size_below_8)
 		u8 raw[16] = { 0 };
 		struct rec r;
 
-		put32(raw, t);
+		xt_put32(raw, t);
 		CHECK_EQ(walk(raw, sizeof(raw), &r), -EBADMSG);
 		CHECK_EQ(r.n, 0);
 	}
@@ -419,17 +407,17 @@ TEST(test_tag_past_end)
 	b_finish(&b);
 	/* The loader tag claims one byte more than the structure has left,
 	 * then a huge size that would wrap a 32-bit offset. */
-	put32(b.b + off + 4, (u32)(b.len - off + 1));
+	xt_put32(b.b + off + 4, (u32)(b.len - off + 1));
 	CHECK_EQ(walk(b.b, b.len, &r), -EBADMSG);
 	CHECK_EQ(r.n, 1);
-	put32(b.b + off + 4, 0xfffffff8u);
+	xt_put32(b.b + off + 4, 0xfffffff8u);
 	CHECK_EQ(walk(b.b, b.len, &r), -EBADMSG);
 	CHECK_EQ(r.n, 1);
-	put32(b.b + off + 4, 0xffffffffu);
+	xt_put32(b.b + off + 4, 0xffffffffu);
 	CHECK_EQ(walk(b.b, b.len, &r), -EBADMSG);
 	CHECK_EQ(r.n, 1);
 	/* Exactly to the end is fine (but then there is no end tag). */
-	put32(b.b + off + 4, (u32)(b.len - off));
+	xt_put32(b.b + off + 4, (u32)(b.len - off));
 	CHECK_EQ(walk(b.b, b.len, &r), -ENODATA);
 	CHECK_EQ(r.n, 2);
 }
@@ -453,7 +441,7 @@ TEST(test_mmap_huge_entry_size)
 		b_str(&b, MB2_TAG_LOADER, "after");
 		b_end(&b);
 		b_finish(&b);
-		put32(b.b + off + 8, huge[i]);
+		xt_put32(b.b + off + 8, huge[i]);
 		/* No entry fits and the bytes left are a partial one. */
 		CHECK_EQ(walk(b.b, b.len, &r), -EBADMSG);
 		CHECK_EQ(r.n, 1);
@@ -470,7 +458,7 @@ TEST(test_mmap_huge_entry_size)
 		b_str(&b, MB2_TAG_LOADER, "after");
 		b_end(&b);
 		b_finish(&b);
-		put32(b.b + off + 8, 0xffffffffu);
+		xt_put32(b.b + off + 8, 0xffffffffu);
 		CHECK_EQ(walk(b.b, b.len, &r), 0);
 		CHECK_EQ(r.n, 1);
 		CHECK_EQ(r.ev[0].kind, EV_LOADER);
@@ -492,7 +480,7 @@ TEST(test_mmap_entry_size_below_24)
 		b_str(&b, MB2_TAG_LOADER, "after");
 		b_end(&b);
 		b_finish(&b);
-		put32(b.b + off + 8, small[i]);
+		xt_put32(b.b + off + 8, small[i]);
 		CHECK_EQ(walk(b.b, b.len, &r), -EBADMSG);
 		CHECK_EQ(r.n, 1);
 		CHECK_EQ(r.ev[0].kind, EV_CMDLINE);
@@ -553,7 +541,7 @@ TEST(test_misaligned_sizes)
 	b_str(&b, MB2_TAG_LOADER, "after");
 	b_end(&b);
 	b_finish(&b);
-	put32(b.b + off + 4, 16 + 24 * 2 + 5);
+	xt_put32(b.b + off + 4, 16 + 24 * 2 + 5);
 	CHECK_EQ(walk(b.b, b.len, &r), -EBADMSG);
 	CHECK_EQ(r.n, 2);
 
@@ -571,7 +559,7 @@ TEST(test_misaligned_sizes)
 	b_init(&b);
 	b_str(&b, MB2_TAG_CMDLINE, "abc"); /* size 12, padded to 16 */
 	b_finish(&b);
-	put32(b.b, 8 + 12 + 2);
+	xt_put32(b.b, 8 + 12 + 2);
 	CHECK_EQ(walk(b.b, 8 + 12 + 2, &r), -ENODATA);
 	CHECK_EQ(r.n, 1);
 
@@ -681,7 +669,7 @@ TEST(test_random_corruption)
 			if (xt_below(2))
 				b.b[at] = (u8)xt_rand();
 			else
-				put32(b.b + (at & ~(size_t)3), (u32)xt_rand() >> xt_below(32));
+				xt_put32(b.b + (at & ~(size_t)3), (u32)xt_rand() >> xt_below(32));
 		}
 		if (xt_below(4) == 0)
 			avail = xt_below(b.len + 1);
