@@ -975,6 +975,13 @@ def cmd_test(args, suite):
                 o.flaky))
     over = flake_report(outcomes, args.flake_budget)
     npass = sum(o.verdict == PASS for o in outcomes)
+    # CI keeps only the end of the output: name each failure and its
+    # reasons again here, next to the count, not only above the table.
+    for o in outcomes:
+        if o.verdict != PASS:
+            _, v, reasons, log = o.attempts[-1]
+            print("FAILED %s (%s): %s [log %s]" % (o.case.name, v, "; ".join(reasons[:4])[:400],
+                                                   short(log)))
     print("%d passed, %d failed" % (npass, len(outcomes) - npass))
     return 0 if npass == len(outcomes) and not over else 1
 

@@ -1,0 +1,144 @@
+/* The block layer (block/): disks with asynchronous requests.
+ *
+ * A driver (blkfront, the RAM disk) fills a struct blk_disk and calls
+ * blk_register_disk(); the layer scans MBR/GPT partitions and registers
+ * each as a child disk (xvda1 ...) whose requests it remaps to the parent.
+ *
+ * Units: sectors are always 512 bytes (as blkif counts them), whatever
+ * the disk's logical block size; a request's start and length must be
+ * multiples of the logical block size (-EINVAL otherwise).
+ *
+ * A request carries a scatter list of segments, each within one page of
+ * the direct map. blk_submit() checks it (bounds, alignment, read-only:
+ * -EROFS for a write, flush or discard to a read-only disk, -EOPNOTSUPP
+ * for an operation the disk lacks, -ENODEV once the disk is dead) and
+ * splits it when it exceeds the disk's limits; done() runs exactly once,
+ * possibly in interrupt context (an event handler), possibly before
+ * blk_submit() returns. The sync wrappers sleep: thread context only.
+ *
+ * Locking: the disk list has a spinlock (blk_lock); a disk's counters are
+ * atomic; drivers lock their own queues. */
+#ifndef KERNEL_BLKDEV_H
+#define KERNEL_BLKDEV_H
+
+#include <kernel/compiler.h>
+#include <kernel/atomic.h>
+
+#define SECTOR_SHIFT 9
+#define SECTOR_SIZE 512u
+#define BLK_NAME_MAX 16
+
+enum blk_op {
+	BLK_OP_READ,
+	BLK_OP_WRITE,
+	BLK_OP_FLUSH,        /* write back the disk's volatile cache */
+	BLK_OP_DISCARD,
+};
+
+#define BLK_REQ_FUA 0x1u     /* write: on stable storage before done() */
+
+/* Disk features (blk_disk.features). */
+#define BLK_FEAT_RO          0x01u
+#define BLK_FEAT_FLUSH       0x02u
+#define BLK_FEAT_FUA         0x04u
+#define BLK_FEAT_DISCARD     0x08u
+#define BLK_FEAT_SECURE_DISCARD 0x10u
+#define BLK_FEAT_REMOVABLE   0x20u
+#define BLK_FEAT_CDROM       0x40u
+
+struct blk_seg {
+	void *addr;          /* direct-mapped; addr and len 512-byte aligned */
+	u32 len;             /* addr .. addr+len-1 stays within one page */
+};
+
+struct blk_request;
+typedef void (*blk_done_t)(struct blk_request *rq, int err);
+
+struct blk_request {
+	enum blk_op op;
+	unsigned int flags;          /* BLK_REQ_* */
+	u64 sector;                  /* 512-byte units */
+	u64 nr_sectors;              /* discard only; read/write: from segs */
+	struct blk_seg *segs;
+	unsigned int nr_segs;
+	blk_done_t done;
+	void *priv;                  /* the submitter's */
+	/* set by the layer and the driver */
+	unsigned int queue;          /* which hardware queue (driver's choice) */
+	void *driver_data;
+	struct blk_request *parent;  /* a split child's original */
+	atomic_t pending;            /* children still running (split parent) */
+	int error;
+};
+
+struct blk_disk;
+
+struct blk_disk_ops {
+	/* Start rq (already checked against the limits below, sector is
+	 * relative to this disk). 0 if accepted (done() will run), -errno
+	 * if refused (done() will not run). Any context. */
+	int (*submit)(struct blk_disk *disk, struct blk_request *rq);
+	/* Driver lines for `blk` (state, queues, ...); may be NULL. */
+	void (*show)(struct blk_disk *disk);
+	/* Last reference gone after blk_unregister_disk(): free. May be NULL. */
+	void (*release)(struct blk_disk *disk);
+};
+
+struct blk_disk {
+	char name[BLK_NAME_MAX];          /* "xvda", "xvdb1", "ram0" */
+	u64 nr_sectors;                   /* capacity, 512-byte units */
+	u32 logical_block_size;           /* 512 or 4096 */
+	u32 physical_block_size;
+	u32 features;                     /* BLK_FEAT_* */
+	u32 discard_granularity;          /* bytes; 0: none given */
+	u32 discard_alignment;            /* bytes */
+	u32 max_segs;                     /* per request (at least 1) */
+	u32 max_sectors;                  /* per request, 512-byte units */
+	u32 nr_queues;
+	u32 queue_depth;                  /* per queue */
+	const struct blk_disk_ops *ops;
+	void *driver_data;
+	/* set by the layer */
+	struct blk_disk *parent;          /* partition: the whole disk */
+	u64 start;                        /* partition: first sector on parent */
+	unsigned int partno;
+	struct blk_disk *next;
+	atomic_t refs;
+	bool dead;
+	unsigned long reads, writes, flushes, discards, errors;
+	u64 sectors_read, sectors_written;
+};
+
+/* Register a whole disk (driver fields filled), scan partitions. 0 or
+ * -errno (-EEXIST for a taken name, -EINVAL for bad geometry). Thread
+ * context (the partition scan reads the disk). */
+int blk_register_disk(struct blk_disk *disk);
+/* Capacity changed (backend resize): update, rescan partitions. */
+int blk_disk_resized(struct blk_disk *disk, u64 nr_sectors);
+/* The disk and its partitions go dead (new requests: -ENODEV) and leave
+ * the list; release() runs when the last reference is put. The driver
+ * must complete every outstanding request itself. */
+void blk_unregister_disk(struct blk_disk *disk);
+
+/* Look a disk up by name and take a reference; NULL if none. */
+struct blk_disk *blk_get(const char *name);
+void blk_put(struct blk_disk *disk);
+/* Call fn for each registered disk (partitions included), in order. */
+void blk_for_each_disk(void (*fn)(struct blk_disk *disk, void *arg), void *arg);
+
+int blk_submit(struct blk_disk *disk, struct blk_request *rq);
+
+/* Synchronous I/O on a kernel buffer of any size (sleeps; split to pages
+ * and limits by the layer). buf need not be page-aligned but must be
+ * 512-byte aligned. 0 or -errno. */
+int blk_read(struct blk_disk *disk, u64 sector, void *buf, u64 nr_sectors);
+int blk_write(struct blk_disk *disk, u64 sector, const void *buf, u64 nr_sectors,
+	      unsigned int flags);
+int blk_flush(struct blk_disk *disk);
+int blk_discard(struct blk_disk *disk, u64 sector, u64 nr_sectors);
+
+/* Name a disk from a Xen virtual-device number (lib/vbd_name.c):
+ * xvd, hd and sd styles and the extended form; -EINVAL if invalid. */
+int blk_vbd_name(u32 vdev, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,18 @@
+/* Checked ring indices for frontends (lib/ring_check.c, pure, unit-tested
+ * and fuzzed). A backend writes rsp_prod; a value that claims more
+ * responses than there are requests outstanding is a protocol error. */
+#ifndef XEN_RING_CHECK_H
+#define XEN_RING_CHECK_H
+
+#include <kernel/types.h>
+
+/* How many new responses the backend published: untrusted_rsp_prod -
+ * rsp_cons, if that is at most req_prod_pvt - rsp_cons (the requests
+ * outstanding) and at most ring_size; else -EPROTO. Indices are free-
+ * running u32 as in the ABI's ring.h. ring_size is a power of two. */
+int ring_rsp_count(u32 untrusted_rsp_prod, u32 rsp_cons, u32 req_prod_pvt, u32 ring_size);
+/* Free request slots: ring_size - (req_prod_pvt - rsp_cons); -EPROTO if
+ * the indices are inconsistent (more outstanding than the ring holds). */
+int ring_free_slots(u32 req_prod_pvt, u32 rsp_cons, u32 ring_size);
+
+#endif
