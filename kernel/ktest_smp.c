@@ -246,15 +246,43 @@ struct holder {
 	spinlock_t *lock;
 	volatile bool holding;
 	u64 hold_ns;
+	u64 slowpath_before;    /* spin_stats.slowpath when the hold began */
+	bool waiter_blocks;     /* the lock backend has a wait op */
+	bool waiter_seen;
 };
 
 static int hold_lock(void *arg)
 {
 	struct holder *h = arg;
 
+	struct spin_stats st;
+	u64 t0, waited;
+
 	spin_lock(h->lock);
 	h->holding = true;
-	udelay(h->hold_ns / NSEC_PER_USEC);
+	/* Hold until the waiter has queued (its ticket is taken) and then for
+	 * hold_ns more, or, where the backend can block, until the waiter
+	 * has blocked: a fixed hold time fails whenever the waiter's vCPU is
+	 * descheduled for longer than it (a loaded host). Bounded by 5 s. */
+	t0 = clock_ns();
+	while (READ_ONCE(h->lock->tail) == (u16)(READ_ONCE(h->lock->head) + 1) &&
+	       clock_ns() - t0 < 5 * NSEC_PER_SEC)
+		cpu_relax();
+	h->waiter_seen = READ_ONCE(h->lock->tail) != (u16)(READ_ONCE(h->lock->head) + 1);
+	t0 = clock_ns();
+	for (;;) {
+		waited = clock_ns() - t0;
+		if (waited >= 5 * NSEC_PER_SEC)
+			break;
+		if (!h->waiter_blocks && waited >= h->hold_ns)
+			break;
+		if (h->waiter_blocks) {
+			spin_stats_read(&st);
+			if (st.slowpath > h->slowpath_before && waited >= h->hold_ns / 10)
+				break;
+		}
+		cpu_relax();
+	}
 	spin_unlock(h->lock);
 	return 0;
 }
@@ -280,17 +308,21 @@ static void lock_slowpath(struct ktest *t)
 	h.lock = &l;
 	h.holding = false;
 	h.hold_ns = 30 * NSEC_PER_MSEC;
+	h.waiter_blocks = pv_ops->lock->wait != NULL;
+	h.waiter_seen = false;
+	spin_stats_read(&s0);
+	h.slowpath_before = s0.slowpath;
 	th = thread_create("ktest-holder", hold_lock, &h, (int)other);
 	KT_ASSERT(t, th != NULL);
 	while (!h.holding)
 		cpu_relax();
-	spin_stats_read(&s0);
 	spin_lock(&l);
 	spin_unlock(&l);
 	spin_stats_read(&s1);
 	thread_join(th);
 	kprintf("    # %lu blocked waits, %lu kicks\n", s1.slowpath - s0.slowpath,
 		s1.kicks - s0.kicks);
+	KT_EXPECT(t, h.waiter_seen);
 	if (pv_ops->lock->wait)
 		KT_EXPECT(t, s1.slowpath > s0.slowpath);
 	else
