@@ -119,6 +119,9 @@ def seeds():
     over = mbr_primaries()
     over.mbr(0, 2, 0x83, 1000, 200)            # overlaps the first
     s["mbr-overlap"] = prefix(EXPLICIT, disk=2048) + bytes(over.b)
+    clash = mbr_chain()
+    clash.mbr(0, 0, 0x83, 1, 5)                # overlaps the container
+    s["mbr-container-overlap-max0"] = prefix(maximum=0) + bytes(clash.b)
 
     s["gpt"] = prefix() + bytes(gpt(16).b)
     s["gpt-hybrid"] = prefix() + bytes(gpt(16, hybrid=True).b)
