@@ -1016,6 +1016,40 @@ static void blktest_disk(struct ktest *t, struct blk_disk *d, u64 seed)
 	free_pages(buf, BT_CHUNK * 512 / PAGE_SIZE);
 }
 
+/* The protocol itself, natively: the suite plays the host's part (region
+ * A written with SEED before, region B checked for SEED+1 after), then
+ * runs it again with the disk read-only. */
+static void blktest_on_ramdisk(struct ktest *t)
+{
+	struct blk_disk *d = mkdisk(t, KT_PREFIX "bt", 16 << 20, 512, FEAT_ALL, 0, 0, RAMDISK_WORK);
+	u64 r = (16 << 20) / 512 / 4, bad = 0;
+	u8 *buf = alloc_pages(BT_CHUNK * 512 / PAGE_SIZE);
+	int failures = t->failures;
+
+	KT_ASSERT(t, d && buf);
+	for (u64 s = 0; s < r; s += BT_CHUNK) {
+		blkpat_fill(buf, 1234, s, BT_CHUNK);
+		KT_EXPECT_EQ(t, blk_write(d, s, buf, BT_CHUNK, 0), 0);
+	}
+	blktest_disk(t, d, 1234);
+	KT_EXPECT_EQ(t, bt_verify(d, buf, 1235, r, r, &bad), 0);
+	/* A wrong seed must be caught in region A. */
+	{
+		struct ktest probe = { 0 };
+
+		blktest_disk(&probe, d, 999);
+		KT_EXPECT(t, probe.failures > 0);
+	}
+	/* Read-only: the driver's feature word is what the layer checks, so
+	 * setting the flag here makes the same disk read-only. */
+	d->features |= BLK_FEAT_RO;
+	blktest_disk(t, d, 1234);
+	d->features &= ~BLK_FEAT_RO;
+	KT_EXPECT_EQ(t, t->failures, failures);
+	free_pages(buf, BT_CHUNK * 512 / PAGE_SIZE);
+	rmdisk(d);
+}
+
 struct other_ctx {
 	struct ktest *t;
 	unsigned int checked, tested;
@@ -1098,6 +1132,7 @@ static const struct ktest_case blk_cases[] = {
 	{ "partitions_mbr_resize", partitions_mbr },
 	{ "partitions_gpt", partitions_gpt },
 	{ "monitor_commands", monitor_commands },
+	{ "blktest_on_ramdisk", blktest_on_ramdisk },
 	{ "other_disks", other_disks },
 };
 KTEST_SUITE(blk, "blk", blk_cases, NULL);
