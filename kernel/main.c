@@ -56,10 +56,9 @@ static int init_thread(void *arg)
 
 	smp_init();
 	ops->init->late_setup();
-#ifdef CONFIG_BLOCK
 	/* RAM disks from ramdisk=, before the self-tests that use them. */
-	block_init();
-#endif
+	if (IS_ENABLED(CONFIG_BLOCK))
+		block_init();
 
 	init_done_ns = uptime_ns();
 	pr_info("init done in %llu us (clock: %s)\n", (unsigned long long)(init_done_ns / 1000),
