@@ -598,10 +598,9 @@ void finish_wait(struct waitqueue *wq, struct wait_entry *w)
 	w->thread = NULL;
 }
 
-static void wake_common(struct waitqueue *wq, bool one)
+/* Called with wq->lock held. */
+static void wake_locked(struct waitqueue *wq, bool one)
 {
-	unsigned long flags = spin_lock_irqsave(&wq->lock);
-
 	/* Entries are pushed at the head: wake the oldest first for one. */
 	if (one) {
 		struct wait_entry *pick = NULL;
@@ -619,6 +618,13 @@ static void wake_common(struct waitqueue *wq, bool one)
 			thread_wake(e->thread);
 		}
 	}
+}
+
+static void wake_common(struct waitqueue *wq, bool one)
+{
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+
+	wake_locked(wq, one);
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
@@ -649,10 +655,13 @@ void complete(struct completion *c)
 {
 	unsigned long flags = spin_lock_irqsave(&c->wq.lock);
 
+	/* Count and wake under one hold of the lock: once it is dropped, a
+	 * waiter on another CPU may consume the count, return and free the
+	 * completion (often on its stack), so it must not be touched again. */
 	if (c->done != ~0UL)
 		c->done++;
+	wake_locked(&c->wq, true);
 	spin_unlock_irqrestore(&c->wq.lock, flags);
-	wake_up_one(&c->wq);
 }
 
 void complete_all(struct completion *c)
@@ -660,8 +669,8 @@ void complete_all(struct completion *c)
 	unsigned long flags = spin_lock_irqsave(&c->wq.lock);
 
 	c->done = ~0UL;
+	wake_locked(&c->wq, false);
 	spin_unlock_irqrestore(&c->wq.lock, flags);
-	wake_up(&c->wq);
 }
 
 static bool try_consume(struct completion *c)
