@@ -79,9 +79,10 @@ int xenbus_register_frontend(const struct xenbus_driver *drv);
 int xenbus_unregister_driver(const struct xenbus_driver *drv);
 /* Called by the Xen backends once xenstore works: enumerate, watch. */
 int xenbus_init(void);
-/* Wait (bounded) until every device probed at boot is Connected or
- * failed; prints the ones still coming up. Returns how many are not
- * ready. */
+/* Wait (bounded) until every device of device/ whose type has a driver
+ * is Connected, Closed or failed (devices without a driver are not
+ * waited for); prints the ones still coming up. Returns how many are not
+ * ready, or -ETIMEDOUT if even the first scan did not finish. */
 int xenbus_wait_for_devices(u64 timeout_ns);
 
 /* Write our state to <nodename>/state (retrying a transaction conflict).

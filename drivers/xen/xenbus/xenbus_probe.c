@@ -460,7 +460,6 @@ static void add_device(struct xenbus_bus *bus, const char *type, unsigned int id
 		/* Listed (so the monitor shows it) but never probed. */
 		printable(shown, sizeof(shown), dev->otherend);
 		strlcpy(dev->otherend, shown, sizeof(dev->otherend));
-		set_flag(dev, XB_REJECTED);
 		dev->failed = true;
 		xenbus_dev_error(dev, -EINVAL, "backend '%s' (domain %u) rejected: %s",
 				 dev->otherend, beid, why);
@@ -468,6 +467,8 @@ static void add_device(struct xenbus_bus *bus, const char *type, unsigned int id
 		pr_info("xenbus: %s: backend %s (domain %u)\n", dev->nodename, dev->otherend,
 			dev->otherend_id);
 	}
+	/* Seen by the scan that is adding it, or it would go at once. */
+	dev->flags = XB_SEEN | (why ? XB_REJECTED : 0);
 	mutex_lock(&bus_mutex);
 	for (pp = &bus->devices; *pp; pp = &(*pp)->next)
 		;
@@ -573,6 +574,10 @@ static void rescan(struct xenbus_bus *bus)
 			bad_name(bus, "device types past the limit, from", type);
 			break;
 		}
+		/* libxl keeps the suspend event channel in device/suspend/
+		 * event-channel: a key, not a device class. */
+		if (!strcmp(bus->root, "device") && !strcmp(type, "suspend"))
+			continue;
 		if (!xenbus_valid_type(type)) {
 			bad_name(bus, "device type", type);
 			continue;
