@@ -5,6 +5,7 @@
 #include <kernel/boot.h>
 #include <kernel/memmap.h>
 #include <kernel/mm.h>
+#include <xen/xenbus.h>
 #include <xen/xenstore.h>
 #include <xen/grant_table.h>
 
@@ -144,5 +145,6 @@ void xen_guest_late_init(void)
 	if (!rc) {
 		xen_control_init();
 		xen_cpu_hotplug_init();
+		xenbus_init();
 	}
 }
