@@ -274,15 +274,27 @@ static void timer_cancel_works(struct ktest *t)
  * Xen's 1 s time recalibrations, where a bad extrapolation would show. */
 static void clock_raw_monotonic(struct ktest *t)
 {
-	enum { BLOCK = 4096, MIN_READS = 100000 };
+	/* With an emulated TSC every read is a trap into Xen: a few reads
+	 * per millisecond, spread over the same 1.1 s, test the same thing
+	 * without hammering the intercept (which emulated SVM mishandles now
+	 * and then, docs/xen-lab.md). */
+	const bool emulated = xen_tsc_emulated;
+	const unsigned int block = emulated ? 64 : 4096;
+	const unsigned long min_reads = emulated ? 2048 : 100000;
+	/* Xen promises a monotonic pvclock only when it emulates the TSC,
+	 * knows the host TSC to be reliable, or flags the pvclock stable.
+	 * Otherwise (a TSC that is neither, as under QEMU's emulation with
+	 * tsc_mode "native") the raw readings may step back, and keeping the
+	 * clock monotonic is the clamp's job, checked by the caller. */
+	const bool promised = emulated || xen_tsc_reliable || xen_pvclock_stable();
 	u64 start = clock_ns(), worst = 0;
 	unsigned long clamps = xen_clock_clamps, reads = 0, backwards = 0;
 
-	while (reads < MIN_READS || clock_ns() - start < 1100 * NSEC_PER_MSEC) {
+	while (reads < min_reads || clock_ns() - start < 1100 * NSEC_PER_MSEC) {
 		unsigned long flags = local_irq_save();
 		u64 prev = xen_clock_raw_ns();
 
-		for (int i = 0; i < BLOCK; i++) {
+		for (unsigned int i = 0; i < block; i++) {
 			u64 now = xen_clock_raw_ns();
 
 			if (now < prev) {
@@ -292,12 +304,17 @@ static void clock_raw_monotonic(struct ktest *t)
 			prev = now;
 		}
 		local_irq_restore(flags);
-		reads += BLOCK;
+		reads += block;
+		if (emulated)
+			sleep_ns(NSEC_PER_MSEC);
 	}
 	kprintf("        # raw pvclock: %lu reads, %lu backwards (worst %llu ns); "
-		"clamps %lu before, %lu during\n", reads, backwards, (unsigned long long)worst,
-		clamps, xen_clock_clamps - clamps);
-	KT_EXPECT_EQ(t, backwards, 0);
+		"clamps %lu before, %lu during; TSC %s, %s\n", reads, backwards,
+		(unsigned long long)worst, clamps, xen_clock_clamps - clamps,
+		emulated ? "emulated" : "native",
+		promised ? "monotonic promised" : "no monotonic promise from Xen");
+	if (promised)
+		KT_EXPECT_EQ(t, backwards, 0);
 }
 
 static void clock_monotonic(struct ktest *t)

@@ -32,9 +32,13 @@ static void check_acquire(spinlock_t *l, unsigned long pc)
 	if (!IS_ENABLED(CONFIG_DEBUG_LOCKS) || !pv_ops)
 		return;
 	c = this_cpu();
-	if (READ_ONCE(l->owner_cpu) == (int)c->id)
+	if (READ_ONCE(l->owner_cpu) == (int)c->id) {
+		for (unsigned int d = 0; d < c->irq_depth && d < 4; d++)
+			kprintf("lock checker: interrupt level %u came at rip %#lx, rflags %#lx\n",
+				d + 1, c->irq_from_rip[d], c->irq_from_flags[d]);
 		panic("lock checker: recursive acquisition of %s on CPU %u (held from %#lx, "
 		      "again from %#lx)", l->name ? l->name : "?", c->id, l->owner_pc, pc);
+	}
 	/* A lock taken by an interrupt handler and, elsewhere, with
 	 * interrupts on can deadlock against itself on one CPU. */
 	if (c->irq_depth)

@@ -20,6 +20,9 @@ struct cpu {
 	unsigned int id;            /* %gs:8: index into cpu_data[] */
 	unsigned int irq_depth;     /* interrupt handlers running on this CPU */
 	struct thread *current;
+	/* What the outermost interrupt interrupted (rip, rflags), for the
+	 * lock checker's reports. */
+	unsigned long irq_from_rip[4], irq_from_flags[4];
 	unsigned int spin_depth;    /* spinlocks held (lock checker) */
 	bool need_resched;
 	bool going_offline;          /* hotplug asked this CPU to stop */

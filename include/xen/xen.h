@@ -39,5 +39,9 @@ int xen_cpu_hotplug_init(void);
  * often the clamp was needed (arch/x86/xen/time.c). */
 u64 xen_clock_raw_ns(void);
 extern unsigned long xen_clock_clamps;
+/* From Xen's time CPUID leaf: every TSC read traps to Xen (emulated), the
+ * host TSC is reliable; and whether the pvclock claims a stable TSC. */
+extern bool xen_tsc_emulated, xen_tsc_reliable;
+bool xen_pvclock_stable(void);
 
 #endif

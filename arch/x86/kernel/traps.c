@@ -133,7 +133,13 @@ void do_trap(struct pt_regs *regs)
 	if (v < ARRAY_SIZE(irq_handlers) && irq_handlers[v]) {
 		/* Handlers may not block; the lock checker and the scheduler
 		 * read this depth. */
-		this_cpu()->irq_depth++;
+		struct cpu *c = this_cpu();
+
+		if (c->irq_depth < 4) {
+			c->irq_from_rip[c->irq_depth] = regs->rip;
+			c->irq_from_flags[c->irq_depth] = regs->rflags;
+		}
+		c->irq_depth++;
 		irq_handlers[v](regs);
 		this_cpu()->irq_depth--;
 		return;

@@ -10,6 +10,7 @@
 #include <kernel/smp.h>
 
 extern u64 boot_tsc_start;
+extern struct hypervisor_info boot_hypervisor;
 static u64 last_ns;
 
 struct pvclock_snapshot {
@@ -134,6 +135,36 @@ void xen_time_cpu_teardown(unsigned int cpu)
 		evtchn_close(port);
 }
 
+bool xen_tsc_emulated, xen_tsc_reliable;
+
+/* Xen's time leaf (base + 3, sub-leaf 0): EAX bit 0 says Xen emulates the
+ * TSC for this domain (every rdtsc traps to it), bit 1 that the host TSC
+ * is reliable; EBX is the tsc_mode. A PV guest must ask through Xen's
+ * forced-emulation prefix to see Xen's leaves. */
+static void xen_read_time_leaf(void)
+{
+	u32 leaf = boot_hypervisor.base + 3, a = 0, b = 0, c = 0, d = 0;
+
+	if (!boot_hypervisor.base || boot_hypervisor.max_leaf < leaf)
+		return;
+	if (xen_pv_domain)
+		__asm__ __volatile__("ud2; .ascii \"xen\"; cpuid"
+				     : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+				     : "a"(leaf), "c"(0));
+	else
+		cpuid_count(leaf, 0, &a, &b, &c, &d);
+	xen_tsc_emulated = a & 1;
+	xen_tsc_reliable = a & 2;
+	pr_info("time: TSC %s by Xen (tsc_mode %u), host TSC %sreliable%s\n",
+		xen_tsc_emulated ? "emulated" : "not emulated", b, xen_tsc_reliable ? "" : "not ",
+		xen_tsc_emulated ? ": every TSC read traps to Xen" : "");
+}
+
+bool xen_pvclock_stable(void)
+{
+	return READ_ONCE(xen_vcpu()->time.flags) & XEN_PVCLOCK_TSC_STABLE_BIT;
+}
+
 static int xen_time_init(void)
 {
 	struct pvclock_snapshot s;
@@ -146,6 +177,7 @@ static int xen_time_init(void)
 	tsc_khz = khz;
 	pr_info("time: Xen pvclock, TSC %llu kHz (mul %u shift %d)\n", (unsigned long long)khz,
 		s.mul, s.shift);
+	xen_read_time_leaf();
 
 	/* The boot vCPU's timer event now; the others' as they come up. */
 	return xen_time_cpu_setup(0);
