@@ -33,7 +33,7 @@ FUZZERS ?= cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt
 
 # ---------------------------------------------------------------- what
 unit-tests := string vsprintf cmdline memmap page_pool kmalloc xs_wire acpi_aml multiboot2 \
-	acpi_madt
+	acpi_madt blkfront
 
 # Kernel sources each test binary links against.
 cut-string := lib/string.c
@@ -46,6 +46,7 @@ cut-xs_wire := lib/xs_wire.c lib/string.c
 cut-acpi_aml := lib/acpi_aml.c
 cut-multiboot2 := lib/multiboot2.c
 cut-acpi_madt := lib/acpi_madt.c
+cut-blkfront := drivers/xen/blkfront_ring.c
 
 # Test sources outside tests/unit/ (default: tests/unit/test_<name>.c).
 ut-src-acpi_aml := tests/acpi/test_acpi_aml.c

@@ -5,6 +5,7 @@
 #include <kernel/boot.h>
 #include <kernel/memmap.h>
 #include <kernel/mm.h>
+#include <xen/blkfront.h>
 #include <xen/xenstore.h>
 
 struct shared_info *HYPERVISOR_shared_info;
@@ -141,5 +142,7 @@ void xen_guest_late_init(void)
 	if (!rc) {
 		xen_control_init();
 		xen_cpu_hotplug_init();
+		if (IS_ENABLED(CONFIG_XEN_BLKFRONT))
+			xen_blkfront_init();
 	}
 }
