@@ -20,6 +20,7 @@
 #include <kernel/compiler.h>
 #include <xen/interface/xen.h>
 #include <xen/interface/grant_table.h>
+#include <xen/hypercall.h>
 
 #define GNTTAB_INVALID_REF ((grant_ref_t)~0u)
 
@@ -47,7 +48,10 @@ int gnttab_grant_access(domid_t domid, unsigned long gfn, bool readonly, grant_r
 
 /* Revoke access atomically: 0 if the entry was not in use and is now
  * invalid (the ref is still allocated: free it or re-grant it); -EBUSY if
- * the other end has it mapped (nothing changed; the page must stay). */
+ * the other end has it mapped (the page must stay; under v1 nothing
+ * changed, under v2 the entry no longer permits new mappings but the
+ * existing one lives on; call again later). -EINVAL for a ref that is
+ * reserved or outside the table. */
 int gnttab_end_access(grant_ref_t ref);
 /* Revoke, then free ref and the n pages at va (from alloc_pages) now if
  * access ended, else later from the deferred list. Never fails. */
@@ -60,6 +64,19 @@ bool gnttab_is_mapped(grant_ref_t ref);
  * hypercall ran (check each status), else -errno. Thread context. */
 int gnttab_copy(struct gnttab_copy *ops, unsigned int n);
 
+/* For checks and the self-tests: the entry's flags as they stand (GTF_*;
+ * under v2 with GTF_reading/GTF_writing taken from the status frame), or
+ * -EINVAL for a reserved or out-of-range ref. Never decide to free on it. */
+int gnttab_entry_flags(grant_ref_t ref);
+
+/* For the self-tests: one page-sized slot where a grant can be mapped with
+ * GNTTABOP_map_grant_ref and GNTMAP_host_map. *host_addr is what to pass
+ * as host_addr (PV: a kernel virtual address with a page table behind it;
+ * PVH: a guest-physical address in the hole the table frames use); the
+ * return value is where the kernel reads the mapped page, or NULL when
+ * there is no slot. */
+void *gnttab_test_slot(u64 *host_addr);
+
 struct gnttab_stats {
 	unsigned int version;
 	unsigned int nr_frames, max_frames;
@@ -69,5 +86,35 @@ struct gnttab_stats {
 	unsigned long copies, copy_errors, grows;
 };
 void gnttab_get_stats(struct gnttab_stats *st);
+
+/* GNTTABOP_*: uop points at count structures of the kind cmd names. */
+static inline int HYPERVISOR_grant_table_op(unsigned int cmd, void *uop, unsigned int count)
+{
+	return (int)HYPERCALL(grant_table_op, cmd, uop, count, 0, 0);
+}
+
+/* ---- Between drivers/xen/grant-table.c and the per-mode frame mapping
+ * (arch/x86/xen/grant-table.c); not for drivers. One table is chosen at
+ * boot (PV or PVH) and never changes. */
+struct gnttab_frame_ops {
+	const char *name;
+	/* Set aside kernel address space (and, for PVH, guest-physical
+	 * space) for max_frames table frames and max_status status frames
+	 * (v2; 0 under v1), plus the self-test slot; return where the table
+	 * and the status frames will appear. Called once. */
+	int (*reserve)(unsigned int max_frames, unsigned int max_status, void **shared,
+		       void **status);
+	/* Grow Xen's table to nr frames (nr_status status frames under v2)
+	 * and map those not mapped yet (have, have_status). May sleep. */
+	int (*map)(unsigned int have, unsigned int nr, unsigned int have_status,
+		   unsigned int nr_status);
+	/* Whether some frame this guest may grant is not expressible in a v1
+	 * entry's 32-bit frame field. */
+	bool (*needs_v2)(void);
+	/* See gnttab_test_slot(). */
+	void *(*test_slot)(u64 *host_addr);
+};
+extern const struct gnttab_frame_ops xen_gnttab_pv_frame_ops;
+extern const struct gnttab_frame_ops xen_gnttab_pvh_frame_ops;
 
 #endif

@@ -7,6 +7,7 @@
 #include <kernel/mm.h>
 #include <xen/blkfront.h>
 #include <xen/xenstore.h>
+#include <xen/grant_table.h>
 
 struct shared_info *HYPERVISOR_shared_info;
 struct start_info *xen_start_info;
@@ -128,6 +129,8 @@ void xen_guest_late_init(void)
 	void *ring;
 	int rc;
 
+	if (gnttab_init())
+		pr_err("xen: no grant table; xenstore starts without it\n");
 	if (!xen_boot.store_pa || !xen_boot.store_evtchn) {
 		pr_info("xenstore: none in this domain%s\n",
 			xen_initial_domain ? " (dom0 booted without xenstored)" : "");
