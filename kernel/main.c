@@ -16,6 +16,8 @@
 #include <asm/paravirt.h>
 #include <asm/traps.h>
 #include <asm/processor.h>
+#include <xen/xenstore.h>
+#include <xen/xenbus.h>
 
 struct bootinfo boot_info;
 struct hypervisor_info boot_hypervisor;
@@ -47,6 +49,18 @@ static void report_boot(void)
 		pr_warn("memory: %u invalid or excess map entries ignored\n", m->dropped);
 }
 
+/* Split devices (disks, network) come up before the ready line, so that
+ * what runs next finds them; bounded, and a device that does not connect
+ * is named and left behind rather than holding up the boot. Only Xen
+ * builds have the bus; native ones drop the call. */
+#define XEN_DEVICE_WAIT_NS (10 * NSEC_PER_SEC)
+
+static void wait_for_xen_devices(void)
+{
+	if (IS_ENABLED(CONFIG_XEN) && xenstore_available())
+		xenbus_wait_for_devices(XEN_DEVICE_WAIT_NS);
+}
+
 /* The first thread: everything after the core is up, which may block
  * (xenstore round trips, CPU bring-up, the self-tests). */
 static int init_thread(void *arg)
@@ -64,6 +78,7 @@ static int init_thread(void *arg)
 	if (ktest_requested())
 		ktest_run_and_exit();
 
+	wait_for_xen_devices();
 	pr_info("xenolith: ready\n");
 	monitor_start();
 	return 0;

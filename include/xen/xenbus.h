@@ -25,8 +25,10 @@
 
 #define XENBUS_PATH_MAX 96
 #define XENBUS_MAX_RING_PAGES 16   /* ring-page-order up to 4 */
+#define XENBUS_TYPE_MAX 24         /* device type names ("vbd"), with the NUL */
 
 struct xenbus_driver;
+struct xenbus_bus;
 
 struct xenbus_device {
 	const char *devicetype;              /* "vbd" */
@@ -44,6 +46,8 @@ struct xenbus_device {
 	enum xenbus_state otherend_state;    /* last backend state delivered */
 	char otherend_watch_path[XENBUS_PATH_MAX + 8];
 	struct xs_watch otherend_watch;
+	struct xenbus_bus *bus;              /* the tree it was found in */
+	char type_name[XENBUS_TYPE_MAX];     /* devicetype points here */
 };
 
 struct xenbus_driver {
@@ -68,6 +72,11 @@ struct xenbus_driver {
 /* Register a frontend driver; existing devices of its type are probed.
  * Thread context. */
 int xenbus_register_frontend(const struct xenbus_driver *drv);
+/* The reverse: every device bound to drv is removed (drv->remove, its
+ * otherend watch dropped, our state set to Closed) and drv forgotten;
+ * returns once that is done. Thread context, never from a xenbus
+ * callback (-EBUSY). -ENOENT if drv is not registered. */
+int xenbus_unregister_driver(const struct xenbus_driver *drv);
 /* Called by the Xen backends once xenstore works: enumerate, watch. */
 int xenbus_init(void);
 /* Wait (bounded) until every device probed at boot is Connected or
@@ -81,6 +90,11 @@ int xenbus_switch_state(struct xenbus_device *dev, enum xenbus_state state);
 /* The backend state now, read and validated; XenbusStateUnknown if the
  * node is missing or not a valid state. */
 enum xenbus_state xenbus_read_otherend_state(struct xenbus_device *dev);
+/* The driver is done with a device whose backend closed: our state
+ * becomes Closed (what the toolstack waits for on detach). */
+int xenbus_frontend_closed(struct xenbus_device *dev);
+/* A printable name of a state ("Connected"; "Invalid" past 8). */
+const char *xenbus_strstate(enum xenbus_state state);
 
 /* Grant the backend access to nr_pages contiguous pages at va (a ring),
  * writable; refs into grefs. 0 or -errno (nothing granted on error). */

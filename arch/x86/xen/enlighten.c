@@ -6,6 +6,7 @@
 #include <kernel/memmap.h>
 #include <kernel/mm.h>
 #include <xen/blkfront.h>
+#include <xen/xenbus.h>
 #include <xen/xenstore.h>
 #include <xen/grant_table.h>
 
@@ -145,6 +146,7 @@ void xen_guest_late_init(void)
 	if (!rc) {
 		xen_control_init();
 		xen_cpu_hotplug_init();
+		xenbus_init();
 		if (IS_ENABLED(CONFIG_XEN_BLKFRONT))
 			xen_blkfront_init();
 	}
