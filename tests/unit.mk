@@ -33,7 +33,7 @@ FUZZERS ?= cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt
 
 # ---------------------------------------------------------------- what
 unit-tests := string vsprintf cmdline memmap page_pool kmalloc xs_wire acpi_aml multiboot2 \
-	acpi_madt blkfront
+	acpi_madt crc32 ring_check vbd_name blkpattern partition blkfront
 
 # Kernel sources each test binary links against.
 cut-string := lib/string.c
@@ -46,6 +46,11 @@ cut-xs_wire := lib/xs_wire.c lib/string.c
 cut-acpi_aml := lib/acpi_aml.c
 cut-multiboot2 := lib/multiboot2.c
 cut-acpi_madt := lib/acpi_madt.c
+cut-crc32 := lib/crc32.c
+cut-ring_check := lib/ring_check.c
+cut-vbd_name := lib/vbd_name.c
+cut-blkpattern := lib/blkpattern.c lib/crc32.c
+cut-partition := lib/partition.c lib/crc32.c
 cut-blkfront := drivers/xen/blkfront_ring.c
 
 # Test sources outside tests/unit/ (default: tests/unit/test_<name>.c).
@@ -59,6 +64,11 @@ fuzz-cut-xs_wire := lib/xs_wire.c lib/string.c
 fuzz-cut-acpi_aml := lib/acpi_aml.c
 fuzz-cut-multiboot2 := lib/multiboot2.c
 fuzz-cut-acpi_madt := lib/acpi_madt.c
+cut-crc32 := lib/crc32.c
+cut-ring_check := lib/ring_check.c
+cut-vbd_name := lib/vbd_name.c
+cut-blkpattern := lib/blkpattern.c lib/crc32.c
+cut-partition := lib/partition.c lib/crc32.c
 
 # ---------------------------------------------------------------- flags
 UT_WARN := -Wall -Wextra -Werror

@@ -137,8 +137,21 @@ int blk_write(struct blk_disk *disk, u64 sector, const void *buf, u64 nr_sectors
 int blk_flush(struct blk_disk *disk);
 int blk_discard(struct blk_disk *disk, u64 sector, u64 nr_sectors);
 
-/* Name a disk from a Xen virtual-device number (lib/vbd_name.c):
- * xvd, hd and sd styles and the extended form; -EINVAL if invalid. */
+/* Name a disk from a Xen virtual-device number (lib/vbd_name.c, pure;
+ * Xen's docs/misc/vbd-interface.txt, docs/lib-parsers.md). Like Linux's
+ * blkfront, every style is named "xvd" + disk letters (0 a, 25 z, 26 aa,
+ * 701 zz, 702 aaa) + the partition number when it is not 0, whatever the
+ * style, with the disk index the style gives:
+ *   (1 << 28) | disk << 8 | part   extended: disk < 2^20, part < 256
+ *   202 << 8 | disk << 4 | part    xvd: disk < 16, part < 16
+ *   8 << 8 | disk << 4 | part      sd: disk < 16, part < 16
+ *   3 << 8 | disk << 6 | part      hd: disk 0-1, part < 64
+ *   22 << 8 | (disk - 2) << 6 | part  hd: disk 2-3, part < 64
+ * 0 on success with the NUL-terminated name in buf (at most 12 bytes with
+ * the NUL, so BLK_NAME_MAX always suffices); -EINVAL for a value of no
+ * style (bits 29-31 set, bits 16-27 set without bit 28, another major, an
+ * hd minor of 128 or more); -E2BIG if the name does not fit in size bytes.
+ * On an error buf holds "" (when size > 0). */
 int blk_vbd_name(u32 vdev, char *buf, size_t size);
 
 #endif
