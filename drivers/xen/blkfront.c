@@ -1279,6 +1279,7 @@ static void bf_close(struct blkfront *bf)
 				bf->name, bf_inflight(bf), BF_DRAIN_NS / NSEC_PER_SEC);
 	}
 	bf_teardown(bf, -EIO, BF_ST_CLOSED);
+	pr_info("blkfront %s: closed\n", bf->name);
 }
 
 /* ------------------------------------------------------------ xenbus callbacks */
