@@ -327,12 +327,16 @@ static bool bf_release_grants(struct bf_queue *q, struct bf_shadow *sh)
 		if (gnttab_end_access(g->ref)) {
 			ok = false;
 			bf->grant_leaks++;
+			/* The deferred list retries and frees the ref (and a
+			 * page of ours) once the backend lets go; the
+			 * submitter's own page cannot be held back. */
 			if (g->gp) {
 				gnttab_end_access_free(g->ref, g->gp->va, 1);
 				kfree(g->gp);
 				q->gp_total--;
+			} else {
+				gnttab_end_access_free(g->ref, NULL, 0);
 			}
-			/* else: the submitter's page; the ref stays allocated (leaked) */
 			g->gp = NULL;
 			continue;
 		}
@@ -880,6 +884,7 @@ static void bf_queue_free(struct bf_queue *q)
 		if (gnttab_end_access(q->ring_refs[i])) {
 			ring_busy = true;
 			bf->grant_leaks++;
+			gnttab_end_access_free(q->ring_refs[i], NULL, 0);
 		} else {
 			gnttab_free_refs(&q->ring_refs[i], 1);
 		}
