@@ -51,8 +51,8 @@ BASE_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp")
 REQUIRED_SUITES = {
     "native": BASE_SUITES,
     "grub": BASE_SUITES,
-    "xen-pv-dom0": BASE_SUITES + ("evtchn", "multicall", "xenbus"),
-    "xen-pvh-dom0": BASE_SUITES + ("evtchn", "xenbus"),
+    "xen-pv-dom0": BASE_SUITES + ("evtchn", "multicall", "xenbus", "gnttab"),
+    "xen-pvh-dom0": BASE_SUITES + ("evtchn", "xenbus", "gnttab"),
 }
 XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=768M,max:768M "
                "loglvl=all guest_loglvl=all")

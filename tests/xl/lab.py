@@ -67,7 +67,7 @@ QEMU_MEM = 3072
 # into every type that can run it; the boot modes have their own table
 # (tests/boot/boot.py, REQUIRED_SUITES).
 DOMU_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp", "evtchn", "xenstore",
-               "xenbus")
+               "xenbus", "gnttab")
 GUEST_TYPES = {
     "pv": {"required": DOMU_SUITES + ("multicall",)},
     "pvh": {"required": DOMU_SUITES},

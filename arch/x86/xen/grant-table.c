@@ -80,14 +80,16 @@ static int pv_map(unsigned int have, unsigned int nr, unsigned int have_status,
 		  unsigned int nr_status)
 {
 	unsigned int n = nr > nr_status ? nr : nr_status;
-	/* xen_pfn_t and the status list's uint64_t are both 8 bytes. */
-	u64 *frames = kmalloc(n * sizeof(u64));
 	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = nr };
 	struct gnttab_get_status_frames gs = { .dom = DOMID_SELF, .nr_frames = nr_status };
+	u64 *frames;
 	int rc;
 
 	if (!IS_ENABLED(CONFIG_XEN_PV))
 		return -ENODEV;
+	/* xen_pfn_t and the status list's uint64_t are both 8 bytes. */
+	_Static_assert(sizeof(xen_pfn_t) == sizeof(u64), "one frame list for both");
+	frames = kmalloc(n * sizeof(u64));
 	if (!frames)
 		return -ENOMEM;
 	set_xen_guest_handle(st.frame_list, (xen_pfn_t *)frames);
