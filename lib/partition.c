@@ -189,10 +189,14 @@ static int mbr_walk_ebrs(struct part_state *st, u64 ext, u64 ext_nr)
 	}
 }
 
-/* st->buf holds LBA 0, signed, with sane status bytes. */
+/* st->buf holds LBA 0, signed, with sane status bytes. Primaries are
+ * checked for overlap against each other here, not only against out, so
+ * that whether the container is followed never depends on max. */
 static int mbr_parse(struct part_state *st)
 {
 	u8 tab[4 * MBR_ENTRY];
+	u64 pstart[4], pnr[4];
+	unsigned int np = 0;
 	u64 ext = 0, ext_nr = 0;
 	bool have_ext = false;
 
@@ -201,6 +205,7 @@ static int mbr_parse(struct part_state *st)
 		const u8 *e = tab + i * MBR_ENTRY;
 		u8 type = e[4];
 		u64 start = get32(e + 8), nr = get32(e + 12);
+		bool clash = false;
 
 		if (!type)
 			continue;
@@ -209,10 +214,12 @@ static int mbr_parse(struct part_state *st)
 			st->dropped++;
 			continue;
 		}
+		for (unsigned int j = 0; j < np; j++)
+			clash |= overlaps(start, nr, pstart[j], pnr[j]);
 		if (mbr_is_extended(type)) {
 			/* A container, not reported itself; only the first
 			 * is followed. */
-			if (have_ext || overlaps_accepted(st, start, nr)) {
+			if (have_ext || clash) {
 				st->dropped++;
 				continue;
 			}
@@ -221,10 +228,12 @@ static int mbr_parse(struct part_state *st)
 			ext_nr = nr;
 			continue;
 		}
-		if (have_ext && overlaps(start, nr, ext, ext_nr)) {
+		if (clash || (have_ext && overlaps(start, nr, ext, ext_nr))) {
 			st->dropped++;
 			continue;
 		}
+		pstart[np] = start;
+		pnr[np++] = nr;
 		add_entry(st, start, nr, i + 1, type, NULL);
 	}
 	return have_ext ? mbr_walk_ebrs(st, ext, ext_nr) : 0;

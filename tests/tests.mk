@@ -2,6 +2,7 @@
 # tests/unit.mk (host unit tests and fuzzers) is owned separately.
 -include $(srctree)/tests/unit.mk
 -include $(srctree)/tests/boot.mk
+-include $(srctree)/tests/blkpat.mk
 
 # The runner's own unit tests are part of tier 1.
 check: check-boot-runner

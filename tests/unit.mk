@@ -27,7 +27,7 @@ SAN_CC ?= clang
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_RUNS ?= 20000
-FUZZERS ?= cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt
+FUZZERS ?= cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt partition vbd_name
 
 .PHONY: check tests-unit tests-fuzz fuzz check-elf host-tests-build
 
@@ -56,7 +56,7 @@ cut-blkfront := drivers/xen/blkfront_ring.c
 # Test sources outside tests/unit/ (default: tests/unit/test_<name>.c).
 ut-src-acpi_aml := tests/acpi/test_acpi_aml.c
 
-fuzz-targets := cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt
+fuzz-targets := cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt partition vbd_name
 fuzz-cut-cmdline := lib/cmdline.c lib/string.c
 fuzz-cut-memmap := mm/memmap.c lib/string.c
 fuzz-cut-kstrto := lib/string.c
@@ -64,11 +64,8 @@ fuzz-cut-xs_wire := lib/xs_wire.c lib/string.c
 fuzz-cut-acpi_aml := lib/acpi_aml.c
 fuzz-cut-multiboot2 := lib/multiboot2.c
 fuzz-cut-acpi_madt := lib/acpi_madt.c
-cut-crc32 := lib/crc32.c
-cut-ring_check := lib/ring_check.c
-cut-vbd_name := lib/vbd_name.c
-cut-blkpattern := lib/blkpattern.c lib/crc32.c
-cut-partition := lib/partition.c lib/crc32.c
+fuzz-cut-partition := lib/partition.c lib/crc32.c
+fuzz-cut-vbd_name := lib/vbd_name.c lib/ring_check.c
 
 # ---------------------------------------------------------------- flags
 UT_WARN := -Wall -Wextra -Werror
@@ -178,7 +175,10 @@ fuzz-bins := $(foreach f,$(fuzz-targets),$(FUZZ_OUT)/fuzz_$(f))
 # records (17 bytes each) in long runs, and less in the quick run in `check`
 # because its cost grows with the square of the record count. The xs_wire
 # one takes its 26-byte prefix, a full XENSTORE_PAYLOAD_MAX payload and a
-# little more (to reach xs_build_request's payload limit).
+# little more (to reach xs_build_request's payload limit). The partition
+# one takes a 10-byte prefix and a disk image: enough for the 4096-byte
+# GPT seed in long runs, a few 512-byte blocks of MBR, EBRs and GPT in the
+# quick run (the seeds themselves always run at full length).
 fuzz-max-len-cmdline := 4096
 fuzz-max-len-memmap := 2400
 fuzz-max-len-kstrto := 128
@@ -186,6 +186,8 @@ fuzz-max-len-xs_wire := 4200
 fuzz-max-len-acpi_aml := 4096
 fuzz-max-len-multiboot2 := 4096
 fuzz-max-len-acpi_madt := 4096
+fuzz-max-len-partition := 40000
+fuzz-max-len-vbd_name := 32
 fuzz-smoke-max-len-cmdline := 4096
 fuzz-smoke-max-len-memmap := 1024
 fuzz-smoke-max-len-kstrto := 128
@@ -193,6 +195,8 @@ fuzz-smoke-max-len-xs_wire := 4200
 fuzz-smoke-max-len-acpi_aml := 1024
 fuzz-smoke-max-len-multiboot2 := 1024
 fuzz-smoke-max-len-acpi_madt := 1024
+fuzz-smoke-max-len-partition := 8400
+fuzz-smoke-max-len-vbd_name := 32
 
 # $(1) target, $(2) work corpus directory, $(3) max_len, $(4) extra options.
 # New inputs go to the work corpus, never into the seed corpus in the tree.

@@ -366,6 +366,13 @@ TEST(test_ebr_container)
 	CHECK_EQ(r.rc, 1);
 	CHECK_EQ(r.dropped, 1);
 	CHECK_EQ(d.reads, 1);
+	/* The same when the primary is not stored for lack of room: the
+	 * container decision never depends on max. */
+	ebr_set(&d, 100, 0x83, 1, 9, 0, 0, 0);
+	r = parse_max(&d, 0);
+	CHECK_EQ(r.rc, 0);
+	CHECK_EQ(r.dropped, 2);
+	CHECK_EQ(d.reads, 1);
 	mbr_set(blk(&d, 0), 0, 0, 0x83, 1, 99);
 	mbr_set(blk(&d, 0), 1, 0, 0x05, 100, 301);
 	r = parse(&d);
