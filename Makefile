@@ -84,6 +84,8 @@ endif
 
 # ---------------------------------------------------------------- objects
 core-dirs := arch/x86/ kernel/ mm/ lib/ drivers/
+core-dirs-$(CONFIG_BLOCK) += block/
+core-dirs += $(core-dirs-y)
 
 define collect_dir
 obj-y :=

@@ -7,6 +7,7 @@
 #include <kernel/time.h>
 #include <kernel/mm.h>
 #include <kernel/ktest.h>
+#include <kernel/blkdev.h>
 #include <kernel/stats.h>
 #include <kernel/string.h>
 #include <kernel/monitor.h>
@@ -69,6 +70,10 @@ static int init_thread(void *arg)
 
 	smp_init();
 	ops->init->late_setup();
+#ifdef CONFIG_BLOCK
+	/* RAM disks from ramdisk=, before the self-tests that use them. */
+	block_init();
+#endif
 
 	init_done_ns = uptime_ns();
 	pr_info("init done in %llu us (clock: %s)\n", (unsigned long long)(init_done_ns / 1000),

@@ -1,8 +1,9 @@
-/* The block layer (block/): disks with asynchronous requests.
+/* The block layer (block/, docs/block.md): disks with asynchronous requests.
  *
  * A driver (blkfront, the RAM disk) fills a struct blk_disk and calls
  * blk_register_disk(); the layer scans MBR/GPT partitions and registers
- * each as a child disk (xvda1 ...) whose requests it remaps to the parent.
+ * each as a child disk (xvda1, ram0p1 ...) whose requests it remaps to the
+ * parent.
  *
  * Units: sectors are always 512 bytes (as blkif counts them), whatever
  * the disk's logical block size; a request's start and length must be
@@ -11,13 +12,23 @@
  * A request carries a scatter list of segments, each within one page of
  * the direct map. blk_submit() checks it (bounds, alignment, read-only:
  * -EROFS for a write, flush or discard to a read-only disk, -EOPNOTSUPP
- * for an operation the disk lacks, -ENODEV once the disk is dead) and
- * splits it when it exceeds the disk's limits; done() runs exactly once,
- * possibly in interrupt context (an event handler), possibly before
- * blk_submit() returns. The sync wrappers sleep: thread context only.
+ * for a discard the disk lacks, -ENODEV once the disk is dead) and splits
+ * it when it exceeds the disk's limits. blk_submit() returns 0 when it
+ * took the request: done() then runs exactly once, possibly in interrupt
+ * context (an event handler), possibly before blk_submit() returns. A
+ * negative return means the request was refused and done() will not run.
+ * From submission until done() the request belongs to the layer and the
+ * driver: the submitter must not touch it (the layer restores the fields
+ * it changes, sector, flags and done, before calling done()). The sync
+ * wrappers sleep: thread context only.
  *
- * Locking: the disk list has a spinlock (blk_lock); a disk's counters are
- * atomic; drivers lock their own queues. */
+ * Drivers complete a request by calling rq->done(rq, err) (the layer has
+ * put its own completion there), exactly once, in any context, and must
+ * not touch rq afterwards.
+ *
+ * Locking: the disk list has a spinlock (blk_lock, irqsave, a leaf);
+ * partition scans are serialised by a mutex (blk_scan_mutex); a disk's
+ * counters are updated atomically; drivers lock their own queues. */
 #ifndef KERNEL_BLKDEV_H
 #define KERNEL_BLKDEV_H
 
@@ -58,7 +69,7 @@ struct blk_request {
 	enum blk_op op;
 	unsigned int flags;          /* BLK_REQ_* */
 	u64 sector;                  /* 512-byte units */
-	u64 nr_sectors;              /* discard only; read/write: from segs */
+	u64 nr_sectors;              /* discard: given; read/write: set from segs */
 	struct blk_seg *segs;
 	unsigned int nr_segs;
 	blk_done_t done;
@@ -69,6 +80,16 @@ struct blk_request {
 	struct blk_request *parent;  /* a split child's original */
 	atomic_t pending;            /* children still running (split parent) */
 	int error;
+	/* Private to the layer (block/blkdev.c): what it changed and must
+	 * restore, and what it allocated for this request. */
+	struct {
+		struct blk_disk *disk;       /* submitted to; holds a reference */
+		blk_done_t done;             /* the submitter's done() */
+		u64 sector;                  /* the submitter's sector */
+		unsigned int flags;          /* the submitter's flags */
+		void *children;              /* split children and their segments */
+		struct blk_request *flush;   /* FUA emulation: the flush after it */
+	} blk;
 };
 
 struct blk_disk;
@@ -80,7 +101,9 @@ struct blk_disk_ops {
 	int (*submit)(struct blk_disk *disk, struct blk_request *rq);
 	/* Driver lines for `blk` (state, queues, ...); may be NULL. */
 	void (*show)(struct blk_disk *disk);
-	/* Last reference gone after blk_unregister_disk(): free. May be NULL. */
+	/* Last reference gone after blk_unregister_disk(): free. May be NULL.
+	 * Runs wherever the last blk_put() happens, which may be a request's
+	 * completion in interrupt context: it must not sleep. */
 	void (*release)(struct blk_disk *disk);
 };
 
@@ -92,8 +115,9 @@ struct blk_disk {
 	u32 features;                     /* BLK_FEAT_* */
 	u32 discard_granularity;          /* bytes; 0: none given */
 	u32 discard_alignment;            /* bytes */
-	u32 max_segs;                     /* per request (at least 1) */
-	u32 max_sectors;                  /* per request, 512-byte units */
+	u32 max_segs;                     /* per request; max_segs * 512 >= lbs */
+	u32 max_sectors;                  /* per request, 512-byte units, >= lbs/512;
+					   * discards are never split */
 	u32 nr_queues;
 	u32 queue_depth;                  /* per queue */
 	const struct blk_disk_ops *ops;
@@ -110,10 +134,20 @@ struct blk_disk {
 };
 
 /* Register a whole disk (driver fields filled), scan partitions. 0 or
- * -errno (-EEXIST for a taken name, -EINVAL for bad geometry). Thread
- * context (the partition scan reads the disk). */
+ * -errno (-EEXIST for a taken name, -EINVAL for bad geometry: an empty or
+ * unterminated name, a logical block size that is not a power of two in
+ * 512..4096, limits below one logical block, no submit op). A capacity
+ * that is not a whole number of logical blocks is rounded down;
+ * physical_block_size 0 means the logical one, nr_queues and queue_depth
+ * 0 mean 1. The registry holds one reference, dropped by
+ * blk_unregister_disk(). Thread context (the partition scan reads the
+ * disk); a failed scan is reported and leaves the disk without
+ * partitions. */
 int blk_register_disk(struct blk_disk *disk);
-/* Capacity changed (backend resize): update, rescan partitions. */
+/* Capacity changed (backend resize): update, drop the partitions (they
+ * go dead like unregistered ones) and rescan. 0 or -errno (-EINVAL for a
+ * partition or an unregistered disk, -ENODEV for a dead one). Thread
+ * context. */
 int blk_disk_resized(struct blk_disk *disk, u64 nr_sectors);
 /* The disk and its partitions go dead (new requests: -ENODEV) and leave
  * the list; release() runs when the last reference is put. The driver
@@ -126,6 +160,14 @@ void blk_put(struct blk_disk *disk);
 /* Call fn for each registered disk (partitions included), in order. */
 void blk_for_each_disk(void (*fn)(struct blk_disk *disk, void *arg), void *arg);
 
+/* The caller holds a reference to disk (blk_get, or it is the driver).
+ * Read/write: segs non-empty, nr_sectors is set from them. Flush: no
+ * segments; on a disk without BLK_FEAT_FLUSH (no volatile cache) it
+ * completes at once with 0. FUA on a disk without BLK_FEAT_FUA becomes
+ * the write followed by a flush (done() after the flush) when the disk
+ * has BLK_FEAT_FLUSH, and a plain write otherwise (no cache to bypass).
+ * Discard: no segments, nr_sectors > 0, -EOPNOTSUPP without
+ * BLK_FEAT_DISCARD. Any context. */
 int blk_submit(struct blk_disk *disk, struct blk_request *rq);
 
 /* Synchronous I/O on a kernel buffer of any size (sleeps; split to pages
@@ -136,6 +178,12 @@ int blk_write(struct blk_disk *disk, u64 sector, const void *buf, u64 nr_sectors
 	      unsigned int flags);
 int blk_flush(struct blk_disk *disk);
 int blk_discard(struct blk_disk *disk, u64 sector, u64 nr_sectors);
+
+/* Human-readable name of an operation ("read", "write", ...). */
+const char *blk_op_name(enum blk_op op);
+/* Create the RAM disks the command line asked for (ramdisk=); called
+ * once by init, thread context. */
+void block_init(void);
 
 /* Name a disk from a Xen virtual-device number (lib/vbd_name.c, pure;
  * Xen's docs/misc/vbd-interface.txt, docs/lib-parsers.md). Like Linux's

@@ -66,7 +66,7 @@ QEMU_MEM = 3072
 # is skipped, missing or broken fails the case by name. A new suite goes
 # into every type that can run it; the boot modes have their own table
 # (tests/boot/boot.py, REQUIRED_SUITES).
-DOMU_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp", "evtchn", "xenstore",
+DOMU_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp", "blk", "evtchn", "xenstore",
                "xenbus", "gnttab")
 GUEST_TYPES = {
     "pv": {"required": DOMU_SUITES + ("multicall",)},
