@@ -468,6 +468,8 @@ static void add_device(struct xenbus_bus *bus, const char *type, unsigned int id
 		pr_info("xenbus: %s: backend %s (domain %u)\n", dev->nodename, dev->otherend,
 			dev->otherend_id);
 	}
+	/* Seen by the scan that found it: remove_unseen() must keep it. */
+	set_flag(dev, XB_SEEN);
 	mutex_lock(&bus_mutex);
 	for (pp = &bus->devices; *pp; pp = &(*pp)->next)
 		;
