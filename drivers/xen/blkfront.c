@@ -1101,7 +1101,9 @@ static int bf_write_keys(xs_tx_t tx, void *arg)
 	rc = xenbus_printf(tx, node, "protocol", "%s", XEN_IO_PROTO_ABI_X86_64);
 	if (rc)
 		return rc;
-	return xenbus_printf(tx, node, "feature-persistent", "%u", bf->ch.persistent ? 1 : 0);
+	/* We can do persistent grants; whether they are used is known at
+	 * Connected (Linux's blkback advertises the feature only then). */
+	return xenbus_printf(tx, node, "feature-persistent", "%u", 1);
 }
 
 /* Read a backend feature with a range; anything odd counts as absent. */
@@ -1130,10 +1132,7 @@ static void bf_talk_to_backend(struct blkfront *bf)
 	o.max_indirect = bf_read_feature(bf, "feature-max-indirect-segments", 1u << 20, 0);
 	o.persistent = bf_read_feature(bf, "feature-persistent", 1, 0);
 	bf_negotiate(&o, num_online_cpus(), true, &bf->ch);
-	if (bf->ch.persistent)
-		bf->mode = BF_PERSISTENT;
-	else
-		bf->mode = bf->trusted ? BF_DIRECT : BF_BOUNCE;
+	bf->mode = bf->trusted ? BF_DIRECT : BF_BOUNCE;   /* until Connected says more */
 
 	for (unsigned int i = 0; i < bf->ch.nr_queues; i++) {
 		rc = bf_queue_setup(bf, &bf->q[i]);
@@ -1204,6 +1203,10 @@ static void bf_connect(struct blkfront *bf)
 		pr_warn("blkfront %s: physical-sector-size ignored (using %u)\n", bf->name, ss);
 		pss = ss;
 	}
+	/* Both sides said yes: the backend keeps every grant mapped, so
+	 * only our own pool pages may be granted (copying). */
+	bf->ch.persistent = bf_read_feature(bf, "feature-persistent", 1, 0) == 1;
+	bf->mode = bf->ch.persistent ? BF_PERSISTENT : bf->trusted ? BF_DIRECT : BF_BOUNCE;
 	bf->feat_flush = bf_read_feature(bf, "feature-flush-cache", 1, 0);
 	bf->feat_barrier = bf_read_feature(bf, "feature-barrier", 1, 0);
 	bf->feat_discard = bf_read_feature(bf, "feature-discard", 1, 0);

@@ -52,7 +52,7 @@ mkdisk() {
 blkback_setup() {
 	local want_order=${ORDER:-} cur mod
 	if [ -n "$want_order" ] && [ "$(cat $BBP/max_ring_page_order 2>/dev/null)" != "$want_order" ]; then
-		mod=/usr/lib/modules/lab/xen-blkback.ko
+		mod=/usr/lib/modules/lab/xen_blkback.ko
 		rmmod xen_blkback 2>/dev/null
 		if ! insmod $mod max_ring_page_order=$want_order; then
 			lab_log "insmod xen-blkback max_ring_page_order=$want_order failed; reloading defaults"
