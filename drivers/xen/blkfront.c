@@ -875,25 +875,20 @@ MONITOR_COMMAND(blkfront, "blkfront", "blkfront", "Xen block frontends: rings, q
 
 static void bf_queue_free(struct bf_queue *q)
 {
-	struct blkfront *bf = q->bf;
 	struct bf_gpage *gp;
-	bool ring_busy = false;
 
-	/* The ring: every page's grant must end before the pages go back. */
-	for (unsigned int i = 0; i < q->nr_ring_refs; i++) {
-		if (gnttab_end_access(q->ring_refs[i])) {
-			ring_busy = true;
-			bf->grant_leaks++;
-			gnttab_end_access_free(q->ring_refs[i], NULL, 0);
-		} else {
-			gnttab_free_refs(&q->ring_refs[i], 1);
-		}
+	/* The ring: each page goes back only once its grant has ended. A
+	 * backend that has not unmapped yet (it does on its way to Closed)
+	 * leaves the page on the grant table's deferred list; pages never
+	 * granted are freed at once. */
+	for (unsigned int i = 0; q->sring && i < q->ring_pages; i++) {
+		void *va = (char *)q->sring + i * PAGE_SIZE;
+
+		if (i < q->nr_ring_refs)
+			gnttab_end_access_free(q->ring_refs[i], va, 1);
+		else
+			free_pages(va, 1);
 	}
-	if (q->sring && !ring_busy)
-		free_pages(q->sring, q->ring_pages);
-	else if (q->sring)
-		pr_err("blkfront %s: queue %u ring still mapped by the backend: %u page(s) leaked\n",
-		       bf->name, q->index, q->ring_pages);
 	q->sring = NULL;
 	q->nr_ring_refs = 0;
 	while ((gp = q->gp_free)) {

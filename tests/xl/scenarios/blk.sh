@@ -174,13 +174,13 @@ rw)
 	mkdisk $A
 	R=$(region $(( SIZE_MB * 2048 )))
 	$BLKPAT fill $A $SEED_A 0 $R || { lab_result blkpat fail "blkpat fill failed"; exit 1; }
-	loop=$(losetup --sector-size 4096 -f --show $A 2>&1)
+	loop=$(/usr/sbin/losetup --sector-size 4096 -f --show $A 2>&1)
 	case $loop in
 	/dev/loop*) lab_log "4k disk: $loop ($(cat /sys/block/${loop#/dev/}/queue/logical_block_size 2>/dev/null) byte sectors)" ;;
 	*) lab_result blkpat fail "losetup --sector-size 4096: $loop"; exit 1 ;;
 	esac
 	lab_create vcpus=$VCPUS extra="ktest=blk blktest=xvdc:$SEED_A" \
-		cfg="disk = [ 'phy:$loop,xvdc,w' ]" || { losetup -d $loop; exit 1; }
+		cfg="disk = [ 'phy:$loop,xvdc,w' ]" || { /usr/sbin/losetup -d $loop; exit 1; }
 	ktest_run
 	LAB_MARK=0
 	if guest_disk_line xvdc && [ "${LAB_MATCH%of 4096 bytes*}" != "$LAB_MATCH" ]; then
@@ -191,7 +191,7 @@ rw)
 	lab_expect_shutdown poweroff 60
 	lab_destroy
 	sleep 1
-	losetup -d $loop 2>/dev/null
+	/usr/sbin/losetup -d $loop 2>/dev/null
 	if $BLKPAT check $A $(( SEED_A + 1 )) $R $R; then
 		lab_result region-b pass "xvdc region B holds seed $(( SEED_A + 1 ))"
 	else
@@ -215,25 +215,31 @@ hotplug)
 		lab_result attached fail "no 'blkfront xvdb: N sectors' line after xl block-attach"
 		lab_dump
 	fi
-	if lab_cmd blk 'xvdb' 20; then
+	# Kernel messages since the last prompt: type at once (lab_cmd would
+	# wait for a fresh prompt after the mark).
+	if lab_type 'blk\r' && lab_wait_console '^xvdb ' 20; then
 		lab_result listed pass "blk lists xvdb: $LAB_MATCH"
 	else
 		lab_result listed fail "blk does not list xvdb"
 	fi
-	lab_cmd blkfront 'blkfront xvdb: connected' 20 &&
-		lab_result state pass "$LAB_MATCH" || lab_result state fail "blkfront does not show xvdb connected"
+	if lab_cmd blkfront 'blkfront xvdb: connected' 20; then
+		lab_result state pass "$LAB_MATCH"
+	else
+		lab_result state fail "blkfront does not show xvdb connected"
+	fi
 	lab_wait_console "$LAB_PROMPT" 20
 	lab_mark
 	lab_xl detach 60 block-detach $LAB_DOMID xvdb
-	lab_wait_console 'blkfront xvdb|xenbus.*51728' 10 >/dev/null
-	sleep 2
-	if lab_cmd blk "$LAB_PROMPT" 20 && ! awk -v s=$((LAB_MARK + 1)) 'NR >= s' \
-		$LAB_CONSOLE_DIR/guest-$LAB_DOM.log | grep -q 'xvdb'; then
+	lab_wait_console 'blkfront xvdb: closed' 20
+	sleep 1
+	lab_type 'blk\r'
+	lab_wait_console "$LAB_PROMPT" 20
+	if ! awk -v s=$((LAB_MARK + 1)) 'NR >= s' $LAB_CONSOLE_DIR/guest-$LAB_DOM.log | grep -q '^xvdb '; then
 		lab_result detached pass "blk no longer lists xvdb"
 	else
 		lab_result detached fail "blk still lists xvdb after xl block-detach"
 	fi
-	if lab_cmd info '^vcpus: ' 20; then
+	if lab_type 'info\r' && lab_wait_console '^vcpus: ' 20; then
 		lab_result alive pass "monitor answers: $LAB_MATCH"
 	else
 		lab_result alive fail "the monitor does not answer after the detach"
