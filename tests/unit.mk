@@ -27,7 +27,7 @@ SAN_CC ?= clang
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_RUNS ?= 20000
-FUZZERS ?= cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt partition vbd_name
+FUZZERS ?= cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt partition vbd_name blkfront
 
 .PHONY: check tests-unit tests-fuzz fuzz check-elf host-tests-build
 
@@ -56,7 +56,7 @@ cut-blkfront := drivers/xen/blkfront_ring.c
 # Test sources outside tests/unit/ (default: tests/unit/test_<name>.c).
 ut-src-acpi_aml := tests/acpi/test_acpi_aml.c
 
-fuzz-targets := cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt partition vbd_name
+fuzz-targets := cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt partition vbd_name blkfront
 fuzz-cut-cmdline := lib/cmdline.c lib/string.c
 fuzz-cut-memmap := mm/memmap.c lib/string.c
 fuzz-cut-kstrto := lib/string.c
@@ -66,6 +66,7 @@ fuzz-cut-multiboot2 := lib/multiboot2.c
 fuzz-cut-acpi_madt := lib/acpi_madt.c
 fuzz-cut-partition := lib/partition.c lib/crc32.c
 fuzz-cut-vbd_name := lib/vbd_name.c lib/ring_check.c
+fuzz-cut-blkfront := drivers/xen/blkfront_ring.c
 
 # ---------------------------------------------------------------- flags
 UT_WARN := -Wall -Wextra -Werror
@@ -188,6 +189,7 @@ fuzz-max-len-multiboot2 := 4096
 fuzz-max-len-acpi_madt := 4096
 fuzz-max-len-partition := 40000
 fuzz-max-len-vbd_name := 32
+fuzz-max-len-blkfront := 8216
 fuzz-smoke-max-len-cmdline := 4096
 fuzz-smoke-max-len-memmap := 1024
 fuzz-smoke-max-len-kstrto := 128
@@ -197,6 +199,7 @@ fuzz-smoke-max-len-multiboot2 := 1024
 fuzz-smoke-max-len-acpi_madt := 1024
 fuzz-smoke-max-len-partition := 8400
 fuzz-smoke-max-len-vbd_name := 32
+fuzz-smoke-max-len-blkfront := 1048
 
 # $(1) target, $(2) work corpus directory, $(3) max_len, $(4) extra options.
 # New inputs go to the work corpus, never into the seed corpus in the tree.
