@@ -224,6 +224,12 @@ def write_initrd(path, lab, image, cases, shell=False):
                             stderr=subprocess.DEVNULL)
         if nm.returncode == 0 and nm.stdout:
             w.file("lab/images/xenolith.map", data=nm.stdout)
+        # The disk pattern tool (lib/blkpattern.c built for the host) for
+        # the blk scenario, from the image's build tree.
+        blkpat = os.path.join(os.path.dirname(image), "host", "blkpat")
+        if os.path.isfile(blkpat):
+            w.dir("lab/bin")
+            w.file("lab/bin/blkpat", src=blkpat, mode=0o755)
         if need_linux:
             w.file("lab/images/vmlinux", src=os.path.join(lab, "vmlinux"), mode=0o644)
             w.file("lab/images/linux-guest.cpio",
