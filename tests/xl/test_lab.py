@@ -649,5 +649,157 @@ class FlakeBudgetTests(RetryTests):
         self.assertEqual((o.verdict, o.flakes), (lab.FAIL, 2))
 
 
+# A Xenolith block bench as its console shows it (counters before and
+# after), and the Linux guest's fio lines.
+XENOLITH_BLK = """\
+xenolith> stats
+  hypercalls         2000
+  multicalls         329
+  interrupts         139
+  events             145
+  timer_irqs         21
+xenolith> gnttab
+gnttab: v1, 3 of 64 frames, 1040 of 1528 refs used, 2 grows
+gnttab: 17 grants, 0 ends, 0 busy, 0 deferred, 0 freed later, 0 leaked, 0 copies (0 failed)
+xenolith> blkfront
+  blkfront xvdb: connected, backend /local/domain/0/backend/vbd/1/51728 (dom 0), vdev 51728, disk
+    ring 16 page(s) (512 slots), 2 queue(s), indirect 64 segs, persistent grants, flush cache, discard yes
+    q0: port 7, in flight 0, requests 1, responses 1, errors 0, waited 0, events 1, spurious 0, pages 1, refs free 1023/1024
+    q1: port 8, in flight 0, requests 0, responses 0, errors 0, waited 0, events 0, spurious 0, pages 0, refs free 1024/1024
+xenolith> blk bench xvdb 3 0 524288
+bench: blk xvdb seq-read 1024KiB qd4: 29 MB/s
+bench: blk xvdb seq-write 1024KiB qd4: 32 MB/s
+bench: blk xvdb rand-read 4KiB qd1: 50 IOPS
+[   30.000000] some kernel message
+bench: blk xvdb rand-read 4KiB qd32: 864 IOPS
+bench: blk xvdb rand-write 4KiB qd1: 41 IOPS
+bench: blk xvdb rand-write 4KiB qd32: 425 IOPS
+xenolith> stats
+  hypercalls         4001
+  interrupts         799
+  events             843
+xenolith> gnttab
+gnttab: 1017 grants, 0 ends, 0 busy, 0 deferred, 0 freed later, 0 leaked, 5 copies (0 failed)
+xenolith> blkfront
+    q0: port 7, in flight 0, requests 3001, responses 3001, errors 0, waited 2, events 600, spurious 0, pages 975, refs free 49/1024
+    q1: port 8, in flight 0, requests 1000, responses 1000, errors 0, waited 0, events 400, spurious 0, pages 10, refs free 49/1024
+""".splitlines()
+
+LINUX_FIO = """\
+bench: mode=linux-pv boot_ns=1230000000 kernel=6.1.0-57-amd64
+lab-linux: xvdb 524288 sectors, queues 1, max_sectors_kb 128
+bench: linux-fio xvdb seq-read 1024KiB qd4: 58 MB/s
+bench: linux-fio xvdb seq-write 1024KiB qd4: 16 MB/s
+bench: linux-fio xvdb rand-read 4KiB qd1: 100 IOPS
+bench: linux-fio xvdb rand-read 4KiB qd32: 900 IOPS
+bench: linux-fio xvdb rand-write 4KiB qd1: 0 IOPS
+bench: linux-fio xvdb done
+lab-linux: ready
+""".splitlines()
+
+
+class BlkBenchTests(unittest.TestCase):
+    def test_workload_labels(self):
+        self.assertEqual(lab.blk_workload("seq-read", 1024, 4), "seq-read 1M qd4")
+        self.assertEqual(lab.blk_workload("rand-write", 4, 32), "rand-write 4K qd32")
+        self.assertEqual(lab.blk_workload("seq-read", 512, 4), "seq-read 512K qd4")
+
+    def test_xenolith_figures(self):
+        f = lab.blk_figures(XENOLITH_BLK)
+        self.assertEqual(f, [("seq-read 1M qd4", 29, "MB/s"), ("seq-write 1M qd4", 32, "MB/s"),
+                             ("rand-read 4K qd1", 50, "IOPS"), ("rand-read 4K qd32", 864, "IOPS"),
+                             ("rand-write 4K qd1", 41, "IOPS"),
+                             ("rand-write 4K qd32", 425, "IOPS")])
+
+    def test_linux_figures_and_noise(self):
+        f = lab.blk_figures(LINUX_FIO + ["bench: blk xvdb seq-read 1024KiB qd4: 12 MB/s trailing",
+                                         "bench: linux-fio xvdb failed: rand-write"])
+        self.assertEqual(len(f), 5)
+        self.assertEqual(f[0], ("seq-read 1M qd4", 58, "MB/s"))
+        self.assertEqual(f[-1], ("rand-write 4K qd1", 0, "IOPS"))
+
+    def test_counters(self):
+        c = lab.blk_counters(XENOLITH_BLK)
+        self.assertEqual(c["requests"], 4000)       # both queues, after minus before
+        self.assertEqual(c["hypercalls"], 2001)
+        self.assertEqual(c["grants"], 1000)
+        self.assertEqual(c["copies"], 5)
+        self.assertEqual(c["bf_events"], 999)
+        self.assertEqual(c["waited"], 2)
+        self.assertEqual(c["events"], 698)
+        line = lab.blk_counter_line("pv", c)
+        self.assertIn("4000 ring requests", line)
+        self.assertIn("0.50 hypercalls", line)
+        self.assertIn("0.25 grants", line)
+
+    def test_counters_missing(self):
+        self.assertIsNone(lab.blk_counters(LINUX_FIO))
+        bench_only = [l for l in XENOLITH_BLK if l.startswith("bench:")]
+        self.assertIsNone(lab.blk_counters(bench_only))
+        # No snapshot after the bench: nothing to subtract.
+        cut = XENOLITH_BLK[:XENOLITH_BLK.index("xenolith> stats", 1)]
+        self.assertIsNone(lab.blk_counters(cut))
+
+    def test_rows_and_ratio(self):
+        figs = {("xenolith", "pv"): lab.blk_figures(XENOLITH_BLK),
+                ("linux", "pv"): lab.blk_figures(LINUX_FIO),
+                ("linux", "pvh"): [("seq-read 1M qd4", 10, "MB/s")]}
+        rows = lab.blk_bench_rows(figs)
+        by = {(r[0], r[1]): r for r in rows}
+        self.assertEqual(by[("pv", "seq-read 1M qd4")], ["pv", "seq-read 1M qd4", "MB/s", "29", "58",
+                                                         "0.50"])
+        self.assertEqual(by[("pv", "rand-write 4K qd1")][5], "-")      # Linux measured 0
+        self.assertEqual(by[("pv", "rand-write 4K qd32")][3:], ["425", "-", "-"])
+        self.assertEqual(by[("pvh", "seq-read 1M qd4")][3:], ["-", "10", "-"])
+        self.assertEqual([r[1] for r in rows if r[0] == "pv"][:2],
+                         ["seq-read 1M qd4", "seq-write 1M qd4"])
+
+    def test_judge_keeps_figures(self):
+        s = scenario("# lab-suite: bench\n# lab-expect: bench\n", name="blkbench")
+        case = lab.Case(s, "pv", "xenolith", {"LAB_GUEST": "xenolith"})
+        mon = feed([case], case_lines(case.name, ["G|%s|%s" % (case.name, l) for l in XENOLITH_BLK]
+                                      + ["XLLAB result case=%s name=bench status=pass -- x"
+                                         % case.name]))
+        run = mon.runs[case.name]
+        v, why = lab.judge(run, mon, None)
+        self.assertEqual(v, lab.PASS, why)
+        self.assertEqual(len(run.blk), 6)
+        self.assertEqual(run.blk_counters["requests"], 4000)
+
+    def test_fio_terse_parsing_in_guest_init(self):
+        """The guest init's fio_figure, with a stand-in fio printing terse
+        v3 lines (field 5 error, 7/8 read KiB/s and IOPS, 48/49 write)."""
+        import re
+        import shutil
+        import subprocess
+        sh = shutil.which("sh")
+        with open(os.path.join(lab.GUEST_LINUX_DIR, "init")) as f:
+            init = f.read()
+        fn = re.search(r"^fio_figure\(\) \{.*?^\}$", init, re.S | re.M).group(0)
+        with tempfile.TemporaryDirectory() as d:
+            fake = os.path.join(d, "fio")
+            read = ["3", "fio-3.33", "x", "0", "0", "0", "57344", "56"] + ["0"] * 39
+            write = list(read)
+            write[46:49] = ["999", "16384", "4000"]
+            with open(fake, "w") as f:
+                f.write("#!/bin/sh\ncase \"$*\" in\n"
+                        "*--rw=read*) echo '%s' ;;\n"
+                        "*--rw=randwrite*) echo '%s' ;;\n"
+                        "*) echo '3;fio-3.33;x;0;5;' ;;\nesac\n"
+                        % (";".join(read), ";".join(write)))
+            os.chmod(fake, 0o755)
+            script = (fn.replace("/usr/bin/fio", fake) + "\ndisk=xvdb secs=3\n"
+                      "fio_figure seq-read read 1024 4\n"
+                      "fio_figure rand-write randwrite 4 32\n"
+                      "fio_figure rand-read randread 4 1 || echo FAILED\n")
+            out = subprocess.run([sh, "-c", script], stdout=subprocess.PIPE, text=True,
+                                 cwd=d, env=dict(os.environ, TMPDIR=d)).stdout.splitlines()
+        self.assertEqual(out[0], "bench: linux-fio xvdb seq-read 1024KiB qd4: 58 MB/s")
+        self.assertEqual(out[1], "bench: linux-fio xvdb rand-write 4KiB qd32: 4000 IOPS")
+        self.assertTrue(out[2].startswith("bench: linux-fio xvdb failed: rand-read"), out)
+        self.assertEqual(out[3], "FAILED")
+        self.assertEqual(lab.blk_figures(out)[0], ("seq-read 1M qd4", 58, "MB/s"))
+
+
 if __name__ == "__main__":
     unittest.main()
