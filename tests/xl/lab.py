@@ -1052,8 +1052,8 @@ def cmd_test(args, suite):
         json.dump(data, f, indent=1)
     print()
     if suite == "bench":
-        print_bench(outcomes)
-        print()
+        if print_bench(outcomes):
+            print()
         if print_blk_bench(outcomes):
             print()
     rows = []
@@ -1121,6 +1121,8 @@ def print_bench(outcomes):
             return "-" if ms is None else "%.2f s" % (ms / 1000.0)
         rows.append([guest, o.case.type, o.label(), s(create), s(attach), s(unpause), s(u2r), s(c2r),
                      "-" if boot_ns is None else "%.3f ms" % (boot_ns / 1e6)])
+    if not rows:
+        return
     print("lab-bench: times in dom0 (uptime clock, 10 ms steps); guest boot from its "
           "'bench: ... boot_ns=' line")
     print(table(rows, ["guest", "type", "result", "xl create -p", "attach", "xl unpause",
@@ -1137,6 +1139,7 @@ def print_bench(outcomes):
             parts.append("guest boot %.0fx" % (l[1] / float(x[1])))
         if parts:
             print("%s: Linux/Xenolith: %s" % (t, ", ".join(parts)))
+    return True
 
 
 def blk_bench_rows(figs, counters=None):
@@ -1175,20 +1178,22 @@ def blk_counter_line(t, c):
 
 def print_blk_bench(outcomes):
     """The block bench table (scenario blkbench); False if it did not run."""
-    figs, counters = {}, {}
+    figs, counters, vcpus = {}, {}, set()
     for o in outcomes:
         r = o.run
         if r is None or o.case.scenario.name != "blkbench":
             continue
         guest = o.case.env.get("LAB_GUEST", "xenolith")
         figs[(guest, o.case.type)] = getattr(r, "blk", []) or []
+        vcpus.add(o.case.env.get("VCPUS", "1"))
         c = getattr(r, "blk_counters", None)
         if guest == "xenolith" and c:
             counters[o.case.type] = c
     if not figs:
         return False
     print("lab-bench: block, xvdb on blkback (a 256 MiB file in dom0 tmpfs, loop device), "
-          "1 vCPU; Xenolith 'blk bench', Linux fio (direct, libaio); MB/s = 10^6 bytes/s")
+          "%s vCPU(s); Xenolith 'blk bench', Linux fio (direct, libaio); MB/s = 10^6 bytes/s"
+          % "/".join(sorted(vcpus)))
     print(table(blk_bench_rows(figs), ["type", "workload", "unit", "Xenolith", "Linux",
                                        "Xenolith/Linux"]))
     for t in ("pv", "pvh"):

@@ -766,39 +766,74 @@ class BlkBenchTests(unittest.TestCase):
         self.assertEqual(len(run.blk), 6)
         self.assertEqual(run.blk_counters["requests"], 4000)
 
-    def test_fio_terse_parsing_in_guest_init(self):
-        """The guest init's fio_figure, with a stand-in fio printing terse
-        v3 lines (field 5 error, 7/8 read KiB/s and IOPS, 48/49 write)."""
+    def fio_bench(self, terse):
+        """The guest init's fio_bench with a stand-in fio that prints terse,
+        run by sh and by busybox's sh when at hand (the guest's): (the
+        output lines, the job file it was given), the same from each."""
+        shells = [[__import__("shutil").which("sh")]] + [[b, "sh"] for b in busyboxes()]
+        got = [self._fio_bench(sh, terse) for sh in shells]
+        for g in got[1:]:
+            self.assertEqual(g, got[0])
+        return got[0]
+
+    def _fio_bench(self, sh, terse):
         import re
-        import shutil
         import subprocess
-        sh = shutil.which("sh")
         with open(os.path.join(lab.GUEST_LINUX_DIR, "init")) as f:
             init = f.read()
-        fn = re.search(r"^fio_figure\(\) \{.*?^\}$", init, re.S | re.M).group(0)
+        fn = re.search(r"^fio_bench\(\) \{.*?^\}$", init, re.S | re.M).group(0)
         with tempfile.TemporaryDirectory() as d:
             fake = os.path.join(d, "fio")
-            read = ["3", "fio-3.33", "x", "0", "0", "0", "57344", "56"] + ["0"] * 39
-            write = list(read)
-            write[46:49] = ["999", "16384", "4000"]
+            with open(os.path.join(d, "terse"), "w") as f:
+                f.write("".join(l + "\n" for l in terse))
             with open(fake, "w") as f:
-                f.write("#!/bin/sh\ncase \"$*\" in\n"
-                        "*--rw=read*) echo '%s' ;;\n"
-                        "*--rw=randwrite*) echo '%s' ;;\n"
-                        "*) echo '3;fio-3.33;x;0;5;' ;;\nesac\n"
-                        % (";".join(read), ";".join(write)))
+                f.write("#!/bin/sh\necho 'fio: noise' >&2\ncat %s/terse\n" % d)
             os.chmod(fake, 0o755)
-            script = (fn.replace("/usr/bin/fio", fake) + "\ndisk=xvdb secs=3\n"
-                      "fio_figure seq-read read 1024 4\n"
-                      "fio_figure rand-write randwrite 4 32\n"
-                      "fio_figure rand-read randread 4 1 || echo FAILED\n")
-            out = subprocess.run([sh, "-c", script], stdout=subprocess.PIPE, text=True,
-                                 cwd=d, env=dict(os.environ, TMPDIR=d)).stdout.splitlines()
-        self.assertEqual(out[0], "bench: linux-fio xvdb seq-read 1024KiB qd4: 58 MB/s")
-        self.assertEqual(out[1], "bench: linux-fio xvdb rand-write 4KiB qd32: 4000 IOPS")
-        self.assertTrue(out[2].startswith("bench: linux-fio xvdb failed: rand-read"), out)
-        self.assertEqual(out[3], "FAILED")
-        self.assertEqual(lab.blk_figures(out)[0], ("seq-read 1M qd4", 58, "MB/s"))
+            script = fn.replace("/usr/bin/fio", fake) + "\ndisk=xvdb secs=3\nfio_bench\n"
+            out = subprocess.run(sh + ["-c", script], stdout=subprocess.PIPE,
+                                 text=True, cwd=d, env=dict(os.environ, TMPDIR=d)).stdout
+            with open(os.path.join(d, "bench.fio")) as f:
+                job = f.read()
+        return out.splitlines(), job
+
+    @staticmethod
+    def terse(name, err=0, rbw=0, riops=0, wbw=0, wiops=0):
+        """A terse v3 line: field 3 name, 5 error, 7/8 read KiB/s and IOPS, 48/49 write."""
+        f = ["3", "fio-3.33", name, "0", str(err), "0", str(rbw), str(riops)] + ["0"] * 39
+        f[46:49] = ["999", str(wbw), str(wiops)]
+        return ";".join(f + ["0"] * 80)
+
+    def test_fio_bench_in_guest_init(self):
+        t = self.terse
+        out, job = self.fio_bench([
+            "fio: a line that is not terse",
+            t("seq-read_1024_4", rbw=57344, riops=56), t("seq-write_1024_4", wbw=16384, wiops=16),
+            t("rand-read_4_1", riops=100), t("rand-read_4_32", riops=900),
+            t("rand-write_4_1", wiops=41, rbw=5), t("rand-write_4_32", wbw=1600, wiops=400)])
+        self.assertEqual(out[:7], [
+            "bench: linux-fio xvdb seq-read 1024KiB qd4: 58 MB/s",
+            "bench: linux-fio xvdb seq-write 1024KiB qd4: 16 MB/s",
+            "bench: linux-fio xvdb rand-read 4KiB qd1: 100 IOPS",
+            "bench: linux-fio xvdb rand-read 4KiB qd32: 900 IOPS",
+            "bench: linux-fio xvdb rand-write 4KiB qd1: 41 IOPS",
+            "bench: linux-fio xvdb rand-write 4KiB qd32: 400 IOPS",
+            "bench: linux-fio xvdb done"])
+        self.assertEqual(out[7], "lab-linux: fio: fio: noise ")
+        self.assertEqual(len(lab.blk_figures(out)), 6)
+        # The job file: the whole disk, direct, libaio, one job after another.
+        for want in ("filename=/dev/xvdb", "direct=1", "ioengine=libaio", "runtime=3",
+                     "time_based", "[rand-write_4_32]\nstonewall\nrw=randwrite\nbs=4k\niodepth=32",
+                     "[seq-read_1024_4]\nstonewall\nrw=read\nbs=1024k\niodepth=4"):
+            self.assertIn(want, job)
+        self.assertEqual(job.count("stonewall"), 6)
+
+    def test_fio_bench_errors(self):
+        t = self.terse
+        out, _ = self.fio_bench([t("seq-read_1024_4", rbw=1000), t("seq-write_1024_4", err=5)])
+        self.assertEqual(out[1], "bench: linux-fio xvdb failed: job seq-write_1024_4 error 5")
+        self.assertNotIn("bench: linux-fio xvdb done", out)
+        out, _ = self.fio_bench([t("seq-read_1024_4", rbw=1000)])
+        self.assertEqual(out[1], "bench: linux-fio xvdb failed: 1 of 6 jobs reported")
 
 
 if __name__ == "__main__":
