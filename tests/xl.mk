@@ -5,7 +5,8 @@
 #   make lab-test     every "test" scenario (tests/xl/scenarios) for PV and PVH
 #                     domUs against $(objtree)/xenolith; a table, then
 #                     "N passed, N failed"
-#   make lab-bench    xl create -> ready and the guest's own boot time, PV and
+#   make lab-bench    xl create -> ready and the guest's own boot time, and
+#                     block I/O through blkback (scenario blkbench), PV and
 #                     PVH, Xenolith next to Debian's Linux kernel as a domU
 #   make lab-shell    a dom0 shell on this terminal (Ctrl-A X quits QEMU)
 #   make lab-deps     install and build what the lab needs (scripts/deps.sh lab)

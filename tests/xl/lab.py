@@ -179,12 +179,15 @@ def make_cases(scenarios, suite=None, names=None, types=None):
 
 
 # ------------------------------------------------------------------ initramfs
-def guest_linux_initrd(busybox):
-    """The Linux domU's initramfs: busybox and the bench init."""
+def guest_linux_initrd(busybox, extra=None):
+    """The Linux domU's initramfs: busybox and the bench init; with extra
+    (the lab build's linux-guest-fio.cpio: fio, its libraries and
+    xen-blkfront, for the block bench) that archive after it, which Linux
+    unpacks too."""
     import io
     buf = io.BytesIO()
     w = cpio.CpioWriter(buf)
-    for d in ("bin", "dev", "proc", "sys"):
+    for d in ("bin", "dev", "proc", "sys", "tmp"):
         w.dir(d)
     w.chardev("dev/console", 5, 1)
     w.file("bin/busybox", src=busybox, mode=0o755)
@@ -194,12 +197,18 @@ def guest_linux_initrd(busybox):
             w.symlink("bin/" + a, "busybox")
     w.file("init", src=os.path.join(GUEST_LINUX_DIR, "init"), mode=0o755)
     w.close()
+    if extra:
+        with open(extra, "rb") as f:
+            buf.write(f.read())
     return buf.getvalue()
 
 
 def write_initrd(path, lab, image, cases, shell=False):
     """dom0.cpio from the lab build, then this run's archive."""
     need_linux = shell or any(c.env.get("LAB_GUEST") == "linux" for c in cases)
+    # The block bench's Linux guest: the same initramfs with fio (large).
+    need_fio = shell or any(c.env.get("LAB_GUEST") == "linux" and c.env.get("LAB_FIO")
+                            for c in cases)
     with open(path, "wb") as out:
         with open(os.path.join(lab, "dom0.cpio"), "rb") as f:
             while True:
@@ -234,6 +243,10 @@ def write_initrd(path, lab, image, cases, shell=False):
             w.file("lab/images/vmlinux", src=os.path.join(lab, "vmlinux"), mode=0o644)
             w.file("lab/images/linux-guest.cpio",
                    data=guest_linux_initrd(os.path.join(lab, "busybox")))
+        if need_fio:
+            w.file("lab/images/linux-guest-fio.cpio",
+                   data=guest_linux_initrd(os.path.join(lab, "busybox"),
+                                           os.path.join(lab, "linux-guest-fio.cpio")))
         if shell:
             w.file("lab/shell", data=b"1\n")
             w.file("etc/profile", data=b". /lab/lablib.sh\nLAB_CASE=shell LAB_TYPE=pv\n"
@@ -509,12 +522,85 @@ def guest_facts(lines):
     return p.finish(), done, bench, ready, panic
 
 
+# The block bench's figures (scenario blkbench): Xenolith's "blk bench"
+# lines and the Linux guest's fio lines have one shape.
+_BLK_FIG = re.compile(r"\bbench: (blk|linux-fio) (\S+) ((?:seq|rand)-(?:read|write)) (\d+)KiB "
+                      r"qd(\d+): (\d+) (MB/s|IOPS)\s*$")
+# Counters Xenolith's monitor prints: "stats" (one "  NAME  N" line each),
+# "gnttab", and "blkfront" (a line per queue).
+_STAT_LINE = re.compile(r"^\s*(hypercalls|events|interrupts)\s+(\d+)\s*$")
+_GNTTAB_LINE = re.compile(r"\bgnttab: (\d+) grants, (\d+) ends, .*?(\d+) copies")
+_BF_QUEUE = re.compile(r"\bq(\d+): port \d+, in flight \d+, requests (\d+), responses \d+, "
+                       r"errors \d+, waited (\d+), events (\d+)")
+
+
+def blk_workload(name, kib, qd):
+    """A figure's label: "seq-read 1M qd4", "rand-write 4K qd32"."""
+    size = "%dM" % (kib // 1024) if kib >= 1024 and kib % 1024 == 0 else "%dK" % kib
+    return "%s %s qd%d" % (name, size, qd)
+
+
+def blk_figures(lines):
+    """A guest's block bench figures, in order: [(workload, value, unit)]
+    (see blk_workload; unit "MB/s" or "IOPS"). A workload seen twice keeps
+    its last value."""
+    out = {}
+    for l in lines:
+        m = _BLK_FIG.search(ktap.normalize_line(l))
+        if m:
+            out[blk_workload(m.group(3), int(m.group(4)), int(m.group(5)))] = (
+                int(m.group(6)), m.group(7))
+    return [(k, v, u) for k, (v, u) in out.items()]
+
+
+def blk_counters(lines):
+    """What Xenolith's counters did across its block bench: the last values
+    of the monitor's stats, gnttab and blkfront lines before the first
+    figure, subtracted from the last ones after the last figure. Returns
+    {"requests": ring requests (all queues), "hypercalls", "grants",
+    "ends", "copies", "bf_events" (blkfront's events), "waited",
+    "events", "interrupts"} (those with both snapshots), or None if there
+    is no figure or no ring request counted."""
+    clean = [ktap.normalize_line(l) for l in lines]
+    idx = [i for i, l in enumerate(clean) if _BLK_FIG.search(l)]
+    if not idx:
+        return None
+
+    def snapshot(part):
+        snap, queues = {}, {}
+        for l in part:
+            m = _STAT_LINE.match(l)
+            if m:
+                snap[m.group(1)] = int(m.group(2))
+                continue
+            m = _GNTTAB_LINE.search(l)
+            if m:
+                snap["grants"], snap["ends"], snap["copies"] = (int(x) for x in m.groups())
+                continue
+            m = _BF_QUEUE.search(l)
+            if m:
+                queues[int(m.group(1))] = tuple(int(x) for x in m.groups()[1:])
+        if queues:
+            snap["requests"] = sum(q[0] for q in queues.values())
+            snap["waited"] = sum(q[1] for q in queues.values())
+            snap["bf_events"] = sum(q[2] for q in queues.values())
+        return snap
+
+    before, after = snapshot(clean[:idx[0]]), snapshot(clean[idx[-1] + 1:])
+    d = {k: after[k] - before[k] for k in after if k in before}
+    if not d.get("requests"):
+        return None
+    return d
+
+
 def judge(run, mon, stopped_why):
     """Verdict and reasons for one case in one attempt."""
     c = run.case
     reasons, hard = [], []
     lines = run.all_console()
     rep, done, bench, ready, panic = guest_facts(lines)
+    run.blk = blk_figures(lines)
+    run.blk_counters = blk_counters(lines)
     typed = None
     if c.scenario.ktap_last:
         # Earlier runs are the scenario's business; a panic anywhere is not.
@@ -916,7 +1002,9 @@ def to_json(outcomes, boots, manifest):
             "attempts": [{"verdict": v, "reasons": rs, "log": lg,
                           "results": ri.results, "rc": ri.rc,
                           "elapsed_ms": ri.elapsed_ms, "metrics": ri.metrics,
-                          "bench": getattr(ri, "bench", {}), "domains": ri.domains}
+                          "bench": getattr(ri, "bench", {}), "domains": ri.domains,
+                          "blk": getattr(ri, "blk", []),
+                          "blk_counters": getattr(ri, "blk_counters", None)}
                          for ri, v, rs, lg in o.attempts],
             "ktap": rep.counts() if rep is not None and rep.seen else None,
         })
@@ -964,8 +1052,10 @@ def cmd_test(args, suite):
         json.dump(data, f, indent=1)
     print()
     if suite == "bench":
-        print_bench(outcomes)
-        print()
+        if print_bench(outcomes):
+            print()
+        if print_blk_bench(outcomes):
+            print()
     rows = []
     for o in outcomes:
         r = o.run
@@ -1012,7 +1102,7 @@ def print_bench(outcomes):
     figures = {}
     for o in outcomes:
         r = o.run
-        if r is None:
+        if r is None or o.case.scenario.name != "bench":
             continue
         guest = o.case.env.get("LAB_GUEST", "xenolith")
         dom_metrics = {}
@@ -1031,6 +1121,8 @@ def print_bench(outcomes):
             return "-" if ms is None else "%.2f s" % (ms / 1000.0)
         rows.append([guest, o.case.type, o.label(), s(create), s(attach), s(unpause), s(u2r), s(c2r),
                      "-" if boot_ns is None else "%.3f ms" % (boot_ns / 1e6)])
+    if not rows:
+        return
     print("lab-bench: times in dom0 (uptime clock, 10 ms steps); guest boot from its "
           "'bench: ... boot_ns=' line")
     print(table(rows, ["guest", "type", "result", "xl create -p", "attach", "xl unpause",
@@ -1047,6 +1139,67 @@ def print_bench(outcomes):
             parts.append("guest boot %.0fx" % (l[1] / float(x[1])))
         if parts:
             print("%s: Linux/Xenolith: %s" % (t, ", ".join(parts)))
+    return True
+
+
+def blk_bench_rows(figs, counters=None):
+    """Rows of the block bench table from {(guest, type): [(workload,
+    value, unit)]}: per type, each workload either guest measured, with
+    Xenolith's figure, Linux's, and Xenolith/Linux. counters: {type:
+    blk_counters() of the Xenolith guest} for a last column, per ring
+    request over the whole bench (all six figures)."""
+    rows = []
+    for t in ("pv", "pvh"):
+        x = dict((w, (v, u)) for w, v, u in figs.get(("xenolith", t), []))
+        l = dict((w, (v, u)) for w, v, u in figs.get(("linux", t), []))
+        order = [w for w, _, _ in figs.get(("xenolith", t), [])]
+        order += [w for w, _, _ in figs.get(("linux", t), []) if w not in x]
+        for w in order:
+            xv, lv = x.get(w), l.get(w)
+            unit = (xv or lv)[1]
+            ratio = "-"
+            if xv and lv and lv[0] > 0:
+                ratio = "%.2f" % (xv[0] / float(lv[0]))
+            rows.append([t, w, unit, "-" if not xv else str(xv[0]),
+                         "-" if not lv else str(lv[0]), ratio])
+    return rows
+
+
+def blk_counter_line(t, c):
+    """One line about Xenolith's counters across its block bench."""
+    n = float(c["requests"])
+    parts = ["%d ring requests" % c["requests"]]
+    for key, what in (("hypercalls", "hypercalls"), ("grants", "grants"),
+                      ("bf_events", "blkfront events"), ("copies", "grant copies")):
+        if key in c:
+            parts.append("%.2f %s" % (c[key] / n, what))
+    return "%s: Xenolith per ring request over the whole bench: %s" % (t, ", ".join(parts))
+
+
+def print_blk_bench(outcomes):
+    """The block bench table (scenario blkbench); False if it did not run."""
+    figs, counters, vcpus = {}, {}, set()
+    for o in outcomes:
+        r = o.run
+        if r is None or o.case.scenario.name != "blkbench":
+            continue
+        guest = o.case.env.get("LAB_GUEST", "xenolith")
+        figs[(guest, o.case.type)] = getattr(r, "blk", []) or []
+        vcpus.add(o.case.env.get("VCPUS", "1"))
+        c = getattr(r, "blk_counters", None)
+        if guest == "xenolith" and c:
+            counters[o.case.type] = c
+    if not figs:
+        return False
+    print("lab-bench: block, xvdb on blkback (a 256 MiB file in dom0 tmpfs, loop device), "
+          "%s vCPU(s); Xenolith 'blk bench', Linux fio (direct, libaio); MB/s = 10^6 bytes/s"
+          % "/".join(sorted(vcpus)))
+    print(table(blk_bench_rows(figs), ["type", "workload", "unit", "Xenolith", "Linux",
+                                       "Xenolith/Linux"]))
+    for t in ("pv", "pvh"):
+        if t in counters:
+            print(blk_counter_line(t, counters[t]))
+    return True
 
 
 def cmd_shell(args):

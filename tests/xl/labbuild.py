@@ -23,6 +23,10 @@ repository, under ${XENOLITH_CACHE:-~/.cache/xenolith}/lab:
                              modules in load order. No /init: the lab's init
                              and scenarios come per run in a second archive.
                  busybox     busybox-static, for the Linux domU's initramfs
+                 linux-guest-fio.cpio
+                             what the block bench adds to that initramfs
+                             (lab.py appends it): fio with every library
+                             it needs, and the xen-blkfront module
                  lab.json    versions, kernel ABI, sizes, key
 
 The versions are the host apt's candidates; the chroot installs exactly
@@ -62,7 +66,8 @@ deb http://deb.debian.org/debian-security bookworm-security main
 BASE_INCLUDE = ["busybox-static", "bash", "coreutils", "util-linux", "iproute2", "kmod"]
 # Installed afterwards with apt-get at the pinned versions (these come from
 # bookworm-security or -updates as often as from bookworm).
-PINNED = ["xen-utils-4.17", "xen-utils-common", "xenstore-utils", "busybox-static"]
+# fio is for the bench's Linux domU (its block figures), not for dom0.
+PINNED = ["xen-utils-4.17", "xen-utils-common", "xenstore-utils", "busybox-static", "fio"]
 # Bump to force a rebuild of the chroot when its recipe changes.
 CHROOT_RECIPE = 1
 
@@ -81,6 +86,10 @@ PROGRAMS = [
 ]
 XENSTORE_LINKS = ["xenstore-chmod", "xenstore-exists", "xenstore-list", "xenstore-ls",
                   "xenstore-read", "xenstore-rm", "xenstore-watch", "xenstore-write"]
+# Programs for the Linux domU of the bench (chroot paths); /init is lab.py's.
+GUEST_PROGRAMS = ["/usr/bin/fio"]
+# Its kernel modules: Debian builds the block frontend as a module.
+GUEST_MODULES = ["xen-blkfront"]
 # Not in any DT_NEEDED, but xl needs it (pthread cancellation unwinds).
 EXTRA_LIBS = ["/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"]
 # Busybox applets never linked: real tools above win, and without brctl the
@@ -140,7 +149,7 @@ def versions():
     """Pinned versions from the host's apt lists: {package: version}."""
     v = {}
     for p in ("xen-utils-4.17", "xen-utils-common", "xenstore-utils",
-              "xen-hypervisor-4.17-amd64", "busybox-static", "linux-image-amd64"):
+              "xen-hypervisor-4.17-amd64", "busybox-static", "fio", "linux-image-amd64"):
         v[p] = apt_candidate(p)
     missing = [p for p, x in v.items() if not x]
     if missing:
@@ -405,8 +414,9 @@ def extract_vmlinux(bzimage, out):
         f.write(elf)
 
 
-def resolve_modules(moddir):
-    """Module file paths by normalised name, and the load order for MODULES."""
+def resolve_modules(moddir, wanted=None):
+    """The load order for wanted (default MODULES): [(name, path)], each
+    module after those it depends on."""
     index = {}
     for dirpath, _, files in os.walk(moddir):
         for fn in files:
@@ -427,9 +437,32 @@ def resolve_modules(moddir):
         seen.add(key)
         order.append((key, index[key]))
 
-    for m in MODULES:
+    for m in MODULES if wanted is None else wanted:
         visit(m)
     return order
+
+
+def build_guest_cpio(chroot, path, moddir):
+    """The block bench's part of the Linux domU's initramfs, a second
+    archive after lab.py's (busybox in /bin, /init): fio (GUEST_PROGRAMS)
+    in /usr/bin with the libraries found by following DT_NEEDED, and
+    GUEST_MODULES in /usr/lib/modules/lab (load order in its file
+    "order"). No /bin, /lib or /lib64: the first archive's /bin is a
+    directory; the paths are the real ones (/usr/lib/x86_64-linux-gnu, and
+    /lib64 only as the link to the dynamic loader). Returns (bytes,
+    [library names])."""
+    with open(path, "wb") as fh:
+        w = cpio.CpioWriter(fh)
+        inst = Installer(chroot, w)
+        for p in GUEST_PROGRAMS:
+            inst.install(p)
+        order = []
+        for key, mpath in resolve_modules(moddir, GUEST_MODULES):
+            w.file("usr/lib/modules/lab/%s.ko" % key, src=mpath, mode=0o644)
+            order.append(key)
+        w.file("usr/lib/modules/lab/order", data=("\n".join(order) + "\n").encode())
+        w.close()
+        return w.bytes, sorted(inst.libs)
 
 
 def assemble(chroot, out, v):
@@ -501,6 +534,8 @@ def assemble(chroot, out, v):
             w.file("usr/lib/modules/lab/order", data=("\n".join(order) + "\n").encode())
             w.close()
             size = w.bytes
+        guest_size, guest_libs = build_guest_cpio(
+            chroot, os.path.join(tmp, "linux-guest-fio.cpio"), os.path.join(kd, "lib", "modules", abi))
         manifest = {
             "key": os.path.basename(out),
             "versions": v,
@@ -508,6 +543,8 @@ def assemble(chroot, out, v):
             "modules": order,
             "libraries": sorted(inst.libs),
             "dom0_cpio_bytes": size,
+            "guest_cpio_bytes": guest_size,
+            "guest_libraries": guest_libs,
             "vmlinux_bytes": os.path.getsize(os.path.join(tmp, "vmlinux")),
             "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }

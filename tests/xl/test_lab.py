@@ -649,5 +649,192 @@ class FlakeBudgetTests(RetryTests):
         self.assertEqual((o.verdict, o.flakes), (lab.FAIL, 2))
 
 
+# A Xenolith block bench as its console shows it (counters before and
+# after), and the Linux guest's fio lines.
+XENOLITH_BLK = """\
+xenolith> stats
+  hypercalls         2000
+  multicalls         329
+  interrupts         139
+  events             145
+  timer_irqs         21
+xenolith> gnttab
+gnttab: v1, 3 of 64 frames, 1040 of 1528 refs used, 2 grows
+gnttab: 17 grants, 0 ends, 0 busy, 0 deferred, 0 freed later, 0 leaked, 0 copies (0 failed)
+xenolith> blkfront
+  blkfront xvdb: connected, backend /local/domain/0/backend/vbd/1/51728 (dom 0), vdev 51728, disk
+    ring 16 page(s) (512 slots), 2 queue(s), indirect 64 segs, persistent grants, flush cache, discard yes
+    q0: port 7, in flight 0, requests 1, responses 1, errors 0, waited 0, events 1, spurious 0, pages 1, refs free 1023/1024
+    q1: port 8, in flight 0, requests 0, responses 0, errors 0, waited 0, events 0, spurious 0, pages 0, refs free 1024/1024
+xenolith> blk bench xvdb 3 0 524288
+bench: blk xvdb seq-read 1024KiB qd4: 29 MB/s
+bench: blk xvdb seq-write 1024KiB qd4: 32 MB/s
+bench: blk xvdb rand-read 4KiB qd1: 50 IOPS
+[   30.000000] some kernel message
+bench: blk xvdb rand-read 4KiB qd32: 864 IOPS
+bench: blk xvdb rand-write 4KiB qd1: 41 IOPS
+bench: blk xvdb rand-write 4KiB qd32: 425 IOPS
+xenolith> stats
+  hypercalls         4001
+  interrupts         799
+  events             843
+xenolith> gnttab
+gnttab: 1017 grants, 0 ends, 0 busy, 0 deferred, 0 freed later, 0 leaked, 5 copies (0 failed)
+xenolith> blkfront
+    q0: port 7, in flight 0, requests 3001, responses 3001, errors 0, waited 2, events 600, spurious 0, pages 975, refs free 49/1024
+    q1: port 8, in flight 0, requests 1000, responses 1000, errors 0, waited 0, events 400, spurious 0, pages 10, refs free 49/1024
+""".splitlines()
+
+LINUX_FIO = """\
+bench: mode=linux-pv boot_ns=1230000000 kernel=6.1.0-57-amd64
+lab-linux: xvdb 524288 sectors, queues 1, max_sectors_kb 128
+bench: linux-fio xvdb seq-read 1024KiB qd4: 58 MB/s
+bench: linux-fio xvdb seq-write 1024KiB qd4: 16 MB/s
+bench: linux-fio xvdb rand-read 4KiB qd1: 100 IOPS
+bench: linux-fio xvdb rand-read 4KiB qd32: 900 IOPS
+bench: linux-fio xvdb rand-write 4KiB qd1: 0 IOPS
+bench: linux-fio xvdb done
+lab-linux: ready
+""".splitlines()
+
+
+class BlkBenchTests(unittest.TestCase):
+    def test_workload_labels(self):
+        self.assertEqual(lab.blk_workload("seq-read", 1024, 4), "seq-read 1M qd4")
+        self.assertEqual(lab.blk_workload("rand-write", 4, 32), "rand-write 4K qd32")
+        self.assertEqual(lab.blk_workload("seq-read", 512, 4), "seq-read 512K qd4")
+
+    def test_xenolith_figures(self):
+        f = lab.blk_figures(XENOLITH_BLK)
+        self.assertEqual(f, [("seq-read 1M qd4", 29, "MB/s"), ("seq-write 1M qd4", 32, "MB/s"),
+                             ("rand-read 4K qd1", 50, "IOPS"), ("rand-read 4K qd32", 864, "IOPS"),
+                             ("rand-write 4K qd1", 41, "IOPS"),
+                             ("rand-write 4K qd32", 425, "IOPS")])
+
+    def test_linux_figures_and_noise(self):
+        f = lab.blk_figures(LINUX_FIO + ["bench: blk xvdb seq-read 1024KiB qd4: 12 MB/s trailing",
+                                         "bench: linux-fio xvdb failed: rand-write"])
+        self.assertEqual(len(f), 5)
+        self.assertEqual(f[0], ("seq-read 1M qd4", 58, "MB/s"))
+        self.assertEqual(f[-1], ("rand-write 4K qd1", 0, "IOPS"))
+
+    def test_counters(self):
+        c = lab.blk_counters(XENOLITH_BLK)
+        self.assertEqual(c["requests"], 4000)       # both queues, after minus before
+        self.assertEqual(c["hypercalls"], 2001)
+        self.assertEqual(c["grants"], 1000)
+        self.assertEqual(c["copies"], 5)
+        self.assertEqual(c["bf_events"], 999)
+        self.assertEqual(c["waited"], 2)
+        self.assertEqual(c["events"], 698)
+        line = lab.blk_counter_line("pv", c)
+        self.assertIn("4000 ring requests", line)
+        self.assertIn("0.50 hypercalls", line)
+        self.assertIn("0.25 grants", line)
+
+    def test_counters_missing(self):
+        self.assertIsNone(lab.blk_counters(LINUX_FIO))
+        bench_only = [l for l in XENOLITH_BLK if l.startswith("bench:")]
+        self.assertIsNone(lab.blk_counters(bench_only))
+        # No snapshot after the bench: nothing to subtract.
+        cut = XENOLITH_BLK[:XENOLITH_BLK.index("xenolith> stats", 1)]
+        self.assertIsNone(lab.blk_counters(cut))
+
+    def test_rows_and_ratio(self):
+        figs = {("xenolith", "pv"): lab.blk_figures(XENOLITH_BLK),
+                ("linux", "pv"): lab.blk_figures(LINUX_FIO),
+                ("linux", "pvh"): [("seq-read 1M qd4", 10, "MB/s")]}
+        rows = lab.blk_bench_rows(figs)
+        by = {(r[0], r[1]): r for r in rows}
+        self.assertEqual(by[("pv", "seq-read 1M qd4")], ["pv", "seq-read 1M qd4", "MB/s", "29", "58",
+                                                         "0.50"])
+        self.assertEqual(by[("pv", "rand-write 4K qd1")][5], "-")      # Linux measured 0
+        self.assertEqual(by[("pv", "rand-write 4K qd32")][3:], ["425", "-", "-"])
+        self.assertEqual(by[("pvh", "seq-read 1M qd4")][3:], ["-", "10", "-"])
+        self.assertEqual([r[1] for r in rows if r[0] == "pv"][:2],
+                         ["seq-read 1M qd4", "seq-write 1M qd4"])
+
+    def test_judge_keeps_figures(self):
+        s = scenario("# lab-suite: bench\n# lab-expect: bench\n", name="blkbench")
+        case = lab.Case(s, "pv", "xenolith", {"LAB_GUEST": "xenolith"})
+        mon = feed([case], case_lines(case.name, ["G|%s|%s" % (case.name, l) for l in XENOLITH_BLK]
+                                      + ["XLLAB result case=%s name=bench status=pass -- x"
+                                         % case.name]))
+        run = mon.runs[case.name]
+        v, why = lab.judge(run, mon, None)
+        self.assertEqual(v, lab.PASS, why)
+        self.assertEqual(len(run.blk), 6)
+        self.assertEqual(run.blk_counters["requests"], 4000)
+
+    def fio_bench(self, terse):
+        """The guest init's fio_bench with a stand-in fio that prints terse,
+        run by sh and by busybox's sh when at hand (the guest's): (the
+        output lines, the job file it was given), the same from each."""
+        shells = [[__import__("shutil").which("sh")]] + [[b, "sh"] for b in busyboxes()]
+        got = [self._fio_bench(sh, terse) for sh in shells]
+        for g in got[1:]:
+            self.assertEqual(g, got[0])
+        return got[0]
+
+    def _fio_bench(self, sh, terse):
+        import re
+        import subprocess
+        with open(os.path.join(lab.GUEST_LINUX_DIR, "init")) as f:
+            init = f.read()
+        fn = re.search(r"^fio_bench\(\) \{.*?^\}$", init, re.S | re.M).group(0)
+        with tempfile.TemporaryDirectory() as d:
+            fake = os.path.join(d, "fio")
+            with open(os.path.join(d, "terse"), "w") as f:
+                f.write("".join(l + "\n" for l in terse))
+            with open(fake, "w") as f:
+                f.write("#!/bin/sh\necho 'fio: noise' >&2\ncat %s/terse\n" % d)
+            os.chmod(fake, 0o755)
+            script = fn.replace("/usr/bin/fio", fake) + "\ndisk=xvdb secs=3\nfio_bench\n"
+            out = subprocess.run(sh + ["-c", script], stdout=subprocess.PIPE,
+                                 text=True, cwd=d, env=dict(os.environ, TMPDIR=d)).stdout
+            with open(os.path.join(d, "bench.fio")) as f:
+                job = f.read()
+        return out.splitlines(), job
+
+    @staticmethod
+    def terse(name, err=0, rbw=0, riops=0, wbw=0, wiops=0):
+        """A terse v3 line: field 3 name, 5 error, 7/8 read KiB/s and IOPS, 48/49 write."""
+        f = ["3", "fio-3.33", name, "0", str(err), "0", str(rbw), str(riops)] + ["0"] * 39
+        f[46:49] = ["999", str(wbw), str(wiops)]
+        return ";".join(f + ["0"] * 80)
+
+    def test_fio_bench_in_guest_init(self):
+        t = self.terse
+        out, job = self.fio_bench([
+            "fio: a line that is not terse",
+            t("seq-read_1024_4", rbw=57344, riops=56), t("seq-write_1024_4", wbw=16384, wiops=16),
+            t("rand-read_4_1", riops=100), t("rand-read_4_32", riops=900),
+            t("rand-write_4_1", wiops=41, rbw=5), t("rand-write_4_32", wbw=1600, wiops=400)])
+        self.assertEqual(out[:7], [
+            "bench: linux-fio xvdb seq-read 1024KiB qd4: 58 MB/s",
+            "bench: linux-fio xvdb seq-write 1024KiB qd4: 16 MB/s",
+            "bench: linux-fio xvdb rand-read 4KiB qd1: 100 IOPS",
+            "bench: linux-fio xvdb rand-read 4KiB qd32: 900 IOPS",
+            "bench: linux-fio xvdb rand-write 4KiB qd1: 41 IOPS",
+            "bench: linux-fio xvdb rand-write 4KiB qd32: 400 IOPS",
+            "bench: linux-fio xvdb done"])
+        self.assertEqual(out[7], "lab-linux: fio: fio: noise ")
+        self.assertEqual(len(lab.blk_figures(out)), 6)
+        # The job file: the whole disk, direct, libaio, one job after another.
+        for want in ("filename=/dev/xvdb", "direct=1", "ioengine=libaio", "runtime=3",
+                     "time_based", "[rand-write_4_32]\nstonewall\nrw=randwrite\nbs=4k\niodepth=32",
+                     "[seq-read_1024_4]\nstonewall\nrw=read\nbs=1024k\niodepth=4"):
+            self.assertIn(want, job)
+        self.assertEqual(job.count("stonewall"), 6)
+
+    def test_fio_bench_errors(self):
+        t = self.terse
+        out, _ = self.fio_bench([t("seq-read_1024_4", rbw=1000), t("seq-write_1024_4", err=5)])
+        self.assertEqual(out[1], "bench: linux-fio xvdb failed: job seq-write_1024_4 error 5")
+        self.assertNotIn("bench: linux-fio xvdb done", out)
+        out, _ = self.fio_bench([t("seq-read_1024_4", rbw=1000)])
+        self.assertEqual(out[1], "bench: linux-fio xvdb failed: 1 of 6 jobs reported")
+
+
 if __name__ == "__main__":
     unittest.main()
