@@ -98,6 +98,8 @@ _XEN_NOTABLE = re.compile(r"Triple fault|emulation failed|crashed|domain_crash|F
 # Printed at every PVH domain build; not worth showing in a failure report.
 _XEN_NOISE = re.compile(r"^HVM ?d?\d+(?:v\d+)? (?:save|restore):")
 _KERNEL_PANIC = re.compile(r"Kernel panic\b")
+_HOTPLUG_TIMEOUT = re.compile(r"async_exec_timeout: killing execution of /etc/xen/scripts/\S+ "
+                              r"(?:add|online) because of timeout")
 # The known flake signatures are the boot runner's (one list for both).
 _PROC_SEGFAULT = signatures.PROC_SEGFAULT
 _QEMU_INTERNAL = signatures.QEMU_INTERNAL
@@ -365,6 +367,13 @@ class Monitor:
         if line.startswith("lab: "):
             if run is not None:
                 run.notes.append(line[5:])
+                # libxl killed a hotplug script that outran its time limit:
+                # the emulated dom0 was too slow (many forks per script);
+                # the guest never ran, so only the toolstack step failed.
+                if _HOTPLUG_TIMEOUT.search(line):
+                    sig = "dom0 hotplug script timed out: " + line[5:].strip()
+                    run.flakes.append(sig)
+                    self.progress("INFRA-FLAKE signature: " + line[5:].strip())
             return
         # dom0 kernel and anything else.
         if _KERNEL_PANIC.search(line) and self.dom0_panic is None:

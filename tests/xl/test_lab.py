@@ -139,6 +139,21 @@ class JudgeTests(unittest.TestCase):
         self.assertEqual(v, lab.FLAKE)
         self.assertIn("segfault", why[0])
 
+    HOTPLUG = ("lab: xl create: libxl: error: libxl_aoutils.c:539:async_exec_timeout: "
+               "killing execution of /etc/xen/scripts/block add because of timeout")
+
+    def test_hotplug_timeout_at_create_is_a_flake(self):
+        v, why = self.judge(case_lines("k-pv", [self.HOTPLUG]
+                                       + self.results("create", status="fail"), rc=1))
+        self.assertEqual(v, lab.FLAKE)
+        self.assertIn("hotplug script timed out", why[0])
+
+    def test_hotplug_timeout_does_not_excuse_the_guest(self):
+        bad = [l.replace("    ok 1 x", "    not ok 1 x") for l in GOOD_KTAP]
+        v, why = self.judge(case_lines("k-pv", bad + [self.HOTPLUG]
+                                       + self.results("create", "ktest-done", "shutdown"), rc=1))
+        self.assertEqual(v, lab.FAIL)
+
     def test_triple_fault_before_output_is_a_flake(self):
         v, why = self.judge(case_lines("k-pv", [
             "(XEN) d1v0 Triple fault - invoking HVM shutdown action 1"]

@@ -13,7 +13,8 @@
 # Variants (blkback's module parameters are set before xl create; its
 # max_ring_page_order is read-only once loaded, so the module is reloaded
 # when a variant needs another value):
-#   rw       default blkback, 2 vCPUs: xvda read-write + xvdb read-only
+#   rw       default blkback, 2 vCPUs: xvda read-write + xvdb read-only,
+#            and xvdc with an MBR of two partitions (xvdc1, xvdc2)
 #   order0   1 vCPU, max_ring_page_order=0, feature_persistent=0: a
 #            one-page ring, one queue, grants of the guest's own pages
 #   mq       4 vCPUs, max_queues=4, max_ring_page_order=4,
@@ -45,6 +46,17 @@ region() {
 
 mkdisk() {
 	dd if=/dev/zero of=$1 bs=1M count=0 seek=$SIZE_MB 2>/dev/null
+}
+
+# An MBR with two Linux partitions (sectors 2048+16384 and 18432+20480)
+# on an otherwise empty disk: the guest must list xvdc1 and xvdc2.
+mkmbr() {
+	{
+		printf '\x00\x00\x00\x00\x83\x00\x00\x00\x00\x08\x00\x00\x00\x40\x00\x00'
+		printf '\x00\x00\x00\x00\x83\x00\x00\x00\x00\x48\x00\x00\x00\x50\x00\x00'
+		dd if=/dev/zero bs=32 count=1 2>/dev/null
+		printf '\x55\xaa'
+	} | dd of=$1 bs=1 seek=446 conv=notrunc 2>/dev/null
 }
 
 # blkback's parameters for this variant. max_ring_page_order can only be
@@ -114,9 +126,24 @@ rw)
 		lab_result blkpat fail "blkpat fill failed"
 		exit 1
 	fi
+	# The default variant also gets a third disk with partitions.
+	P=""
+	if [ -z "${ORDER:-}${QUEUES:-}" ]; then
+		P=$LAB_RUN/$LAB_CASE-p.img
+		mkdisk $P && mkmbr $P
+		P=", 'format=raw,vdev=xvdc,access=rw,target=$P'"
+	fi
 	lab_create vcpus=$VCPUS extra="ktest=blk blktest=xvda:$SEED_A,xvdb:$SEED_B" \
-		cfg="disk = [ 'format=raw,vdev=xvda,access=rw,target=$A', 'format=raw,vdev=xvdb,access=ro,target=$B' ]" || exit 1
+		cfg="disk = [ 'format=raw,vdev=xvda,access=rw,target=$A', 'format=raw,vdev=xvdb,access=ro,target=$B'$P ]" || exit 1
 	ktest_run
+	if [ -n "$P" ]; then
+		LAB_MARK=0
+		if lab_wait_console 'blk: xvdc: MBR table, 2 partitions' 5; then
+			lab_result partitions pass "$LAB_MATCH"
+		else
+			lab_result partitions fail "no 'blk: xvdc: MBR table, 2 partitions' on the guest console"
+		fi
+	fi
 	# What was negotiated, from both sides.
 	LAB_MARK=0
 	guest_disk_line xvda && lab_log "guest: $LAB_MATCH"
