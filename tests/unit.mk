@@ -33,7 +33,7 @@ FUZZERS ?= cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt partition
 
 # ---------------------------------------------------------------- what
 unit-tests := string vsprintf cmdline memmap page_pool kmalloc xs_wire acpi_aml multiboot2 \
-	acpi_madt crc32 ring_check vbd_name blkpattern partition
+	acpi_madt crc32 ring_check vbd_name blkpattern partition blkfront
 
 # Kernel sources each test binary links against.
 cut-string := lib/string.c
@@ -51,6 +51,7 @@ cut-ring_check := lib/ring_check.c
 cut-vbd_name := lib/vbd_name.c
 cut-blkpattern := lib/blkpattern.c lib/crc32.c
 cut-partition := lib/partition.c lib/crc32.c
+cut-blkfront := drivers/xen/blkfront_ring.c
 
 # Test sources outside tests/unit/ (default: tests/unit/test_<name>.c).
 ut-src-acpi_aml := tests/acpi/test_acpi_aml.c

@@ -43,7 +43,7 @@ lab-deps:
 	$(Q)bash $(XL_DEPS_SH) lab
 
 lab-test: lab-deps
-	$(Q)$(xl-submake) O=$(objtree) all
+	$(Q)$(xl-submake) O=$(objtree) all blkpat
 	$(Q)$(PYTHON) $(XL_DIR)/lab.py test $(xl-args)
 
 lab-bench: lab-deps

@@ -5,6 +5,7 @@
 #include <kernel/boot.h>
 #include <kernel/memmap.h>
 #include <kernel/mm.h>
+#include <xen/blkfront.h>
 #include <xen/xenbus.h>
 #include <xen/xenstore.h>
 #include <xen/grant_table.h>
@@ -146,5 +147,7 @@ void xen_guest_late_init(void)
 		xen_control_init();
 		xen_cpu_hotplug_init();
 		xenbus_init();
+		if (IS_ENABLED(CONFIG_XEN_BLKFRONT))
+			xen_blkfront_init();
 	}
 }
