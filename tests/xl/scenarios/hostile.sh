@@ -268,7 +268,7 @@ if [ $KIND = stall ]; then
 else
 	read_xvdb 0 8 30
 	if [ $R_DONE = 0 ]; then
-		lab_result fault fail "mode $MODE: 'blk read xvdb 0 8' did not finish within 30 s (guest hangs on the faulty backend)"
+		lab_result fault fail "mode $MODE: a read of xvdb (blk verify, 8 sectors) did not finish within 30 s (guest hangs on the faulty backend)"
 		lab_dump
 		STALLED=1
 	else
