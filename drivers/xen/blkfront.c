@@ -116,7 +116,11 @@ struct bf_queue {
 	unsigned int inflight;
 	u64 storm_start;
 	unsigned int storm_count;
-	unsigned long events, spurious, requests, responses, errors, waits;
+	struct timer poll_timer;   /* while requests are in flight */
+	bool poll_armed;
+	bool poll_saw_pending;     /* last poll found unconsumed responses */
+	u32 poll_cons;             /* rsp_cons at that poll */
+	unsigned long events, spurious, requests, responses, errors, waits, missed;
 };
 
 struct blkfront {
@@ -209,6 +213,7 @@ static void bf_done_run(struct bf_done *d)
 /* ------------------------------------------------------------ errors */
 
 static void bf_fatal_work(struct work *w);
+static void bf_poll_arm(struct bf_queue *q);
 
 /* The backend broke the protocol on q (q->lock held, any context): stop
  * using the ring, silence the port, and let the fatal work report it and
@@ -619,12 +624,13 @@ static void bf_kick(struct bf_queue *q, struct bf_done *done)
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->ring, notify);
 	if (notify)
 		evtchn_send(q->port);
+	bf_poll_arm(q);
 }
 
 /* ------------------------------------------------------------ responses */
 
 /* q->lock held, events off. */
-static void bf_process(struct bf_queue *q, struct bf_done *done)
+static void bf_process(struct bf_queue *q, struct bf_done *done, bool from_event)
 {
 	struct blkfront *bf = q->bf;
 	unsigned int rounds = 0, got = 0;
@@ -690,7 +696,7 @@ static void bf_process(struct bf_queue *q, struct bf_done *done)
 			return;
 		}
 	}
-	if (!got) {
+	if (!got && from_event) {
 		u64 now = clock_ns();
 
 		q->spurious++;
@@ -709,6 +715,48 @@ static void bf_process(struct bf_queue *q, struct bf_done *done)
 		wake_up(&bf->drain_wq);
 }
 
+/* The safety net: once a second while requests are in flight, look at
+ * the ring ourselves. Responses found there without an event are counted
+ * (missed) and handled, so a lost notification delays I/O by a second
+ * instead of hanging it. */
+static void bf_poll(struct timer *t)
+{
+	struct bf_queue *q = container_of(t, struct bf_queue, poll_timer);
+	struct bf_done done = { 0 };
+	unsigned long flags;
+
+	flags = spin_lock_irqsave(&q->lock);
+	q->poll_armed = false;
+	if (!q->dead && !q->broken && q->inflight) {
+		bool pending = READ_ONCE(q->sring->rsp_prod) != q->ring.rsp_cons;
+
+		/* Responses may be in transit with their event on the way:
+		 * only a second poll that finds them still unconsumed, with
+		 * nothing consumed in between, means the event was lost. */
+		if (pending && q->poll_saw_pending && q->poll_cons == q->ring.rsp_cons) {
+			if (!q->missed++)
+				pr_warn("blkfront %s: queue %u: responses without an event for 1 s\n",
+					q->bf->name, q->index);
+			bf_process(q, &done, false);
+			pending = false;
+		}
+		q->poll_saw_pending = pending;
+		q->poll_cons = q->ring.rsp_cons;
+		bf_poll_arm(q);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	bf_done_run(&done);
+}
+
+/* q->lock held. */
+static void bf_poll_arm(struct bf_queue *q)
+{
+	if (q->poll_armed || q->dead || q->broken || !q->inflight)
+		return;
+	q->poll_armed = true;
+	timer_add(&q->poll_timer, clock_ns() + NSEC_PER_SEC, bf_poll);
+}
+
 static void bf_event(unsigned int port, void *data)
 {
 	struct bf_queue *q = data;
@@ -719,7 +767,7 @@ static void bf_event(unsigned int port, void *data)
 	flags = spin_lock_irqsave(&q->lock);
 	q->events++;
 	if (!q->dead && !q->broken)
-		bf_process(q, &done);
+		bf_process(q, &done, true);
 	spin_unlock_irqrestore(&q->lock, flags);
 	bf_done_run(&done);
 }
@@ -825,9 +873,9 @@ static void bf_show_one(struct blkfront *bf)
 		struct bf_queue *q = &bf->q[i];
 
 		kprintf("    q%u: port %u, in flight %u, requests %lu, responses %lu, errors %lu, "
-			"waited %lu, events %lu, spurious %lu, pages %u, refs free %u/%u%s\n",
+			"waited %lu, events %lu, spurious %lu, missed %lu, pages %u, refs free %u/%u%s\n",
 			i, q->port, q->inflight, q->requests, q->responses, q->errors, q->waits,
-			q->events, q->spurious, q->gp_total, q->refs_free, q->nr_refs,
+			q->events, q->spurious, q->missed, q->gp_total, q->refs_free, q->nr_refs,
 			q->broken ? ", BROKEN" : "");
 	}
 	if (bf->grant_leaks)
@@ -927,6 +975,7 @@ static void bf_stop_queues(struct blkfront *bf, int err)
 		flags = spin_lock_irqsave(&q->lock);
 		q->dead = true;
 		spin_unlock_irqrestore(&q->lock, flags);
+		timer_cancel(&q->poll_timer);   /* waits for a running bf_poll */
 		if (q->port_bound) {
 			evtchn_unbind(q->port);
 			evtchn_close(q->port);
