@@ -3,6 +3,7 @@
 -include $(srctree)/tests/unit.mk
 -include $(srctree)/tests/boot.mk
 -include $(srctree)/tests/blkpat.mk
+-include $(srctree)/tests/hostile.mk
 
 # The runner's own unit tests are part of tier 1.
 check: check-boot-runner

@@ -14,8 +14,9 @@
 #   make check-xl-lab host-side tests of the lab runner (fast; part of check)
 #
 # Variables: LAB_TYPES (default "pv pvh"), LAB_SCENARIOS (default: the
-# suite's), LAB_RETRIES (after an INFRA-FLAKE, default 1), LAB_FLAKE_BUDGET
-# (INFRA-FLAKE attempts a run may have before it fails, default 2), LAB_ECHO=1 (copy
+# suite's), LAB_VARIANTS (only these variant labels of scenarios that have
+# variants, e.g. LAB_VARIANTS="dup-id stall"), LAB_RETRIES (after an
+# INFRA-FLAKE, default 1), LAB_FLAKE_BUDGET (INFRA-FLAKE attempts a run may have before it fails, default 2), LAB_ECHO=1 (copy
 # the serial console to stdout), XENOLITH_CACHE (where the lab is built).
 # Logs: $(objtree)/xl-logs/.
 
@@ -23,6 +24,7 @@ XL_DIR          := $(srctree)/tests/xl
 XL_DEPS_SH      := $(srctree)/scripts/deps.sh
 LAB_TYPES       ?= pv pvh
 LAB_SCENARIOS   ?=
+LAB_VARIANTS    ?=
 LAB_RETRIES     ?= 1
 LAB_FLAKE_BUDGET ?= 2
 LAB_ECHO        ?=
@@ -36,6 +38,7 @@ xl-args         := --objtree $(objtree) --image $(objtree)/xenolith \
 		   --retries $(LAB_RETRIES) --flake-budget $(LAB_FLAKE_BUDGET) \
 		   $(if $(strip $(LAB_TYPES)),--types $(call xl-list,$(LAB_TYPES))) \
 		   $(if $(strip $(LAB_SCENARIOS)),--scenarios $(call xl-list,$(LAB_SCENARIOS))) \
+		   $(if $(strip $(LAB_VARIANTS)),--variants $(call xl-list,$(LAB_VARIANTS))) \
 		   $(if $(filter 1 y yes,$(LAB_ECHO)),--echo)
 
 .PHONY: lab-deps lab-test lab-bench lab-shell lab-list check-xl-lab
@@ -44,7 +47,7 @@ lab-deps:
 	$(Q)bash $(XL_DEPS_SH) lab
 
 lab-test: lab-deps
-	$(Q)$(xl-submake) O=$(objtree) all blkpat
+	$(Q)$(xl-submake) O=$(objtree) all blkpat hostile-blkback
 	$(Q)$(PYTHON) $(XL_DIR)/lab.py test $(xl-args)
 
 lab-bench: lab-deps

@@ -1412,6 +1412,18 @@ static void bf_otherend_changed(struct xenbus_device *dev, enum xenbus_state be)
 		if (bf->state == BF_ST_CLOSED || bf->state == BF_ST_ERROR)
 			xenbus_switch_state(dev, XenbusStateClosed);
 		break;
+	case XenbusStateUnknown:
+		/* The backend's state node is gone (or unreadable) after it
+		 * took our rings: nobody will answer what is in flight.
+		 * Close as for Closed, which bounds the wait; before
+		 * Initialised nothing is shared yet and the state may simply
+		 * not be written yet. */
+		if (bf->state == BF_ST_INITIALISED || bf->state == BF_ST_CONNECTED) {
+			pr_warn("blkfront %s: backend state gone; closing\n", bf->name);
+			bf_close(bf);
+			xenbus_switch_state(dev, XenbusStateClosed);
+		}
+		break;
 	default:
 		break;
 	}

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The xl lab: Xen + a Debian Linux dom0 in QEMU, creating Xenolith domUs with xl.
 
-    lab.py test  --image IMG [--objtree DIR] [--types pv,pvh] [--scenarios a,b]
+    lab.py test  --image IMG [--objtree DIR] [--types pv,pvh] [--scenarios a,b] [--variants x,y]
     lab.py bench --image IMG [--objtree DIR] [--types pv,pvh]
     lab.py shell --image IMG            dom0 shell on this terminal (Ctrl-A X quits)
     lab.py list                         scenarios and their cases
@@ -162,7 +162,7 @@ class Case:
                         ["%s=%s" % kv for kv in sorted(self.env.items())])
 
 
-def make_cases(scenarios, suite=None, names=None, types=None):
+def make_cases(scenarios, suite=None, names=None, types=None, variants=None):
     cases = []
     for s in scenarios.values():
         if names:
@@ -171,6 +171,8 @@ def make_cases(scenarios, suite=None, names=None, types=None):
         elif suite and s.suite != suite:
             continue
         for label, env in s.variants:
+            if variants and label and label not in variants:
+                continue
             for t in s.types:
                 if types and t not in types:
                     continue
@@ -235,12 +237,15 @@ def write_initrd(path, lab, image, cases, shell=False):
                             stderr=subprocess.DEVNULL)
         if nm.returncode == 0 and nm.stdout:
             w.file("lab/images/xenolith.map", data=nm.stdout)
-        # The disk pattern tool (lib/blkpattern.c built for the host) for
-        # the blk scenario, from the image's build tree.
-        blkpat = os.path.join(os.path.dirname(image), "host", "blkpat")
-        if os.path.isfile(blkpat):
+        # Host-built dom0 tools from the image's build tree: the disk
+        # pattern tool (lib/blkpattern.c) for the blk scenario, the
+        # misbehaving block backend for the hostile one.
+        tools = [t for t in ("blkpat", "hostile-blkback")
+                 if os.path.isfile(os.path.join(os.path.dirname(image), "host", t))]
+        if tools:
             w.dir("lab/bin")
-            w.file("lab/bin/blkpat", src=blkpat, mode=0o755)
+        for t in tools:
+            w.file("lab/bin/" + t, src=os.path.join(os.path.dirname(image), "host", t), mode=0o755)
         if need_linux:
             w.file("lab/images/vmlinux", src=os.path.join(lab, "vmlinux"), mode=0o644)
             w.file("lab/images/linux-guest.cpio",
@@ -1038,7 +1043,8 @@ def cmd_test(args, suite):
             raise LabError("unknown scenario(s): %s (have: %s)" % (
                 ", ".join(unknown), ", ".join(scenarios)))
     types = args.types.split(",") if args.types else None
-    cases = make_cases(scenarios, suite=suite, names=names, types=types)
+    variants = args.variants.split(",") if args.variants else None
+    cases = make_cases(scenarios, suite=suite, names=names, types=types, variants=variants)
     if not cases:
         raise LabError("no cases selected")
     if not os.path.isfile(args.image):
@@ -1251,6 +1257,8 @@ def main(argv=None):
     ap.add_argument("--objtree", default=os.path.join(SRCTREE, "build"))
     ap.add_argument("--types", help="comma-separated guest types (pv,pvh)")
     ap.add_argument("--scenarios", help="comma-separated scenarios (default: the suite's)")
+    ap.add_argument("--variants", help="comma-separated variant labels: only those cases of "
+                    "scenarios with variants (default: all)")
     ap.add_argument("--retries", type=int, default=1, help="boots again after an INFRA-FLAKE")
     ap.add_argument("--flake-budget", type=int, default=DEFAULT_FLAKE_BUDGET,
                     help="INFRA-FLAKE attempts the whole run may have (default %d)"

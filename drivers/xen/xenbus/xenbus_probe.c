@@ -358,8 +358,13 @@ static void deliver_otherend(struct xenbus_device *dev)
 	clear_flag(dev, XB_OTHEREND_PENDING);
 	rc = xenbus_read_uint(dev->otherend, "state", XenbusStateUnknown, XenbusStateReconfigured,
 			      &s);
-	if (rc == -ENOENT) {
-		s = XenbusStateUnknown;     /* the backend went away */
+	if (rc == -ENOENT || rc == -EACCES) {
+		/* The backend went away. xenstored answers a read of a node
+		 * that is gone with the permissions of its nearest existing
+		 * parent, so a removed backend directory usually reads as
+		 * EACCES (only its domain may read backend/vbd/<us>), not
+		 * ENOENT. Either way there is no backend to wait for. */
+		s = XenbusStateUnknown;
 	} else if (rc) {
 		/* Invalid values were reported by the reader; keep the last
 		 * state rather than pass junk on. */

@@ -190,12 +190,14 @@ lab_stream_check() {
 #   ramdisk=PATH  memory=MiB (128)  vcpus=N (1)  extra="CMDLINE"  name=NAME
 #   disk=MiB (a sparse file on a loop device in dom0, xvda, read-write)
 #   vif=1 (one vif on bridge xenbr0)  cfg='RAW LINE' (repeatable)
+#   pre='COMMAND' (run with eval while the domain is still paused, LAB_DOMID
+#   set; a failure fails the create)
 # Creates the domain paused, attaches the console stream, unpauses.
 # Sets LAB_DOM, LAB_DOMID, LAB_TTY, LAB_T_CREATE (ms before xl create),
 # LAB_T_START (ms after unpause). Reports result "create" (or "create-N").
 lab_create() {
 	local a file="" type=$LAB_TYPE kernel=$LAB_IMAGES/xenolith ramdisk="" memory=128 vcpus=1
-	local extra="" name="" disk="" vif="" raw="" cfg rc t0 t1 t2 ta i tty rname
+	local extra="" name="" disk="" vif="" raw="" pre="" cfg rc t0 t1 t2 ta i tty rname
 	for a in "$@"; do
 		case $a in
 		type=*) type=${a#type=} ;;
@@ -207,6 +209,7 @@ lab_create() {
 		name=*) name=${a#name=} ;;
 		disk=*) disk=${a#disk=} ;;
 		vif=*) vif=${a#vif=} ;;
+		pre=*) pre=${a#pre=} ;;
 		cfg=*) raw="$raw${a#cfg=}
 " ;;
 		*=*) lab_log "lab_create: unknown option $a"; return 2 ;;
@@ -285,6 +288,10 @@ lab_create() {
 	done
 	LAB_TTY=$tty
 	[ -n "$tty" ] && lab_stream_start $name $tty
+	if [ -n "$pre" ] && ! eval "$pre"; then
+		lab_result $rname fail "before unpause: '$pre' failed"
+		return 1
+	fi
 	lab_now
 	ta=$LAB_NOW
 	xl unpause $LAB_DOMID
