@@ -43,6 +43,10 @@
 #define BF_STORM_LIMIT 10000u           /* spurious events per second */
 #define BF_DRAIN_NS (5 * NSEC_PER_SEC)  /* wait for in-flight I/O on close */
 #define BF_CONNECT_WAIT_NS (20 * NSEC_PER_SEC)
+/* How often free persistent pages are offered back: Linux's blkfront
+ * does it every 10 s too; Linux 6.1's blkback unmaps a persistent grant
+ * unused for 60 s, so an idle pool shrinks about a minute after I/O stops. */
+#define BF_PURGE_NS (10 * NSEC_PER_SEC)
 
 enum bf_mode {
 	BF_DIRECT,      /* trusted backend: the submitter's pages are granted */
@@ -121,6 +125,7 @@ struct bf_queue {
 	bool poll_saw_pending;     /* last poll found unconsumed responses */
 	u32 poll_cons;             /* rsp_cons at that poll */
 	unsigned long events, spurious, requests, responses, errors, waits, missed;
+	unsigned long purged;      /* persistent pages freed after the backend unmapped them */
 };
 
 struct blkfront {
@@ -151,6 +156,12 @@ struct blkfront {
 	char fatal_msg[96];
 	int fatal_err;
 	unsigned long grant_leaks;
+	/* The idle purge of persistent pages: a 10 s timer (armed while
+	 * Connected in persistent mode, re-armed by itself) queues purge_work,
+	 * which holds a reference while queued (purge_pending). */
+	struct timer purge_timer;
+	struct work purge_work;
+	atomic_t purge_pending;
 	struct bf_queue q[BF_MAX_QUEUES];
 };
 
@@ -772,6 +783,89 @@ static void bf_event(unsigned int port, void *data)
 	bf_done_run(&done);
 }
 
+/* ------------------------------------------------------------ idle purge */
+
+/* Free the pool pages of q that the backend no longer maps (q->lock
+ * held). Only free pages are looked at: a page on gp_free is in no
+ * request, and the lock keeps bf_gpage_get from handing it out meanwhile.
+ * The backend maps a ref only when a request names it, so once access
+ * has ended nothing can map it again and ref and page may go; a page the
+ * backend still maps stays a valid persistent grant. */
+static void bf_purge_queue(struct bf_queue *q)
+{
+	struct bf_gpage **pp = &q->gp_free, *gp;
+
+	while ((gp = *pp)) {
+		if (gp->ref == GNTTAB_INVALID_REF || gnttab_is_mapped(gp->ref)) {
+			/* Cheap test first: revoking a mapped v2 entry would
+			 * withdraw its permission and need a re-grant. */
+			pp = &gp->next;
+			continue;
+		}
+		if (gnttab_end_access(gp->ref)) {
+			/* Mapped after all (the backend raced us). Under v2
+			 * the failed revoke cleared the entry's permission:
+			 * restore it, or the backend could not map the ref
+			 * again once it drops its mapping. Under v1 a failed
+			 * revoke changed nothing, and rewriting the flags
+			 * would clobber Xen's in-use bits. */
+			if (gnttab_version() == 2)
+				gnttab_grant_ref(gp->ref, q->bf->otherend_id,
+						 xen_virt_to_gfn(gp->va), false);
+			pp = &gp->next;
+			continue;
+		}
+		*pp = gp->next;
+		/* The ref goes back to the queue's reserve (not the table):
+		 * the pool may grow again under load without allocating. */
+		bf_ref_put(q, gp->ref);
+		free_pages(gp->va, 1);
+		kfree(gp);
+		q->gp_nr_free--;
+		q->gp_total--;
+		q->purged++;
+	}
+}
+
+/* Thread context (kworker), holding the reference the timer took. The
+ * queue locks alone suffice: teardown marks every queue dead under its
+ * lock before it frees anything, and a dead queue is not touched. */
+static void bf_purge_work(struct work *w)
+{
+	struct blkfront *bf = container_of(w, struct blkfront, purge_work);
+
+	for (unsigned int i = 0; i < BF_MAX_QUEUES; i++) {
+		struct bf_queue *q = &bf->q[i];
+		unsigned long flags = spin_lock_irqsave(&q->lock);
+
+		if (!q->dead && !q->broken && q->gp_free && READ_ONCE(bf->mode) == BF_PERSISTENT &&
+		    READ_ONCE(bf->state) == BF_ST_CONNECTED)
+			bf_purge_queue(q);
+		spin_unlock_irqrestore(&q->lock, flags);
+	}
+	atomic_set(&bf->purge_pending, 0);
+	bf_put(bf);
+}
+
+/* Timer (interrupt context): no purging here, only queueing the work and
+ * re-arming. q[0].lock orders this against teardown, which marks q[0]
+ * dead under it before cancelling the timer: either we see dead and stop,
+ * or our re-arm happens first and the cancel removes it. */
+static void bf_purge_tick(struct timer *t)
+{
+	struct blkfront *bf = container_of(t, struct blkfront, purge_timer);
+	unsigned long flags = spin_lock_irqsave(&bf->q[0].lock);
+
+	if (!bf->q[0].dead && READ_ONCE(bf->state) == BF_ST_CONNECTED) {
+		if (!atomic_xchg(&bf->purge_pending, 1)) {
+			bf_get(bf);
+			schedule_work(&bf->purge_work);
+		}
+		timer_add(&bf->purge_timer, clock_ns() + BF_PURGE_NS, bf_purge_tick);
+	}
+	spin_unlock_irqrestore(&bf->q[0].lock, flags);
+}
+
 /* ------------------------------------------------------------ submit */
 
 static int bf_check_rq(struct blkfront *bf, const struct blk_request *rq)
@@ -873,9 +967,10 @@ static void bf_show_one(struct blkfront *bf)
 		struct bf_queue *q = &bf->q[i];
 
 		kprintf("    q%u: port %u, in flight %u, requests %lu, responses %lu, errors %lu, "
-			"waited %lu, events %lu, spurious %lu, missed %lu, pages %u, refs free %u/%u%s\n",
+			"waited %lu, events %lu, spurious %lu, missed %lu, pages %u, purged %lu, "
+			"refs free %u/%u%s\n",
 			i, q->port, q->inflight, q->requests, q->responses, q->errors, q->waits,
-			q->events, q->spurious, q->missed, q->gp_total, q->refs_free, q->nr_refs,
+			q->events, q->spurious, q->missed, q->gp_total, q->purged, q->refs_free, q->nr_refs,
 			q->broken ? ", BROKEN" : "");
 	}
 	if (bf->grant_leaks)
@@ -1017,6 +1112,10 @@ static void bf_teardown(struct blkfront *bf, int err, enum bf_state final)
 		blk_unregister_disk(&bf->disk);   /* release() drops its reference later */
 	}
 	bf_stop_queues(bf, err);
+	/* Every queue is dead now, so the purge timer stops re-arming; this
+	 * removes a pending one and waits for a running one. A purge work
+	 * already queued holds its own reference and finds the queues dead. */
+	timer_cancel(&bf->purge_timer);
 	bf_free_queues(bf);
 	complete_all(&bf->connected);
 }
@@ -1310,6 +1409,8 @@ static void bf_connect(struct blkfront *bf)
 		"%u segs/request, %s grants\n",
 		bf->name, (unsigned long long)bf->sectors, ss, bf->readonly ? ", read-only" : "",
 		bf->ch.nr_queues, 1u << bf->ch.ring_order, bf->ch.max_segs, bf_mode_names[bf->mode]);
+	if (bf->mode == BF_PERSISTENT)
+		timer_add(&bf->purge_timer, clock_ns() + BF_PURGE_NS, bf_purge_tick);
 	complete_all(&bf->connected);
 	return;
 fail:
@@ -1370,6 +1471,7 @@ static int bf_probe(struct xenbus_device *dev)
 	waitqueue_init(&bf->drain_wq, "blkfront_drain");
 	completion_init(&bf->connected);
 	bf->fatal_work.fn = bf_fatal_work;
+	bf->purge_work.fn = bf_purge_work;
 	for (unsigned int i = 0; i < BF_MAX_QUEUES; i++) {
 		struct bf_queue *q = &bf->q[i];
 

@@ -22,11 +22,14 @@
 #   4k       a loop device with 4096-byte logical sectors (xvdc)
 #   hotplug  xl block-attach / block-detach while the guest sits at its
 #            monitor: `blk` lists the disk, then no more, and the guest
-#            still answers
+#            still answers; then the same file as xvdc, detached while
+#            `blk bench` writes to it: the bench ends (results or an I/O
+#            error) within a bound, xvdc is gone from `blk` and from
+#            `xl block-list`, the monitor answers, no panic
 #
 # lab-suite: test
 # lab-types: pv pvh
-# lab-timeout: 240
+# lab-timeout: 300
 # lab-variants: rw:BLK=rw,VCPUS=2 order0:BLK=rw,VCPUS=1,ORDER=0,PERSIST=0 mq:BLK=rw,VCPUS=4,QUEUES=4,ORDER=4,PERSIST=1 4k:BLK=4k,VCPUS=1 hotplug:BLK=hotplug,VCPUS=1
 # lab-expect: create blkpat shutdown destroy
 
@@ -94,6 +97,69 @@ fe_key() {
 # The guest's own line for a disk: "blkfront NAME: ... queue(s), ring P page(s) ..."
 guest_disk_line() {
 	lab_wait_console "blkfront $1: [0-9]+ sectors" ${2:-5}
+}
+
+# xl block-detach while I/O is in flight (hotplug variant): attach $A
+# again as xvdc, start `blk bench` with writes to region B (5 s a figure),
+# and detach once the first figure is out, so the write figure is running.
+# The frontend must complete or fail every request: the bench command
+# ends and the prompt comes back within a bound; nothing hangs or panics.
+detach_busy() {
+	local log=$LAB_CONSOLE_DIR/guest-$LAB_DOM.log t0 end
+	lab_mark
+	lab_xl attach-busy 60 block-attach $LAB_DOMID "format=raw,vdev=xvdc,access=rw,target=$A"
+	if ! guest_disk_line xvdc 60; then
+		lab_result detach-busy fail "no 'blkfront xvdc: N sectors' line after xl block-attach"
+		lab_dump
+		return 1
+	fi
+	lab_type '\r'
+	lab_wait_console "$LAB_PROMPT" 20
+	lab_type "blk bench xvdc 5 $R $R\r"
+	if ! lab_wait_console '^bench: blk xvdc seq-read' 60; then
+		lab_result detach-busy fail "blk bench xvdc gave no seq-read figure"
+		lab_dump
+		return 1
+	fi
+	# From here on the only prompt is the one after the bench.
+	lab_mark
+	lab_now
+	t0=$LAB_NOW
+	lab_xl detach-busy 60 block-detach $LAB_DOMID xvdc
+	if lab_wait_console '^xenolith> ' 30; then
+		lab_now
+		end=$(awk -v s=$((LAB_MARK + 1)) 'NR >= s && /^(blk: bench xvdc|bench: blk xvdc)/ { l = $0 } END { print l }' $log | tr -d '\r')
+		lab_result bench-ends pass "prompt back $((LAB_NOW - t0)) ms after the detach started; last: '$end'"
+	else
+		lab_result bench-ends fail "no prompt within 30 s after xl block-detach returned: the bench hangs"
+		lab_dump
+		return 1
+	fi
+	lab_wait_console 'blkfront xvdc: closed' 5 >/dev/null
+	lab_type 'blk\r'
+	lab_wait_console 'xenolith> $' 20
+	if awk -v s=$((LAB_MARK + 1)) 'NR >= s' $log | grep -q '^xvdc'; then
+		lab_result busy-gone fail "blk still lists xvdc after xl block-detach"
+	else
+		lab_result busy-gone pass "blk no longer lists xvdc"
+	fi
+	if xl block-list $LAB_DOMID 2>/dev/null | awk 'NR > 1 { print $1 }' | grep -qx 51744; then
+		lab_result busy-blocklist fail "xl block-list still shows xvdc (51744): $(xl block-list $LAB_DOMID 2>&1 | tr '\n' ' ')"
+	else
+		lab_result busy-blocklist pass "xl block-list: no xvdc"
+	fi
+	if lab_type 'info\r' && lab_wait_console '^vcpus: ' 20; then
+		lab_result busy-alive pass "monitor answers: $LAB_MATCH"
+	else
+		lab_result busy-alive fail "the monitor does not answer after the busy detach"
+		lab_dump
+	fi
+	if grep -q 'Kernel panic' $log; then
+		lab_result busy-nopanic fail "$(grep -m1 'Kernel panic' $log)"
+	else
+		lab_result busy-nopanic pass "no Kernel panic on the console"
+	fi
+	lab_wait_console "$LAB_PROMPT" 20
 }
 
 ktest_run() {
@@ -273,6 +339,7 @@ hotplug)
 		lab_dump
 	fi
 	lab_wait_console "$LAB_PROMPT" 20
+	detach_busy
 	lab_type 'poweroff\r'
 	lab_expect_shutdown poweroff 30
 	lab_destroy
