@@ -21,8 +21,10 @@
 #            feature_persistent=1: 4 queues of 16-page rings, persistent
 #   4k       a loop device with 4096-byte logical sectors (xvdc)
 #   hotplug  xl block-attach / block-detach while the guest sits at its
-#            monitor: `blk` lists the disk, then no more, and the guest
-#            still answers; then the same file as xvdc, detached while
+#            monitor: `blk` lists the disk, its idle persistent grants are
+#            purged once blkback unmaps them (its unused-grant timeout
+#            cut to 1 s), it is detached: `blk` no longer lists it, and
+#            the guest still answers; then the same file as xvdc, detached while
 #            `blk bench` writes to it: the bench ends (results or an I/O
 #            error) within a bound, xvdc is gone from `blk` and from
 #            `xl block-list`, the monitor answers, no panic
@@ -97,6 +99,32 @@ fe_key() {
 # The guest's own line for a disk: "blkfront NAME: ... queue(s), ring P page(s) ..."
 guest_disk_line() {
 	lab_wait_console "blkfront $1: [0-9]+ sectors" ${2:-5}
+}
+
+# The idle purge (hotplug variant, xvdb attached): fill the persistent
+# pool with a read of region A, let blkback unmap the grants (idle for
+# more than persistent_grant_unused_seconds, set to 1 here; 60 by
+# default), and within the frontend's next 10 s pass `blkfront` must show
+# pages purged.
+purge_check() {
+	local p=$BBP/persistent_grant_unused_seconds old log=$LAB_CONSOLE_DIR/guest-$LAB_DOM.log
+	if [ ! -w $p ]; then
+		lab_result purged fail "$p missing: blkback does not unmap idle persistent grants"
+		return 1
+	fi
+	old=$(cat $p)
+	echo 1 >$p
+	lab_wait_console 'xenolith> $' 20
+	lab_type "blk verify xvdb $SEED_A 0 $R\r"
+	lab_wait_console 'xenolith> $' 90
+	sleep 14
+	lab_type 'blkfront\r'
+	if lab_wait_console 'q0: .*purged [1-9]' 20; then
+		lab_result purged pass "$LAB_MATCH"
+	else
+		lab_result purged fail "no pages purged: $(awk -v s=$((LAB_MARK + 1)) 'NR >= s && /q0: /' $log | tr -d '\r')"
+	fi
+	echo $old >$p
 }
 
 # xl block-detach while I/O is in flight (hotplug variant): attach $A
@@ -320,6 +348,7 @@ hotplug)
 	else
 		lab_result state fail "blkfront does not show xvdb connected"
 	fi
+	purge_check
 	lab_wait_console "$LAB_PROMPT" 20
 	lab_mark
 	lab_xl detach 60 block-detach $LAB_DOMID xvdb
