@@ -24,10 +24,11 @@
 #            monitor: `blk` lists the disk, its idle persistent grants are
 #            purged once blkback unmaps them (its unused-grant timeout
 #            cut to 1 s), it is detached: `blk` no longer lists it, and
-#            the guest still answers; then the same file as xvdc, detached while
-#            `blk bench` writes to it: the bench ends (results or an I/O
-#            error) within a bound, xvdc is gone from `blk` and from
-#            `xl block-list`, the monitor answers, no panic
+#            the guest still answers; then the same file as xvdc, detached
+#            while `blk bench` (with a write region) runs on it: the
+#            bench ends (results or an I/O error) within a bound, xvdc
+#            is gone from `blk` and from `xl block-list`, the monitor
+#            answers, no panic
 #
 # lab-suite: test
 # lab-types: pv pvh
@@ -129,7 +130,8 @@ purge_check() {
 
 # xl block-detach while I/O is in flight (hotplug variant): attach $A
 # again as xvdc, start `blk bench` with writes to region B (5 s a figure),
-# and detach once the first figure is out, so the write figure is running.
+# and detach once the first figure is out: xl takes some seconds to get
+# there, so the detach lands in the seq-write figure or a later one.
 # The frontend must complete or fail every request: the bench command
 # ends and the prompt comes back within a bound; nothing hangs or panics.
 detach_busy() {
