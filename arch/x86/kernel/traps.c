@@ -135,7 +135,8 @@ void do_trap(struct pt_regs *regs)
 		 * read this depth. */
 		struct cpu *c = this_cpu();
 
-		if (c->irq_depth < 4) {
+		/* Only the lock checker reports these. */
+		if (IS_ENABLED(CONFIG_DEBUG_LOCKS) && c->irq_depth < 4) {
 			c->irq_from_rip[c->irq_depth] = regs->rip;
 			c->irq_from_flags[c->irq_depth] = regs->rflags;
 		}
