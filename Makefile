@@ -85,6 +85,7 @@ endif
 # ---------------------------------------------------------------- objects
 core-dirs := arch/x86/ kernel/ mm/ lib/ drivers/
 core-dirs-$(CONFIG_BLOCK) += block/
+core-dirs-$(CONFIG_NET) += net/
 core-dirs += $(core-dirs-y)
 
 define collect_dir

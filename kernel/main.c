@@ -8,6 +8,7 @@
 #include <kernel/mm.h>
 #include <kernel/ktest.h>
 #include <kernel/blkdev.h>
+#include <net/inet.h>
 #include <kernel/stats.h>
 #include <kernel/string.h>
 #include <kernel/monitor.h>
@@ -69,6 +70,9 @@ static int init_thread(void *arg)
 	const struct pv_ops *ops = pv_ops;
 
 	smp_init();
+	/* The stack's threads start before the bus probes network devices. */
+	if (IS_ENABLED(CONFIG_NET))
+		net_init();
 	ops->init->late_setup();
 	/* RAM disks from ramdisk=, before the self-tests that use them. */
 	if (IS_ENABLED(CONFIG_BLOCK))

@@ -27,7 +27,8 @@ SAN_CC ?= clang
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 FUZZ_RUNS ?= 20000
-FUZZERS ?= cmdline memmap kstrto xs_wire acpi_aml multiboot2 acpi_madt partition vbd_name blkfront
+# Default: every fuzz target (expanded when used, after the fragments below).
+FUZZERS ?= $(fuzz-targets)
 
 .PHONY: check tests-unit tests-fuzz fuzz check-elf host-tests-build
 
@@ -67,6 +68,11 @@ fuzz-cut-acpi_madt := lib/acpi_madt.c
 fuzz-cut-partition := lib/partition.c lib/crc32.c
 fuzz-cut-vbd_name := lib/vbd_name.c lib/ring_check.c
 fuzz-cut-blkfront := drivers/xen/blkfront_ring.c
+
+# Subsystem fragments (tests/unit/*.mk) append to unit-tests and fuzz-targets
+# and define their cut-*, fuzz-cut-* and fuzz-*max-len-* variables, so each
+# subsystem's tests are listed next to each other and not in one long line.
+include $(sort $(wildcard $(srctree)/tests/unit/*.mk))
 
 # ---------------------------------------------------------------- flags
 UT_WARN := -Wall -Wextra -Werror

@@ -32,4 +32,22 @@
 #define ETIMEDOUT 110
 #define EISCONN 106
 
+/* Networking (Linux's numbers). */
+#define EPIPE 32
+#define EMSGSIZE 90
+#define EPROTONOSUPPORT 93
+#define EADDRINUSE 98
+#define EADDRNOTAVAIL 99
+#define ENETDOWN 100
+#define ENETUNREACH 101
+#define ECONNABORTED 103
+#define ECONNRESET 104
+#define ENOBUFS 105
+#define ENOTCONN 107
+#define ESHUTDOWN 108
+#define ECONNREFUSED 111
+#define EHOSTUNREACH 113
+#define EALREADY 114
+#define EINPROGRESS 115
+
 #endif
