@@ -84,7 +84,8 @@ UT_CUT_CFLAGS := -std=gnu11 -ffreestanding -fno-builtin -fno-common -fno-strict-
 	$(UT_WARN) -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes -Wvla \
 	-I$(srctree)/include -I$(UT_XEN_ABI) -include $(UNIT_SRC)/rename.h \
 	-include $(srctree)/include/kernel/kconfig.h -D__KERNEL__
-# Tests see kernel headers as system headers: they are compiled with every
+# Tests see kernel headers as system headers (so their objects use -MD,
+# not -MMD, which would leave those headers out of the dependencies): they are compiled with every
 # warning as part of the code under test, and glibc redefines a few of their
 # macros (__always_inline) that the tests never use.
 UT_TEST_CFLAGS := -std=gnu11 $(UT_WARN) -isystem $(srctree)/include -isystem $(UT_XEN_ABI) \
@@ -128,7 +129,7 @@ $(HOST_OUT)/$(1)/cut/%.o: $(srctree)/%.c $(UNIT_SRC)/rename.h $(LIBC_SYMS) | $(X
 $(HOST_OUT)/$(1)/%.o: $(UNIT_SRC)/%.c | $(XEN_ABI_LINK)
 	@mkdir -p $$(dir $$@)
 	$$(quiet) HOSTCC $$(patsubst $(objtree)/%,%,$$@)
-	$(Q)$(ut-cc-$(1)) $(UT_TEST_CFLAGS) $(ut-flags-$(1)) -MMD -MP -c -o $$@ $$<
+	$(Q)$(ut-cc-$(1)) $(UT_TEST_CFLAGS) $(ut-flags-$(1)) -MD -MP -c -o $$@ $$<
 
 ut-bins-$(1) := $$(foreach t,$(unit-tests),$(HOST_OUT)/$(1)/test_$$(t))
 endef
@@ -139,7 +140,7 @@ ifneq ($(ut-src-$(2)),)
 $(HOST_OUT)/$(1)/test_$(2).o: $(srctree)/$(ut-src-$(2)) | $(XEN_ABI_LINK)
 	@mkdir -p $$(dir $$@)
 	$$(quiet) HOSTCC $$(patsubst $(objtree)/%,%,$$@)
-	$(Q)$(ut-cc-$(1)) $(UT_TEST_CFLAGS) $(ut-flags-$(1)) -MMD -MP -c -o $$@ $$<
+	$(Q)$(ut-cc-$(1)) $(UT_TEST_CFLAGS) $(ut-flags-$(1)) -MD -MP -c -o $$@ $$<
 endif
 
 $(HOST_OUT)/$(1)/test_$(2): $(HOST_OUT)/$(1)/test_$(2).o \
@@ -164,7 +165,7 @@ $(FUZZ_OUT)/%.o: $(FUZZ_SRC)/%.c | $(XEN_ABI_LINK)
 	@mkdir -p $(dir $@)
 	$(quiet) HOSTCC $(patsubst $(objtree)/%,%,$@)
 	$(Q)$(FUZZ_CC) $(UT_TEST_CFLAGS) -I$(FUZZ_SRC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
-		-MMD -MP -c -o $@ $<
+		-MD -MP -c -o $@ $<
 
 define fuzz_link
 $(FUZZ_OUT)/fuzz_$(1): $(FUZZ_OUT)/fuzz_$(1).o $(addprefix $(FUZZ_OUT)/cut/,$(fuzz-cut-$(1):.c=.o))
