@@ -681,6 +681,34 @@ static void dhcp_client(struct ktest *t)
 	KT_EXPECT_EQ(t, ifc.prefix_len, 24);
 	KT_EXPECT_EQ(t, ifc.gateway, 0x0a4e0001);
 	KT_EXPECT_EQ(t, ifc.config, NET_CFG_DHCP);
+	/* Renewal at T1 (lease 600 s: 300 s): a REQUEST unicast to the
+	 * server (after resolving it) with ciaddr set. */
+	kt_drain(k);
+	dhcp_tick(clock_ns() + 301 * NSEC_PER_SEC);
+	p = kt_next(k, ETHERTYPE_ARP, 2 * NSEC_PER_SEC);
+	KT_ASSERT(t, p);
+	pkb_free(p);
+	{
+		u8 arp[ARP_LEN];
+
+		arp_build(arp, ARP_OP_REPLY, peer_mac, 0x0a4e0001, k->dev.mac, 0x0a4e0032);
+		kt_inject(k, k->dev.mac, ETHERTYPE_ARP, arp, ARP_LEN);
+	}
+	p = kt_next_dhcp(t, k, DHCPREQUEST, &di);
+	if (!p)
+		goto out;
+	KT_EXPECT(t, !memcmp(p->data, peer_mac, ETH_ALEN));
+	KT_EXPECT_EQ(t, get_be32(p->data + ETH_HLEN + 16), 0x0a4e0001);
+	KT_EXPECT_EQ(t, di.ciaddr, 0x0a4e0032);
+	pkb_free(p);
+	kt_dhcp_reply(k, DHCPACK, di.xid, 0x0a4e0032);
+	KT_EXPECT(t, net_iface_get(&k->dev, &ifc) && ifc.addr == 0x0a4e0032);
+	/* The lease runs out: the address goes and discovery starts over. */
+	kt_drain(k);
+	dhcp_tick(clock_ns() + 700 * NSEC_PER_SEC);
+	KT_EXPECT(t, net_iface_get(&k->dev, &ifc) && ifc.addr == 0);
+	p = kt_next_dhcp(t, k, DHCPDISCOVER, &di);
+	pkb_free(p);
 out:
 	dhcp_stop(&k->dev);
 	kt_destroy(k);
