@@ -117,6 +117,8 @@ bool net_iface_get(struct netdev *dev, struct net_iface *out);
 /* The subnet broadcast of dev, or 0. */
 u32 net_iface_bcast(struct netdev *dev);
 void net_iface_show_all(void);
+/* Set up iface.c's state; net_init, first. */
+void net_iface_init(void);
 /* The timer thread: configure interfaces whose carrier came up. */
 void net_iface_apply_pending(void);
 /* Wake the stack's timer thread (configuration to apply). */
