@@ -278,6 +278,14 @@ static void arp_pending_and_reply(struct ktest *t)
 	KT_EXPECT(t, ai.op == ARP_OP_REPLY && ai.spa == KT_ADDR && ai.tpa == KT_PEER);
 	KT_EXPECT(t, !memcmp(p->data, peer_mac, ETH_ALEN));
 	pkb_free(p);
+	/* An address probe (sender 0.0.0.0) for our address is answered. */
+	arp_build(arp, ARP_OP_REQUEST, peer_mac, 0, bcast, KT_ADDR);
+	kt_inject(k, bcast, ETHERTYPE_ARP, arp, ARP_LEN);
+	p = kt_next(k, ETHERTYPE_ARP, NSEC_PER_SEC);
+	KT_ASSERT(t, p);
+	KT_EXPECT_EQ(t, arp_parse(p->data + ETH_HLEN, p->len - ETH_HLEN, &ai), 0);
+	KT_EXPECT(t, ai.op == ARP_OP_REPLY && ai.spa == KT_ADDR && ai.tpa == 0);
+	pkb_free(p);
 	/* A sender off our subnet is not learnt. */
 	arp_build(arp, ARP_OP_REQUEST, peer_mac, 0x0b000001, bcast, KT_ADDR);
 	kt_inject(k, bcast, ETHERTYPE_ARP, arp, ARP_LEN);
