@@ -14,6 +14,7 @@
 #include <net/checksum.h>
 #include <net/byteorder.h>
 #include <kernel/ktest.h>
+#include <kernel/monitor.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/spinlock.h>
@@ -929,6 +930,32 @@ out:
 	kfree(rx);
 }
 
+/* The monitor's `net set` and `net` on a fake device. */
+static void monitor_net_set(struct ktest *t)
+{
+	struct ktdev *k = kt_create(t, "kt3", false);
+	struct net_iface ifc;
+	char line[64];
+
+	if (!k)
+		return;
+	strlcpy(line, "net set kt3:10.80.0.2/24,gw=10.80.0.1", sizeof(line));
+	KT_EXPECT_EQ(t, monitor_exec_line(line), 0);
+	KT_EXPECT(t, net_iface_get(&k->dev, &ifc) && ifc.addr == 0x0a500002 &&
+		  ifc.prefix_len == 24 && ifc.gateway == 0x0a500001 &&
+		  ifc.config == NET_CFG_STATIC);
+	strlcpy(line, "net set kt3:10.80.0.2/24,gw=10.81.0.1", sizeof(line));
+	KT_EXPECT(t, monitor_exec_line(line) != 0);
+	strlcpy(line, "net set nosuch:10.80.0.2/24", sizeof(line));
+	KT_EXPECT(t, monitor_exec_line(line) != 0);
+	strlcpy(line, "net", sizeof(line));
+	KT_EXPECT_EQ(t, monitor_exec_line(line), 0);
+	strlcpy(line, "net set kt3:off", sizeof(line));
+	KT_EXPECT_EQ(t, monitor_exec_line(line), 0);
+	KT_EXPECT(t, net_iface_get(&k->dev, &ifc) && ifc.addr == 0);
+	kt_destroy(k);
+}
+
 static const struct ktest_case net_cases[] = {
 	{ "checksums", checksums },
 	{ "arp_bounds_timeouts", arp_bounds_timeouts },
@@ -940,6 +967,7 @@ static const struct ktest_case net_cases[] = {
 	{ "gso_software", gso_software },
 	{ "dhcp_client", dhcp_client },
 	{ "config_hint", config_hint },
+	{ "monitor_net_set", monitor_net_set },
 	{ "services_lo", services_lo },
 };
 
