@@ -889,6 +889,15 @@ static void abort_conn(struct tcp_stack *st, struct tcb *t)
 	to_closed(st, t, -ECONNABORTED);
 }
 
+void tcp_abort(struct tcp_stack *st, struct tcb *t, int err)
+{
+	if (t->state == TCP_CLOSED || t->state == TCP_LISTEN)
+		return;
+	if (t->state != TCP_SYN_SENT && t->state != TCP_TIME_WAIT)
+		send_rst(st, t);
+	to_closed(st, t, err);
+}
+
 void tcp_close(struct tcp_stack *st, struct tcb *t)
 {
 	struct tcb *c;

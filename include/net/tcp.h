@@ -304,6 +304,9 @@ int tcp_setopt(struct tcp_stack *st, struct tcb *t, int opt, int val);
 /* The socket lets go: FIN (or RST with linger0, or with unread data), and
  * the core frees t once it is closed and t->users is 0. */
 void tcp_close(struct tcp_stack *st, struct tcb *t);
+/* End the connection now (a reset unless still connecting); t stays
+ * attached and reports err. */
+void tcp_abort(struct tcp_stack *st, struct tcb *t, int err);
 /* Called after t->users dropped: frees t if nothing refers to it. */
 void tcp_release(struct tcp_stack *st, struct tcb *t);
 /* Copy send-buffer bytes [off, off+len) for an output segment. */
