@@ -412,9 +412,16 @@ static void output(struct tcp_stack *st, struct tcb *t)
 				arm_rtx(st, t);
 			break;
 		}
-		if (len && len < t->mss && len < avail && len < t->max_snd_wnd / 2 && flight)
+		/* A segment counts as full at one MSS or at half the largest
+		 * window the peer offered (RFC 9293 3.8.6.2.1, Fs = 1/2):
+		 * otherwise a peer whose buffer is small next to the MSS (64
+		 * KiB over a 64 KiB-MTU loopback) would be fed one delayed-ACK
+		 * period at a time. */
+		bool full = len >= t->mss || len >= t->max_snd_wnd / 2;
+
+		if (len && !full && len < avail && flight)
 			break; /* window-limited runt: wait for the window to open */
-		if (len && len < t->mss && len == avail && !fin && !t->nodelay && flight)
+		if (len && !full && len == avail && !fin && !t->nodelay && flight)
 			break; /* Nagle: one small segment in flight at a time */
 		if (len > t->mss && len < avail)
 			len -= len % t->mss;
@@ -429,7 +436,7 @@ static void output(struct tcp_stack *st, struct tcb *t)
 		}
 		send_seg(st, t, t->snd_nxt, flags, off, len, len > t->mss ? t->mss : 0);
 		if (seq_lt(t->snd_nxt, t->snd_max))
-			t->retrans++;
+			{ t->retrans++; st->stats.retrans++; }
 		t->snd_nxt += len + fin;
 		if (seq_gt(t->snd_nxt, t->snd_max))
 			t->snd_max = t->snd_nxt;
@@ -804,9 +811,13 @@ long tcp_recv(struct tcp_stack *st, struct tcb *t, void *buf, u32 len)
 		 * their offset beyond rcv.len, which ring_consume keeps. */
 		/* Receiver SWS avoidance (RFC 9293 3.8.6.2.2): tell the peer
 		 * once the window grew by min(half the buffer, one MSS). */
+		/* And when the application drained everything while an ACK
+		 * was being delayed: the sender may be waiting for it (Nagle,
+		 * or a full send buffer), and the data is consumed anyway. */
 		if ((t->state == TCP_ESTABLISHED || t->state == TCP_FIN_WAIT_1 ||
 		     t->state == TCP_FIN_WAIT_2) &&
-		    seq_ge(t->rcv_nxt + rcv_space(t) - old_edge, thresh))
+		    (seq_ge(t->rcv_nxt + rcv_space(t) - old_edge, thresh) ||
+		     (!t->rcv.len && t->timer[TCP_T_DELACK])))
 			send_ack(st, t);
 		return n;
 	}

@@ -8,6 +8,7 @@
 #include <kernel/errno.h>
 #include <kernel/ktest.h>
 #include <kernel/mm.h>
+#include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
 #include <kernel/time.h>
@@ -431,6 +432,7 @@ static void run_xfer(struct ktest *t, u16 port, u32 bytes, bool server_sends)
 	struct xfer x = { .port = port, .bytes = bytes, .seed = port, .server_sends = server_sends };
 	struct thread *th;
 	u32 crc, got;
+	u64 t0;
 	int rc;
 
 	completion_init(&x.ready);
@@ -438,9 +440,20 @@ static void run_xfer(struct ktest *t, u16 port, u32 bytes, bool server_sends)
 	th = thread_create("tcpkt-srv", xfer_server, &x, CPU_ANY);
 	KT_ASSERT(t, th != NULL);
 	wait_for_completion(&x.ready);
+	t0 = clock_ns();
 	rc = xfer_client(&x, &crc, &got);
 	KT_EXPECT(t, wait_for_completion_timeout(&x.done, 60 * SEC));
 	thread_join(th);
+	if (bytes >= (1U << 20)) {
+		u64 us = (clock_ns() - t0) / 1000 + 1;
+
+		struct tcp_glue_stats gs;
+
+		tcp_glue_stats(&gs);
+		printk("    # tcp: %u bytes over lo in %llu us (%llu MB/s), retransmissions so far %llu\n",
+		       bytes, (unsigned long long)us, (unsigned long long)(bytes / us),
+		       (unsigned long long)gs.retrans);
+	}
 	KT_EXPECT_EQ(t, rc, 0);
 	KT_EXPECT_EQ(t, x.rc, 0);
 	if (server_sends) {
@@ -587,10 +600,12 @@ static void lo_close_wakes_reader(struct ktest *t)
 	sock_close(a);
 	sock_close(l);
 	/* Everything but TIME_WAIT connections is freed once both ends
-	 * finished (the reset/FIN exchange runs on the receive thread). */
+	 * finished (the reset/FIN exchange runs on the receive thread);
+	 * connections of earlier cases may finish meanwhile, so: no more
+	 * than before. */
 	sleep_ns(200 * MS);
 	tcp_glue_stats(&after);
-	KT_EXPECT_EQ(t, after.live - after.time_wait, before.live - before.time_wait);
+	KT_EXPECT(t, after.live - after.time_wait <= before.live - before.time_wait);
 	KT_EXPECT_EQ(t, after.bad_csum, before.bad_csum);
 }
 
