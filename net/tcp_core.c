@@ -1129,6 +1129,13 @@ static bool process_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_se
 		t->max_snd_wnd = max32(t->max_snd_wnd, win);
 		t->snd_wl1 = s->seq;
 		t->snd_wl2 = s->ack;
+		/* Our SYN is acknowledged: SND.UNA moves past it here, so the
+		 * send ring (which starts after the SYN) loses no byte. */
+		t->snd_una = t->iss + 1;
+		t->backoff = 0;
+		t->retries = 0;
+		if (t->snd_una == t->snd_max)
+			disarm(t, TCP_T_RTX);
 		established(st, t);
 		if (t->parent) {
 			struct tcb *l = t->parent, **pp;

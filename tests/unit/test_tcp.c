@@ -480,6 +480,7 @@ TEST(simultaneous_open)
 	CHECK_EQ(tcp_bind(&st, t, LOCAL, 4000), 0);
 	CHECK_EQ(tcp_connect(&st, t, LOCAL, PEER, 5000, 1500, 0), 0);
 	CHECK(next_seg(&s) && s.flags == TCP_SYN);
+	CHECK_EQ(tcp_send(&st, t, "early", 5), 5); /* queued before the handshake */
 	pr.port = 5000;
 	pr.lport = 4000;
 	pr.seq = 90000;
@@ -496,6 +497,12 @@ TEST(simultaneous_open)
 	CHECK_EQ(t->state, TCP_ESTABLISHED);
 	CHECK_EQ(t->mss, 1000);
 	CHECK(!t->ws_ok && !t->ts_ok);
+	/* The early data goes out whole, right after our SYN. */
+	while (next_seg(&s) && !s.dlen)
+		;
+	CHECK_EQ(s.dlen, 5);
+	CHECK_EQ(s.seq, pr.ack);
+	CHECK(memcmp(s.data, "early", 5) == 0);
 	close_all(t);
 	CHECK_EQ(live_tcbs, 0);
 }
