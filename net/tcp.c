@@ -258,7 +258,12 @@ static int tcp_timer_main(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		u64 next, now = clock_ns();
+		u64 next, now;
+
+		/* Let a runnable receive thread on this CPU deliver the ACKs
+		 * it holds before timeouts are judged. */
+		yield();
+		now = clock_ns();
 
 		mutex_lock(&tcp_lock);
 		tcp_timer_kick = false;
@@ -485,6 +490,9 @@ static long k_sendto(struct socket *s, const void *buf, size_t len, u32 addr, u1
 		tcp_unlock();
 		if (n > 0) {
 			done += (size_t)n;
+			/* The scheduler is cooperative: let the receive and
+			 * timer threads of this CPU run between chunks. */
+			cond_resched();
 			continue;
 		}
 		if (n != -EAGAIN)
@@ -516,8 +524,11 @@ static long k_recvfrom(struct socket *s, void *buf, size_t len, u32 *addr, u16 *
 		n = sk_of(t)->app_closed ? -EBADF
 					 : tcp_recv(&tcp_st, t, buf, len > 0x40000000 ? 0x40000000 : (u32)len);
 		tcp_unlock();
-		if (n != -EAGAIN)
+		if (n != -EAGAIN) {
+			if (n > 0)
+				cond_resched(); /* as in k_sendto */
 			return n;
+		}
 		if (timeout_ns == SOCK_NOWAIT)
 			return -EAGAIN;
 		n = tcp_wait(t, tcp_can_recv, remaining(deadline));
@@ -659,7 +670,8 @@ void tcp_show_connections(void)
 	       tcp_st.ntw, (unsigned long long)tcp_allocs, (unsigned long long)tcp_frees);
 	printk("  segs in %llu out %llu, bad csum %llu hdr %llu, no conn %llu, rst out %llu, "
 	       "opens %llu/%llu, syn evicted %llu dropped %llu, retrans %llu, timeouts %llu, "
-	       "challenge acks %llu, paws %llu, tx nomem %llu\n",
+	       "challenge acks %llu, paws %llu, tx nomem %llu, rto %llu, probes %llu, "
+	       "fast rtx %llu, dupacks %llu, zero windows sent %llu, spurious rto %llu\n",
 	       (unsigned long long)s->segs_in, (unsigned long long)s->segs_out,
 	       (unsigned long long)s->bad_csum, (unsigned long long)s->bad_hdr,
 	       (unsigned long long)s->no_conn, (unsigned long long)s->rst_out,
@@ -667,7 +679,10 @@ void tcp_show_connections(void)
 	       (unsigned long long)s->syn_evicted, (unsigned long long)s->syn_dropped,
 	       (unsigned long long)s->retrans, (unsigned long long)s->timeouts,
 	       (unsigned long long)s->challenge_acks, (unsigned long long)s->paws_drops,
-	       (unsigned long long)tcp_tx_nomem);
+	       (unsigned long long)tcp_tx_nomem, (unsigned long long)s->rto_fired,
+	       (unsigned long long)s->probes, (unsigned long long)s->fast_retrans,
+	       (unsigned long long)s->dupacks, (unsigned long long)s->zero_win_sent,
+	       (unsigned long long)s->spurious_rto);
 	tcp_for_each(&tcp_st, show_one, NULL);
 	tcp_unlock();
 }
@@ -692,5 +707,12 @@ void tcp_glue_stats(struct tcp_glue_stats *out)
 	out->live = tcp_allocs - tcp_frees;
 	out->bad_csum = tcp_st.stats.bad_csum;
 	out->retrans = tcp_st.stats.retrans;
+	out->rto_fired = tcp_st.stats.rto_fired;
+	out->probes = tcp_st.stats.probes;
+	out->fast_retrans = tcp_st.stats.fast_retrans;
+	out->dupacks = tcp_st.stats.dupacks;
+	out->zero_win_sent = tcp_st.stats.zero_win_sent;
+	out->spurious_rto = tcp_st.stats.spurious_rto;
+	out->tx_nomem = tcp_tx_nomem;
 	tcp_unlock();
 }

@@ -290,6 +290,8 @@ static void send_seg(struct tcp_stack *st, struct tcb *t, u32 seq, u8 flags, u32
 		win = min32(win, 65535);
 	} else {
 		win = min32(win >> t->rcv_wscale, 65535);
+		if (!win)
+			st->stats.zero_win_sent++;
 	}
 	if (opt.ts || t->ts_ok) {
 		opt.ts = true;
@@ -1047,6 +1049,20 @@ static void new_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_seg *s
 	t->snd_una = s->ack;
 	if (seq_lt(t->snd_nxt, t->snd_una))
 		t->snd_nxt = t->snd_una;
+	if (t->eifel_armed) {
+		t->eifel_armed = false;
+		if (s->has_ts && s->tsecr && seq_lt(s->tsecr, t->eifel_ts)) {
+			/* RFC 3522/4015: the ACK is for the original
+			 * transmission: the timeout was spurious. Undo the
+			 * window reduction and resume after what was sent
+			 * instead of sending it all again. */
+			st->stats.spurious_rto++;
+			t->cwnd = t->eifel_cwnd;
+			t->ssthresh = t->eifel_ssthresh;
+			if (seq_lt(t->snd_nxt, t->eifel_max) && seq_le(t->eifel_max, t->snd_max))
+				t->snd_nxt = t->eifel_max;
+		}
+	}
 	flight = t->snd_max - t->snd_una;
 	/* RTT: the timestamp echo (RFC 7323 4.1), else the timed segment
 	 * unless it was retransmitted (Karn; rtt_timing cleared then). */
@@ -1096,6 +1112,7 @@ static void dup_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_seg *s
 	u32 flight = t->snd_max - t->snd_una;
 
 	t->dupacks_in++;
+	st->stats.dupacks++;
 	t->dupacks++;
 	if (!t->in_recovery) {
 		if (t->dupacks == 3 && seq_gt(s->ack, t->recover)) {
@@ -1104,6 +1121,7 @@ static void dup_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_seg *s
 			t->recover = t->snd_max;
 			t->in_recovery = true;
 			t->fast_retrans++;
+			st->stats.fast_retrans++;
 			retransmit_head(st, t, ~0U);
 			t->cwnd = t->ssthresh + 3 * t->mss;
 			arm_rtx(st, t);
@@ -1617,6 +1635,18 @@ static bool rtx_timeout(struct tcp_stack *st, struct tcb *t)
 		return false;
 	}
 	t->rto_count++;
+	st->stats.rto_fired++;
+	if (!t->snd_wnd)
+		st->stats.probes++;
+	if (t->snd_wnd && t->ts_ok && !t->backoff) {
+		/* Remember what to restore should this timeout prove spurious
+		 * (the first ACK after it echoes an older timestamp). */
+		t->eifel_armed = true;
+		t->eifel_ts = ts_now(st, t);
+		t->eifel_cwnd = t->cwnd;
+		t->eifel_ssthresh = t->ssthresh;
+		t->eifel_max = t->snd_max;
+	}
 	if (t->snd_wnd) {
 		/* RFC 5681 3.1 eq. 4, RFC 6298 5.5-5.7. */
 		t->ssthresh = max32(flight / 2, 2 * t->mss);

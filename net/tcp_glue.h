@@ -8,7 +8,8 @@
 struct tcp_glue_stats {
 	u32 conns, time_wait;
 	u64 live;               /* connections allocated and not yet freed */
-	u64 bad_csum, retrans;
+	u64 bad_csum, retrans, rto_fired, probes, fast_retrans, dupacks, zero_win_sent, tx_nomem,
+		spurious_rto;
 };
 
 void tcp_glue_stats(struct tcp_glue_stats *out);

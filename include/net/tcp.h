@@ -175,6 +175,9 @@ struct tcb {
 	u32 cwnd, ssthresh, recover;
 	u8 dupacks;
 	bool in_recovery;
+	/* Eifel detection (RFC 3522) of a spurious timeout, with timestamps */
+	bool eifel_armed;
+	u32 eifel_ts, eifel_cwnd, eifel_ssthresh, eifel_max;
 
 	/* keepalive */
 	u8 keep_probes;
@@ -256,7 +259,8 @@ struct tcp_stack_ops {
 struct tcp_stats {
 	u64 segs_in, segs_out, bad_csum, bad_hdr, no_conn, rst_out, active_opens,
 		passive_opens, syn_evicted, syn_dropped, accept_overflow, tw_limited, estab_resets,
-		timeouts, retrans, challenge_acks, paws_drops;
+		timeouts, retrans, challenge_acks, paws_drops, rto_fired, probes, fast_retrans,
+		dupacks, zero_win_sent, spurious_rto;
 };
 
 struct tcp_stack {

@@ -680,6 +680,52 @@ TEST(rto_then_recovery)
 	close_all(t);
 }
 
+TEST(spurious_rto_eifel)
+{
+	struct peer pr;
+	struct tcb *t;
+	struct tcp_seg s, first;
+	static u8 data[5000];
+	u32 cwnd_before, max_before;
+	int resent = 0;
+
+	reset_stack();
+	t = open_active(&pr, true, 0, 1000);
+	t->nodelay = true;
+	CHECK_EQ(tcp_send(&st, t, data, 4000), 4000);
+	CHECK(next_seg(&first));
+	while (next_seg(&s))
+		;
+	cwnd_before = t->cwnd;
+	max_before = t->snd_max;
+	g_now += 5 * MS; /* the timestamp clock moves on */
+	advance(1100 * MS);
+	CHECK(next_seg(&s)); /* the head again */
+	CHECK_EQ(t->cwnd, t->mss);
+	CHECK(t->eifel_armed);
+	/* The ACK of the original first segment arrives late: it echoes the
+	 * original timestamp, older than the retransmission's. */
+	pr.ack = first.seq + 1000;
+	pr.tsecr = first.tsval;
+	peer_send(&pr, TCP_ACK, NULL, 0);
+	CHECK_EQ(st.stats.spurious_rto, 1);
+	CHECK_EQ(t->cwnd, cwnd_before + t->mss); /* restored, then grown by the ACK */
+	CHECK(seq_ge(t->snd_nxt, max_before));   /* no go-back-N resend... */
+	while (next_seg(&s))
+		if (seq_lt(s.seq, max_before) && s.dlen)
+			resent++;
+	CHECK_EQ(resent, 0); /* ...only the 48 bytes never sent went out */
+	/* A genuine timeout (the ACK echoes the retransmission) is not undone. */
+	advance(5 * SEC);
+	while (next_seg(&s))
+		;
+	pr.ack = t->snd_max;
+	pr.tsecr = s.tsval;
+	peer_send(&pr, TCP_ACK, NULL, 0);
+	CHECK_EQ(st.stats.spurious_rto, 1);
+	close_all(t);
+}
+
 TEST(out_of_order_reassembly)
 {
 	struct peer pr;
@@ -1193,6 +1239,7 @@ int main(void)
 	RUN(fast_retransmit_newreno);
 	RUN(rto_backoff_and_timeout);
 	RUN(rto_then_recovery);
+	RUN(spurious_rto_eifel);
 	RUN(out_of_order_reassembly);
 	RUN(zero_window_probe);
 	RUN(nagle_and_nodelay);
