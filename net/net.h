@@ -125,8 +125,16 @@ void net_timer_kick(void);
 int loopback_init(void);
 extern struct netdev *net_loopback_dev;
 
-/* Built-in services (net/services.c), from netsvc=. */
+/* Built-in services (net/services.c), from netsvc=; the self-test starts
+ * the ones it tests with net_services_start_mask (each runs once). */
+#define SVC_UDPECHO (1U << 0)
+#define SVC_TCPECHO (1U << 1)
+#define SVC_DISCARD (1U << 2)
+#define SVC_CHARGEN (1U << 3)
+#define SVC_HTTP    (1U << 4)
+#define SVC_ALL     0x1fU
 void net_services_start(void);
+void net_services_start_mask(u32 mask);
 
 /* TCP's lines for the `net` monitor command (the TCP helper's code). */
 void tcp_show_connections(void);

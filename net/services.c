@@ -20,11 +20,6 @@
 #include <asm/paravirt.h>
 #include "net.h"
 
-#define SVC_UDPECHO (1U << 0)
-#define SVC_TCPECHO (1U << 1)
-#define SVC_DISCARD (1U << 2)
-#define SVC_CHARGEN (1U << 3)
-#define SVC_HTTP    (1U << 4)
 
 #define SVC_MAX_CONNS 64
 #define SVC_IO_TIMEOUT_NS (60ULL * NSEC_PER_SEC)
@@ -451,20 +446,29 @@ static int svc_listen_main(void *arg)
 	return rc;
 }
 
-void net_services_start(void)
+/* Services already started (each at most once). */
+static u32 svc_started;
+
+void net_services_start_mask(u32 mask)
 {
 	struct thread *t;
 
-	if (svc_enabled & SVC_UDPECHO) {
+	mask &= ~__atomic_fetch_or(&svc_started, mask, __ATOMIC_SEQ_CST);
+	if (mask & SVC_UDPECHO) {
 		t = thread_create("udpecho", udpecho_main, NULL, CPU_ANY);
 		if (t)
 			thread_detach(t);
 	}
 	for (unsigned int i = 0; i < ARRAY_SIZE(tcp_services); i++) {
-		if (!(svc_enabled & tcp_services[i].bit))
+		if (!(mask & tcp_services[i].bit))
 			continue;
 		t = thread_create(tcp_services[i].name, svc_listen_main, &tcp_services[i], CPU_ANY);
 		if (t)
 			thread_detach(t);
 	}
+}
+
+void net_services_start(void)
+{
+	net_services_start_mask(svc_enabled);
 }
