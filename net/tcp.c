@@ -196,14 +196,23 @@ static struct tcb *k_alloc(struct tcp_stack *st, u32 sndbuf, u32 rcvbuf)
 	return &sk->tcb;
 }
 
-static void k_free(struct tcp_stack *st, struct tcb *t)
+static void k_drop_bufs(struct tcp_stack *st, struct tcb *t)
 {
 	struct tcp_sk *sk = sk_of(t);
 
 	(void)st;
-	free_pages(t->snd.buf, sk->snd_pages);
-	free_pages(t->rcv.buf, sk->rcv_pages);
-	kfree(sk);
+	if (t->snd.buf)
+		free_pages(t->snd.buf, sk->snd_pages);
+	if (t->rcv.buf)
+		free_pages(t->rcv.buf, sk->rcv_pages);
+	t->snd.buf = t->rcv.buf = NULL;
+	t->snd.size = t->rcv.size = 0;
+}
+
+static void k_free(struct tcp_stack *st, struct tcb *t)
+{
+	k_drop_bufs(st, t);
+	kfree(sk_of(t));
 	tcp_frees++;
 }
 
@@ -214,6 +223,7 @@ static const struct tcp_stack_ops tcp_kops = {
 	.wake = k_wake,
 	.alloc = k_alloc,
 	.free = k_free,
+	.drop_bufs = k_drop_bufs,
 	.random = k_random,
 	.route = k_route,
 };

@@ -14,6 +14,7 @@
 #define MS (1000ULL * 1000ULL)
 #define SEC (1000ULL * MS)
 #define PAWS_IDLE (24ULL * 24 * 3600 * SEC) /* RFC 7323 5.5: 24 days */
+#define TCP_CWND_MAX (1U << 30)
 #define EPHEMERAL_LO 49152
 #define EPHEMERAL_HI 65535
 
@@ -60,10 +61,12 @@ static void ring_read(const struct tcp_ring *r, u32 off, u8 *dst, u32 n)
 
 static void ring_consume(struct tcp_ring *r, u32 n)
 {
+	if (!n)
+		return; /* also keeps a dropped (size 0) ring away from the modulo */
 	r->start = (r->start + n) % r->size;
 	r->len -= n;
-	if (!r->len)
-		r->start = 0;
+	/* start stays where it is even when len reaches 0: out-of-order
+	 * data beyond len is stored relative to it. */
 }
 
 void tcp_snd_copy(const struct tcb *t, u32 off, u8 *dst, u32 len)
@@ -534,6 +537,18 @@ static void to_closed(struct tcp_stack *st, struct tcb *t, int err)
 	maybe_free(st, t);
 }
 
+/* TIME_WAIT needs no data: an orphan gives its rings back at once, so a
+ * server's thousands of TIME_WAIT connections cost only their tcbs. */
+static void drop_bufs(struct tcp_stack *st, struct tcb *t)
+{
+	if (!st->ops->drop_bufs || !t->snd.buf)
+		return;
+	st->ops->drop_bufs(st, t);
+	t->snd.len = t->rcv.len = 0;
+	t->snd.start = t->rcv.start = 0;
+	t->nooo = 0;
+}
+
 /* Returns false when t was closed instead (and may be freed). */
 static bool enter_time_wait(struct tcp_stack *st, struct tcb *t)
 {
@@ -545,6 +560,8 @@ static bool enter_time_wait(struct tcp_stack *st, struct tcb *t)
 		return false;
 	}
 	set_state(st, t, TCP_TIME_WAIT);
+	if (!t->attached && !t->parent)
+		drop_bufs(st, t);
 	disarm(t, TCP_T_RTX);
 	disarm(t, TCP_T_DELACK);
 	arm(st, t, TCP_T_KEEP, now(st) + 2 * st->p.msl);
@@ -944,10 +961,13 @@ void tcp_close(struct tcp_stack *st, struct tcb *t)
 	case TCP_FIN_WAIT_2:
 		arm(st, t, TCP_T_KEEP, now(st) + st->p.fin_wait2);
 		return;
+	case TCP_TIME_WAIT:
+		drop_bufs(st, t);
+		return;
 	default:
 		if (t->linger0)
 			abort_conn(st, t);
-		return; /* FIN_WAIT_1, CLOSING, LAST_ACK, TIME_WAIT finish alone */
+		return; /* FIN_WAIT_1, CLOSING, LAST_ACK finish alone */
 	}
 }
 
@@ -966,7 +986,10 @@ static void ooo_insert(struct tcb *t, u32 start, u32 end)
 				start = r->start;
 			if (seq_gt(r->end, end))
 				end = r->end;
-			t->ooo[i] = t->ooo[--t->nooo];
+			/* Remove it keeping the rest sorted. */
+			for (j = i; j + 1 < t->nooo; j++)
+				t->ooo[j] = t->ooo[j + 1];
+			t->nooo--;
 			continue;
 		}
 		i++;
@@ -1099,6 +1122,8 @@ static void new_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_seg *s
 			t->cwnd += min32(acked, t->mss); /* slow start, RFC 5681 3.1 */
 		else
 			t->cwnd += max32(1, (u32)((u64)t->mss * t->mss / t->cwnd));
+		if (t->cwnd > TCP_CWND_MAX)
+			t->cwnd = TCP_CWND_MAX; /* no wrap however long it runs */
 	}
 	if (t->snd_una == t->snd_max)
 		disarm(t, TCP_T_RTX);

@@ -247,6 +247,9 @@ struct tcp_stack_ops {
 	 * NULL. The core initialises the rest. */
 	struct tcb *(*alloc)(struct tcp_stack *st, u32 sndbuf, u32 rcvbuf);
 	void (*free)(struct tcp_stack *st, struct tcb *tcb);
+	/* Optional: free tcb's rings early (an orphan in TIME_WAIT needs
+	 * none); afterwards buf is NULL and size 0, and free copes. */
+	void (*drop_bufs)(struct tcp_stack *st, struct tcb *tcb);
 	u32 (*random)(struct tcp_stack *st);
 	/* Route facts toward daddr for a passive open: L3 MTU and the TSO
 	 * payload limit (0 = none). -errno when unreachable. */

@@ -8,6 +8,9 @@
  *   ctl bit 0: seq is relative to the connection's RCV.NXT
  *       bit 1: ack is relative to its SND.UNA
  *       bit 2: the ports are rewritten to the connection's
+ *       (with bit 2, the payload is replaced by a function of each byte's
+ *       sequence number, and every byte the application reads is checked
+ *       against it: reassembly must deliver exactly the peer's stream)
  *       bits 4-7: then an action: 0-9 advance the clock by n*50 ms and run
  *       timers, 10 the application sends 3000 bytes, 11 it reads, 12 it
  *       shuts down writing, 13 it closes, 14 accept and close a child,
@@ -89,6 +92,15 @@ static void f_free(struct tcp_stack *st, struct tcb *t)
 	live--;
 }
 
+static void f_drop_bufs(struct tcp_stack *st, struct tcb *t)
+{
+	(void)st;
+	free(t->snd.buf);
+	free(t->rcv.buf);
+	t->snd.buf = t->rcv.buf = NULL;
+	t->snd.size = t->rcv.size = 0;
+}
+
 static u32 f_random(struct tcp_stack *st)
 {
 	(void)st;
@@ -108,7 +120,13 @@ static int f_route(struct tcp_stack *st, u32 d, u16 *mtu, u32 *tso)
 static const struct tcp_stack_ops fops = {
 	.now = f_now, .output = f_output, .timer_armed = f_timer, .wake = f_wake,
 	.alloc = f_alloc, .free = f_free, .random = f_random, .route = f_route,
+	.drop_bufs = f_drop_bufs,
 };
+
+static u8 pat(u32 seq)
+{
+	return (u8)(seq * 2654435761U >> 24);
+}
 
 static void check_tcb(struct tcb *t, void *arg)
 {
@@ -132,7 +150,7 @@ static void check_tcb(struct tcb *t, void *arg)
 		    seq_gt(r->end, t->rcv_nxt + (t->rcv.size - t->rcv.len)))
 			FAIL("ooo range %u [%u, %u) rcv_nxt %u", i, r->start, r->end, t->rcv_nxt);
 		if (i && !seq_gt(r->start, t->ooo[i - 1].end))
-			FAIL("ooo ranges overlap or unsorted");
+			FAIL("ooo ranges overlap or unsorted: %u [%u,%u) after [%u,%u) nxt %u", i, r->start, r->end, t->ooo[i - 1].start, t->ooo[i - 1].end, t->rcv_nxt);
 	}
 	if (t->synq_len > 4 || t->acceptq_len > t->backlog)
 		FAIL("listener queues %u %u", t->synq_len, t->acceptq_len);
@@ -150,6 +168,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct tcb *l, *c;
 	size_t off = 0;
 	u8 hdr[40];
+	u32 read_seq = 0;
+	bool verify = true;
 
 	/* 1. The parser over the raw input. */
 	if (tcp_parse(data, (u32)size, &s) == 0) {
@@ -194,6 +214,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	}
 	if (c->state != TCP_ESTABLISHED)
 		FAIL("handshake");
+	read_seq = c->irs + 1;
 
 	while (off + 3 <= size) {
 		u8 ctl = data[off];
@@ -211,8 +232,18 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			if (ctl & 2)
 				put_be32(seg + 8, get_be32(seg + 8) + c->snd_una);
 			if (ctl & 4) {
+				u32 hl = (u32)(seg[12] >> 4) * 4, sq = get_be32(seg + 4);
+
 				put_be16(seg, 80);
 				put_be16(seg + 2, c->lport);
+				/* The stream's bytes are a function of their
+				 * sequence number (a SYN takes the first). */
+				if (seg[13] & TCP_SYN)
+					sq++;
+				for (u32 i = hl; i < len; i++)
+					seg[i] = pat(sq + (i - hl));
+			} else if (get_be16(seg) == 80 && get_be16(seg + 2) == c->lport) {
+				verify = false; /* arbitrary bytes for the connection */
 			}
 		}
 		tcp_stack_input(&st, PEER, LOCAL, seg, len, true);
@@ -226,8 +257,15 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 				(void)tcp_send(&st, c, appbuf, 3000);
 			break;
 		case 11:
-			if (c)
-				(void)tcp_recv(&st, c, appbuf, sizeof(appbuf));
+			if (c) {
+				long n = tcp_recv(&st, c, appbuf, sizeof(appbuf));
+
+				for (long i = 0; verify && i < n; i++)
+					if (appbuf[i] != pat(read_seq + (u32)i))
+						FAIL("byte %ld of a read is not the peer's", i);
+				if (n > 0)
+					read_seq += (u32)n;
+			}
 			break;
 		case 12:
 			if (c)

@@ -81,6 +81,18 @@ static void h_free(struct tcp_stack *st, struct tcb *t)
 	live_tcbs--;
 }
 
+static int dropped_bufs;
+
+static void h_drop_bufs(struct tcp_stack *st, struct tcb *t)
+{
+	(void)st;
+	free(t->snd.buf);
+	free(t->rcv.buf);
+	t->snd.buf = t->rcv.buf = NULL;
+	t->snd.size = t->rcv.size = 0;
+	dropped_bufs++;
+}
+
 static u32 h_random(struct tcp_stack *st)
 {
 	(void)st;
@@ -102,6 +114,7 @@ static int h_route(struct tcp_stack *st, u32 d, u16 *mtu, u32 *tso)
 static const struct tcp_stack_ops hops = {
 	.now = h_now, .output = h_output, .timer_armed = h_timer, .wake = h_wake,
 	.alloc = h_alloc, .free = h_free, .random = h_random, .route = h_route,
+	.drop_bufs = h_drop_bufs,
 };
 
 static struct tcp_stack st;
@@ -757,8 +770,34 @@ TEST(out_of_order_reassembly)
 	peer_send_raw(&pr, TCP_ACK, base + 10, "CCDD", 4, NULL, false);
 	CHECK_EQ(tcp_recv(&st, t, buf, 64), 2);
 	CHECK(memcmp(buf, "DD", 2) == 0);
+	/* Ranges merged in the middle keep the list sorted, and filling the
+	 * first hole delivers exactly the contiguous part. */
+	base += 14;
+	pr.seq = base;
+	peer_send_raw(&pr, TCP_ACK, base + 10, "bbbb", 4, NULL, false);
+	peer_send_raw(&pr, TCP_ACK, base + 20, "dddd", 4, NULL, false);
+	peer_send_raw(&pr, TCP_ACK, base + 30, "ffff", 4, NULL, false);
+	peer_send_raw(&pr, TCP_ACK, base + 40, "hhhh", 4, NULL, false);
+	peer_send_raw(&pr, TCP_ACK, base + 14, "cccccc", 6, NULL, false); /* joins 10..24 */
+	CHECK_EQ(t->nooo, 3);
+	for (u8 i = 1; i < t->nooo; i++)
+		CHECK(seq_gt(t->ooo[i].start, t->ooo[i - 1].end));
+	peer_send_raw(&pr, TCP_ACK, base, "aaaaaaaaaa", 10, NULL, false);
+	CHECK_EQ(tcp_recv(&st, t, buf, 64), 24);
+	CHECK(memcmp(buf, "aaaaaaaaaabbbbccccccdddd", 24) == 0);
+	base += 24;
+	pr.seq = base;
+	peer_send_raw(&pr, TCP_ACK, base, "eeeeee", 6, NULL, false);
+	CHECK_EQ(tcp_recv(&st, t, buf, 64), 10);
+	CHECK_MSG(memcmp(buf, "eeeeeeffff", 10) == 0, "got %.10s", buf);
+	base += 10;
+	pr.seq = base;
+	peer_send_raw(&pr, TCP_ACK, base, "gggggg", 6, NULL, false);
+	CHECK_EQ(tcp_recv(&st, t, buf, 64), 10);
+	CHECK(memcmp(buf, "gggggghhhh", 10) == 0);
+	CHECK_EQ(t->nooo, 0);
 	/* More holes than ranges: the extra segment is dropped, not stored. */
-	pr.seq = base + 14;
+	pr.seq = base + 10;
 	for (u32 i = 0; i < TCP_OOO_MAX + 3; i++)
 		peer_send_raw(&pr, TCP_ACK, pr.seq + 10 + i * 10, "zz", 2, NULL, false);
 	CHECK_EQ(t->nooo, TCP_OOO_MAX);
@@ -984,6 +1023,8 @@ TEST(active_close_time_wait)
 	CHECK_EQ(t->state, TCP_TIME_WAIT);
 	CHECK(next_seg(&s) && s.ack == pr.seq);
 	CHECK_EQ(st.ntw, 1);
+	/* An orphan in TIME_WAIT holds no buffers. */
+	CHECK(t->snd.buf == NULL && t->rcv.buf == NULL);
 	/* A retransmitted FIN in TIME_WAIT is ACKed again. */
 	peer_send_raw(&pr, TCP_FIN | TCP_ACK, pr.seq - 1, NULL, 0, NULL, false);
 	CHECK(next_seg(&s) && s.ack == pr.seq);
