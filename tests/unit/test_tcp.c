@@ -1161,6 +1161,38 @@ TEST(keepalive)
 
 /* ---------------------------------------------------------------- listeners */
 
+TEST(time_wait_reuse_by_new_syn)
+{
+	struct peer pr;
+	struct tcb *l = NULL, *c;
+	struct tcp_seg s;
+	struct tcp_opts_out o = { .mss = true, .mss_val = 1460 };
+
+	reset_stack();
+	c = open_passive(&l, &pr, 4444);
+	CHECK(c != NULL);
+	/* The server closes first and ends in TIME_WAIT. */
+	tcp_close(&st, c);
+	CHECK(next_seg(&s) && (s.flags & TCP_FIN));
+	pr.ack = s.seq + 1;
+	pr.tsecr = s.tsval;
+	peer_send(&pr, TCP_ACK | TCP_FIN, NULL, 0);
+	CHECK_EQ(c->state, TCP_TIME_WAIT);
+	while (next_seg(&s))
+		;
+	/* The client reuses its port at once with a higher ISN: the old
+	 * connection gives way and the listener answers. */
+	pr.ts = false;
+	peer_send_raw(&pr, TCP_SYN, pr.seq + 100000, NULL, 0, &o, false);
+	CHECK(next_seg(&s));
+	CHECK_EQ(s.flags, TCP_SYN | TCP_ACK);
+	CHECK_EQ(s.ack, pr.seq + 100001);
+	CHECK_EQ(st.ntw, 0);
+	CHECK_EQ(l->synq_len, 1);
+	tcp_close(&st, l);
+	CHECK_EQ(live_tcbs, 0);
+}
+
 TEST(syn_flood_bounded)
 {
 	struct peer pr = { 0 }, good;
@@ -1293,6 +1325,7 @@ int main(void)
 	RUN(fin_retransmitted);
 	RUN(time_wait_bounded);
 	RUN(keepalive);
+	RUN(time_wait_reuse_by_new_syn);
 	RUN(syn_flood_bounded);
 	RUN(backlog_bounded);
 	RUN(icmp_frag_needed);
