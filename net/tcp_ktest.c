@@ -200,6 +200,19 @@ static void scripted_peer(struct ktest *t)
 	KT_EXPECT_EQ(t, tcp_recv(&kst, c, buf, sizeof(buf)), 4);
 	KT_EXPECT(t, !memcmp(buf, "ping", 4));
 
+	/* Out of order: the third and second piece before the first. */
+	kpeer(80, c->lport, pseq + 8, iss + 1, TCP_ACK, 20000, "CCCC", 4);
+	KT_EXPECT(t, kpop(&s) && s.ack == pseq); /* duplicate ACK at once */
+	kpeer(80, c->lport, pseq + 4, iss + 1, TCP_ACK, 20000, "BBBB", 4);
+	KT_EXPECT(t, kpop(&s) && s.ack == pseq);
+	KT_EXPECT_EQ(t, tcp_recv(&kst, c, buf, sizeof(buf)), -EAGAIN);
+	kpeer(80, c->lport, pseq, iss + 1, TCP_ACK, 20000, "AAAA", 4);
+	KT_EXPECT(t, kpop(&s) && s.ack == pseq + 12); /* the hole filled */
+	pseq += 12;
+	KT_EXPECT_EQ(t, tcp_recv(&kst, c, buf, sizeof(buf)), 12);
+	KT_EXPECT(t, !memcmp(buf, "AAAABBBBCCCC", 12));
+	kflush();
+
 	/* Our data; the second segment is lost: three duplicate ACKs bring a
 	 * fast retransmission of exactly it. */
 	for (u32 i = 0; i < sizeof(data); i++)
