@@ -170,30 +170,45 @@ static u32 buf_pages(u32 bytes)
 	return (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 }
 
+static int k_alloc_bufs(struct tcp_stack *st, struct tcb *t, u32 sndbuf, u32 rcvbuf);
+
 static struct tcb *k_alloc(struct tcp_stack *st, u32 sndbuf, u32 rcvbuf)
 {
 	struct tcp_sk *sk = kzalloc(sizeof(*sk));
 
-	(void)st;
 	if (!sk)
 		return NULL;
-	sk->snd_pages = buf_pages(sndbuf);
-	sk->rcv_pages = buf_pages(rcvbuf);
-	sk->tcb.snd.buf = alloc_pages(sk->snd_pages);
-	sk->tcb.rcv.buf = alloc_pages(sk->rcv_pages);
-	if (!sk->tcb.snd.buf || !sk->tcb.rcv.buf) {
-		if (sk->tcb.snd.buf)
-			free_pages(sk->tcb.snd.buf, sk->snd_pages);
-		if (sk->tcb.rcv.buf)
-			free_pages(sk->tcb.rcv.buf, sk->rcv_pages);
+	/* Sizes 0: an embryonic child, whose rings come with k_alloc_bufs. */
+	if (k_alloc_bufs(st, &sk->tcb, sndbuf, rcvbuf) < 0) {
 		kfree(sk);
 		return NULL;
 	}
-	sk->tcb.snd.size = sk->snd_pages * PAGE_SIZE;
-	sk->tcb.rcv.size = sk->rcv_pages * PAGE_SIZE;
 	waitqueue_init(&sk->wq, "tcp_sk");
 	tcp_allocs++;
 	return &sk->tcb;
+}
+
+static int k_alloc_bufs(struct tcp_stack *st, struct tcb *t, u32 sndbuf, u32 rcvbuf)
+{
+	struct tcp_sk *sk = sk_of(t);
+	u32 sp = buf_pages(sndbuf), rp = buf_pages(rcvbuf);
+	void *s = sp ? alloc_pages(sp) : NULL, *r = rp ? alloc_pages(rp) : NULL;
+
+	(void)st;
+	if ((sp && !s) || (rp && !r)) {
+		if (s)
+			free_pages(s, sp);
+		if (r)
+			free_pages(r, rp);
+		return -ENOMEM;
+	}
+	t->snd.buf = s;
+	t->snd.size = sp * PAGE_SIZE;
+	sk->snd_pages = sp;
+	t->rcv.buf = r;
+	t->rcv.size = rp * PAGE_SIZE;
+	sk->rcv_pages = rp;
+	return 0;
 }
 
 static void k_drop_bufs(struct tcp_stack *st, struct tcb *t)
@@ -224,6 +239,7 @@ static const struct tcp_stack_ops tcp_kops = {
 	.alloc = k_alloc,
 	.free = k_free,
 	.drop_bufs = k_drop_bufs,
+	.alloc_bufs = k_alloc_bufs,
 	.random = k_random,
 	.route = k_route,
 };

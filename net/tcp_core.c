@@ -269,6 +269,9 @@ static u32 ts_now(struct tcp_stack *st, struct tcb *t)
 
 static u32 rcv_space(const struct tcb *t)
 {
+	/* An embryonic child announces the window its ring will have. */
+	if (!t->rcv.size)
+		return t->want_rcv;
 	return t->rcv.size - t->rcv.len;
 }
 
@@ -1179,6 +1182,15 @@ static bool process_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_se
 		t->retries = 0;
 		if (t->snd_una == t->snd_max)
 			disarm(t, TCP_T_RTX);
+		if (t->want_snd || t->want_rcv) {
+			/* The handshake is complete: now the rings. */
+			if (st->ops->alloc_bufs(st, t, t->want_snd, t->want_rcv) < 0) {
+				st->stats.syn_dropped++;
+				abort_conn(st, t);
+				return false;
+			}
+			t->want_snd = t->want_rcv = 0;
+		}
 		established(st, t);
 		if (t->parent) {
 			struct tcb *l = t->parent, **pp;
@@ -1316,7 +1328,17 @@ static void listen_input(struct tcp_stack *st, struct tcb *l, u32 src, u32 dst,
 		st->stats.syn_dropped++;
 		return;
 	}
-	c = tcp_tcb_new(st, l->snd.size, l->rcv.size);
+	if (st->ops->alloc_bufs) {
+		c = tcp_tcb_new(st, 0, 0);
+		if (c) {
+			c->want_snd = l->snd.size;
+			c->want_rcv = l->rcv.size;
+			while (c->rcv_wscale < TCP_WSCALE_MAX && (c->want_rcv >> c->rcv_wscale) > 65535)
+				c->rcv_wscale++;
+		}
+	} else {
+		c = tcp_tcb_new(st, l->snd.size, l->rcv.size);
+	}
 	if (!c) {
 		st->stats.syn_dropped++;
 		return;

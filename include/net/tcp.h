@@ -161,6 +161,7 @@ struct tcb {
 	bool ack_now;
 
 	struct tcp_ring snd, rcv;
+	u32 want_snd, want_rcv;         /* ring sizes still to allocate (embryonic child) */
 
 	/* RTT (RFC 6298), nanoseconds */
 	u64 srtt, rttvar, rto;
@@ -247,6 +248,10 @@ struct tcp_stack_ops {
 	 * NULL. The core initialises the rest. */
 	struct tcb *(*alloc)(struct tcp_stack *st, u32 sndbuf, u32 rcvbuf);
 	void (*free)(struct tcp_stack *st, struct tcb *tcb);
+	/* Optional: give tcb its rings later (0 or -ENOMEM). When present, a
+	 * listener's embryonic children get theirs only once the handshake
+	 * completes, so a SYN flood pins tcbs, not buffers. */
+	int (*alloc_bufs)(struct tcp_stack *st, struct tcb *tcb, u32 sndbuf, u32 rcvbuf);
 	/* Optional: free tcb's rings early (an orphan in TIME_WAIT needs
 	 * none); afterwards buf is NULL and size 0, and free copes. */
 	void (*drop_bufs)(struct tcp_stack *st, struct tcb *tcb);

@@ -75,12 +75,24 @@ static struct tcb *f_alloc(struct tcp_stack *st, u32 sndbuf, u32 rcvbuf)
 	if (live >= 64)
 		return NULL; /* like a kernel out of memory */
 	t = calloc(1, sizeof(*t));
+	t->snd.buf = sndbuf ? malloc(sndbuf) : NULL;
+	t->snd.size = sndbuf;
+	t->rcv.buf = rcvbuf ? malloc(rcvbuf) : NULL;
+	t->rcv.size = rcvbuf;
+	live++;
+	return t;
+}
+
+static int f_alloc_bufs(struct tcp_stack *st, struct tcb *t, u32 sndbuf, u32 rcvbuf)
+{
+	(void)st;
+	if (g_rand % 7 == 0)
+		return -ENOMEM; /* sometimes, as a kernel short of pages */
 	t->snd.buf = malloc(sndbuf);
 	t->snd.size = sndbuf;
 	t->rcv.buf = malloc(rcvbuf);
 	t->rcv.size = rcvbuf;
-	live++;
-	return t;
+	return 0;
 }
 
 static void f_free(struct tcp_stack *st, struct tcb *t)
@@ -121,6 +133,7 @@ static const struct tcp_stack_ops fops = {
 	.now = f_now, .output = f_output, .timer_armed = f_timer, .wake = f_wake,
 	.alloc = f_alloc, .free = f_free, .random = f_random, .route = f_route,
 	.drop_bufs = f_drop_bufs,
+	.alloc_bufs = f_alloc_bufs,
 };
 
 static u8 pat(u32 seq)

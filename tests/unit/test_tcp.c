@@ -63,12 +63,25 @@ static struct tcb *h_alloc(struct tcp_stack *st, u32 sndbuf, u32 rcvbuf)
 	struct tcb *t = calloc(1, sizeof(*t));
 
 	(void)st;
+	t->snd.buf = sndbuf ? malloc(sndbuf) : NULL;
+	t->snd.size = sndbuf;
+	t->rcv.buf = rcvbuf ? malloc(rcvbuf) : NULL;
+	t->rcv.size = rcvbuf;
+	live_tcbs++;
+	return t;
+}
+
+static int late_allocs;
+
+static int h_alloc_bufs(struct tcp_stack *st, struct tcb *t, u32 sndbuf, u32 rcvbuf)
+{
+	(void)st;
 	t->snd.buf = malloc(sndbuf);
 	t->snd.size = sndbuf;
 	t->rcv.buf = malloc(rcvbuf);
 	t->rcv.size = rcvbuf;
-	live_tcbs++;
-	return t;
+	late_allocs++;
+	return 0;
 }
 
 static void h_free(struct tcp_stack *st, struct tcb *t)
@@ -115,6 +128,7 @@ static const struct tcp_stack_ops hops = {
 	.now = h_now, .output = h_output, .timer_armed = h_timer, .wake = h_wake,
 	.alloc = h_alloc, .free = h_free, .random = h_random, .route = h_route,
 	.drop_bufs = h_drop_bufs,
+	.alloc_bufs = h_alloc_bufs,
 };
 
 static struct tcp_stack st;
@@ -1215,10 +1229,17 @@ TEST(syn_flood_bounded)
 	CHECK_EQ(l->synq_len, 4);
 	CHECK_EQ(st.stats.syn_evicted, 46);
 	CHECK_EQ(live_tcbs, 1 + 4);
+	/* Embryonic connections hold no buffers, only their tcbs. */
+	for (struct tcb *e = l->synq; e; e = e->lnext)
+		CHECK(e->snd.buf == NULL && e->rcv.buf == NULL && e->rcv.size == 0);
+	late_allocs = 0;
 	/* A real client still gets in. */
 	qhead = qtail;
 	c = open_passive(&l, &good, 20000);
 	CHECK(c != NULL);
+	CHECK_EQ(late_allocs, 1); /* rings once the handshake completed */
+	if (c)
+		CHECK(c->rcv.size == 65536 && c->snd.size == 65536);
 	/* The embryonic ones time out with their SYN-ACK retries. */
 	for (int i = 0; i < 300; i++)
 		advance(1 * SEC);
