@@ -10,9 +10,13 @@
  *                       tcp_txq and go out after the unlock (tcp_unlock),
  *                       so a loopback that delivers synchronously cannot
  *                       re-enter it.
+ *   tcp_txlock (spin)  - tcp_txq and tcp_tx_busy: taken under tcp_lock
+ *                       (queueing) and after it (draining), never held
+ *                       across ip_send.
  *   a tcb's waitqueue  - spinlock inside; woken under tcp_lock.
  *   tcp_timer_wq       - ditto.
- * Order: tcp_lock -> waitqueue locks -> (IPv4's locks only after unlock).
+ * Order: tcp_lock -> tcp_txlock; tcp_lock -> waitqueue locks; IPv4's
+ * locks only with neither tcp lock held.
  * Timer callbacks of the kernel are never used: the tcp timer thread
  * sleeps until the earliest deadline (schedule_until) and runs the
  * protocol timers in thread context. */
@@ -50,6 +54,8 @@ static DEFINE_MUTEX(tcp_lock);
 static struct tcp_stack tcp_st;
 static bool tcp_ready;
 static struct pkb_queue tcp_txq;        /* segments to send after unlock */
+static DEFINE_SPINLOCK(tcp_txlock);     /* tcp_txq, tcp_tx_busy */
+static bool tcp_tx_busy;                /* a thread is draining tcp_txq */
 static DEFINE_WAITQUEUE(tcp_timer_wq);
 static bool tcp_timer_kick;
 static struct thread *tcp_timer_thread;
@@ -147,8 +153,13 @@ static void k_output(struct tcp_stack *st, struct tcb *t, const struct tcp_out *
 	}
 	p->cb[0] = o->saddr;
 	p->cb[1] = o->daddr;
-	if (!pkbq_push(&tcp_txq, p))
+	spin_lock(&tcp_txlock);
+	if (!pkbq_push(&tcp_txq, p)) {
+		spin_unlock(&tcp_txlock);
 		pkb_free(p);
+		return;
+	}
+	spin_unlock(&tcp_txlock);
 }
 
 static void k_timer_armed(struct tcp_stack *st, u64 deadline)
@@ -265,19 +276,37 @@ static void tcp_lock_acquire(void)
 	}
 }
 
-/* Unlock, then send what was built under the lock. */
+/* Unlock, then send what was built under the lock. One thread at a time
+ * drains tcp_txq (tcp_tx_busy), in order: two threads each sending their
+ * own batch could overtake each other, and reordered segments cost the
+ * peer duplicate ACKs and us spurious fast retransmissions. */
 static void tcp_unlock(void)
 {
-	struct pkbuf *list = tcp_txq.head, *p;
+	struct pkbuf *list, *p;
 
-	tcp_txq.head = tcp_txq.tail = NULL;
-	tcp_txq.len = 0;
 	mutex_unlock(&tcp_lock);
-	while ((p = list)) {
-		list = p->next;
-		p->next = NULL;
-		(void)ip_send(p, (u32)p->cb[0], (u32)p->cb[1], IPPROTO_TCP, 0);
+	spin_lock(&tcp_txlock);
+	if (tcp_tx_busy) {
+		spin_unlock(&tcp_txlock); /* the drainer will send ours too */
+		return;
 	}
+	tcp_tx_busy = true;
+	for (;;) {
+		list = tcp_txq.head;
+		tcp_txq.head = tcp_txq.tail = NULL;
+		tcp_txq.len = 0;
+		if (!list)
+			break;
+		spin_unlock(&tcp_txlock);
+		while ((p = list)) {
+			list = p->next;
+			p->next = NULL;
+			(void)ip_send(p, (u32)p->cb[0], (u32)p->cb[1], IPPROTO_TCP, 0);
+		}
+		spin_lock(&tcp_txlock);
+	}
+	tcp_tx_busy = false;
+	spin_unlock(&tcp_txlock);
 }
 
 static int tcp_timer_main(void *arg)
