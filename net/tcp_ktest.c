@@ -331,6 +331,7 @@ struct xfer {
 	int rc;
 	u32 got;
 	u32 crc;
+	u64 connect_ns, sent_ns;        /* client: connect done, last byte queued */
 	struct completion ready, done;
 };
 
@@ -398,6 +399,7 @@ static int xfer_client(struct xfer *x, u32 *crc, u32 *got)
 	if (rc)
 		return rc;
 	rc = sock_connect(c, INADDR_LOOPBACK, x->port, XFER_TIMEOUT);
+	x->connect_ns = clock_ns();
 	if (!rc && !x->server_sends) {
 		for (u32 off = 0; off < x->bytes && !rc;) {
 			u32 n = x->bytes - off < 4096 ? x->bytes - off : 4096;
@@ -425,6 +427,7 @@ static int xfer_client(struct xfer *x, u32 *crc, u32 *got)
 			*got += (u32)r;
 		}
 	}
+	x->sent_ns = clock_ns();
 	sock_close(c);
 	return rc;
 }
@@ -468,6 +471,9 @@ static void run_xfer(struct ktest *t, u16 port, u32 bytes, bool server_sends)
 		struct tcp_glue_stats gs;
 
 		tcp_glue_stats(&gs);
+		printk("    # tcp: connected after %llu us, client done after %llu us\n",
+		       (unsigned long long)((x.connect_ns - t0) / 1000),
+		       (unsigned long long)((x.sent_ns - t0) / 1000));
 		printk("    # tcp: %u bytes over lo in %llu us (%llu MB/s); so far: retransmissions "
 		       "%llu, timeouts %llu (probes %llu), fast retransmits %llu, dupacks %llu, "
 		       "zero windows %llu, tx nomem %llu, spurious timeouts %llu\n",
