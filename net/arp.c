@@ -228,6 +228,12 @@ void arp_input(struct netdev *dev, struct pkbuf *p)
 				a.sha[5]);
 		return;
 	}
+	/* An address probe (RFC 5227: sender 0.0.0.0) for our address is
+	 * answered, to defend it; nothing is learnt from it. */
+	if (a.spa == 0 && a.op == ARP_OP_REQUEST && a.tpa == ifc.addr) {
+		arp_send_reply(dev, &a, ifc.addr);
+		return;
+	}
 	/* Learn only unicast senders on our subnet. */
 	if (!inet_addr_is_unicast(a.spa) || ((a.spa ^ ifc.addr) & mask) ||
 	    a.spa == (ifc.addr | ~mask))

@@ -43,7 +43,10 @@ static int net_timer_main(void *arg)
 
 int net_init(void)
 {
-	int rc = netdev_start_rx_thread();
+	int rc;
+
+	net_iface_init();
+	rc = netdev_start_rx_thread();
 
 	if (rc) {
 		pr_err("net: cannot start the receive thread: %d\n", rc);

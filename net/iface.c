@@ -39,7 +39,6 @@ struct iface_priv {
 static DEFINE_SPINLOCK(iface_lock);
 static struct iface_priv *ifaces[NET_MAX_IFACES];
 static struct mutex net_cfg_mutex;
-static bool net_cfg_mutex_ready;
 
 /* ip= values, parsed at boot (before any device exists). */
 static struct inet_cfg ipcfg[NET_MAX_IPCFG];
@@ -66,10 +65,10 @@ static int ipcfg_set(const char *val)
 CMDLINE_OPTION(ip, "ip", ipcfg_set,
 	       "IPv4 configuration: [DEV:]A.B.C.D[/N][,gw=A.B.C.D] | [DEV:]dhcp | [DEV:]off");
 
-static void cfg_mutex_init(void)
+/* Before any device or the timer thread (net_init). */
+void net_iface_init(void)
 {
-	if (!__atomic_exchange_n(&net_cfg_mutex_ready, true, __ATOMIC_SEQ_CST))
-		mutex_init(&net_cfg_mutex, "net_cfg");
+	mutex_init(&net_cfg_mutex, "net_cfg");
 }
 
 static struct iface_priv *priv_of(struct netdev *dev)
@@ -88,7 +87,6 @@ int net_iface_attach(struct netdev *dev)
 
 	if (!ip)
 		return -ENOMEM;
-	cfg_mutex_init();
 	ip->pub.dev = dev;
 	flags = spin_lock_irqsave(&iface_lock);
 	for (unsigned int i = 0; i < NET_MAX_IFACES; i++) {

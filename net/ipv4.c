@@ -180,7 +180,9 @@ static struct pkbuf *ip_reassemble(struct pkbuf *p, const struct ipv4_info *ii)
 		const u8 *h = first->data;
 		u32 hlen = (u32)(h[0] & 15) * 4;
 
-		done = pkb_alloc(hlen + q->total, NET_HEADROOM);
+		/* The first fragment's options may push the whole past the
+		 * 16-bit total length: no such datagram exists. */
+		done = hlen + q->total <= 65535 ? pkb_alloc(hlen + q->total, NET_HEADROOM) : NULL;
 		if (done) {
 			u8 *d = pkb_put(done, hlen + q->total);
 

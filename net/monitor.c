@@ -48,9 +48,30 @@ static void net_show_counters(void)
 		(unsigned long long)us.queue_drops, (unsigned long long)us.bad);
 }
 
+/* net set [DEV:](A.B.C.D[/N][,gw=G] | dhcp | off): the ip= syntax, at run
+ * time (without DEV: eth0). */
+static int net_set(const char *spec)
+{
+	struct inet_cfg c;
+	struct netdev *dev;
+
+	if (inet_parse_ipcfg(spec, &c))
+		return -EINVAL;
+	dev = netdev_by_name(c.dev[0] ? c.dev : "eth0");
+	if (!dev || (dev->features & NETIF_F_LOOPBACK))
+		return -ENODEV;
+	if (c.dhcp)
+		return dhcp_start(dev);
+	dhcp_stop(dev);
+	if (c.off)
+		return net_iface_set(dev, 0, 0, 0, NET_CFG_NONE);
+	return net_iface_set(dev, c.addr, c.prefix, c.gw, NET_CFG_STATIC);
+}
+
 static int cmd_net(int argc, char **argv)
 {
-	(void)argv;
+	if (argc == 3 && !strcmp(argv[1], "set"))
+		return net_set(argv[2]);
 	if (argc != 1)
 		return -EINVAL;
 	net_iface_show_all();
@@ -59,7 +80,8 @@ static int cmd_net(int argc, char **argv)
 	tcp_show_connections();
 	return 0;
 }
-MONITOR_COMMAND(net, "net", "", "interfaces, addresses, counters, ARP, TCP", cmd_net);
+MONITOR_COMMAND(net, "net", "[set [DEV:]ADDR/N[,gw=GW]|dhcp|off]",
+		"interfaces, addresses, counters, ARP, TCP; or configure", cmd_net);
 
 static int cmd_ping(int argc, char **argv)
 {

@@ -44,8 +44,11 @@ struct ip_frag_stats {
 void ip_frag_get_stats(struct ip_frag_stats *st);
 /* Limits (docs/net.md). */
 #define IP_FRAG_MAX_QUEUES 16
-#define IP_FRAG_MAX_BYTES (1024U * 1024U)
-#define IP_FRAG_MAX_FRAGS 64
+/* Netfront hands every frame over in a page of its own: 2 MiB is 512
+ * fragments, eleven 64 KiB datagrams at MTU 1500. 128 fragments a
+ * datagram covers 64 KiB at MTU 576. */
+#define IP_FRAG_MAX_BYTES (2U * 1024U * 1024U)
+#define IP_FRAG_MAX_FRAGS 128
 #define IP_FRAG_TIMEOUT_NS (30ULL * 1000000000ULL)
 #define IP_DEFAULT_TTL 64
 
@@ -117,6 +120,8 @@ bool net_iface_get(struct netdev *dev, struct net_iface *out);
 /* The subnet broadcast of dev, or 0. */
 u32 net_iface_bcast(struct netdev *dev);
 void net_iface_show_all(void);
+/* Set up iface.c's state; net_init, first. */
+void net_iface_init(void);
 /* The timer thread: configure interfaces whose carrier came up. */
 void net_iface_apply_pending(void);
 /* Wake the stack's timer thread (configuration to apply). */
