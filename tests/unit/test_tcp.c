@@ -916,6 +916,49 @@ TEST(receive_window_and_update)
 	close_all(t);
 }
 
+/* The receiver's window closes, a probe arrives while the reader has
+ * freed only a little, then the reader drains in small reads: an update
+ * must reach the sender without its probe timer backing off. */
+TEST(window_reopens_after_probe)
+{
+	struct peer pr;
+	struct tcb *t;
+	struct tcp_seg s;
+	static u8 big[65536], buf[4096];
+	u32 got_update = 0;
+
+	reset_stack();
+	t = open_active(&pr, false, 0, 1460);
+	for (u32 off = 0; off < 65536; off += 1460) {
+		u32 n = 65536 - off < 1460 ? 65536 - off : 1460;
+
+		peer_send(&pr, TCP_ACK, big + off, n);
+	}
+	advance(st.p.delack + 1);
+	while (next_seg(&s))
+		;
+	CHECK_EQ(s.win, 0);
+	CHECK_EQ(tcp_recv(&st, t, buf, 4096), 4096);
+	while (next_seg(&s))
+		;
+	/* The peer's zero-window probe: one byte, now accepted (and ACKed
+	 * within the delayed-ACK time). */
+	peer_send(&pr, TCP_ACK, "p", 1);
+	advance(st.p.delack + 1);
+	CHECK(next_seg(&s));
+	CHECK_EQ(s.ack, pr.seq);
+	/* Small reads: an update announcing at least half the buffer. */
+	for (int i = 0; i < 16; i++) {
+		if (tcp_recv(&st, t, buf, 4096) <= 0)
+			break;
+		while (next_seg(&s))
+			if ((u32)s.win << 1 >= 32768)
+				got_update++;
+	}
+	CHECK(got_update >= 1);
+	close_all(t);
+}
+
 TEST(tso_super_segments)
 {
 	struct peer pr;
@@ -1338,6 +1381,7 @@ int main(void)
 	RUN(zero_window_probe);
 	RUN(nagle_and_nodelay);
 	RUN(receive_window_and_update);
+	RUN(window_reopens_after_probe);
 	RUN(tso_super_segments);
 	RUN(rst_rfc5961);
 	RUN(paws);
