@@ -726,7 +726,8 @@ void tcp_show_connections(void)
 	printk("  segs in %llu out %llu, bad csum %llu hdr %llu, no conn %llu, rst out %llu, "
 	       "opens %llu/%llu, syn evicted %llu dropped %llu, retrans %llu, timeouts %llu, "
 	       "challenge acks %llu, paws %llu, tx nomem %llu, rto %llu, probes %llu, "
-	       "fast rtx %llu, dupacks %llu, zero windows sent %llu, spurious rto %llu\n",
+	       "fast rtx %llu, dupacks %llu, zero windows sent %llu, spurious rto %llu, "
+	       "delayed acks %llu, window updates %llu\n",
 	       (unsigned long long)s->segs_in, (unsigned long long)s->segs_out,
 	       (unsigned long long)s->bad_csum, (unsigned long long)s->bad_hdr,
 	       (unsigned long long)s->no_conn, (unsigned long long)s->rst_out,
@@ -737,7 +738,8 @@ void tcp_show_connections(void)
 	       (unsigned long long)tcp_tx_nomem, (unsigned long long)s->rto_fired,
 	       (unsigned long long)s->probes, (unsigned long long)s->fast_retrans,
 	       (unsigned long long)s->dupacks, (unsigned long long)s->zero_win_sent,
-	       (unsigned long long)s->spurious_rto);
+	       (unsigned long long)s->spurious_rto, (unsigned long long)s->delack_fired,
+	       (unsigned long long)s->win_updates);
 	tcp_for_each(&tcp_st, show_one, NULL);
 	tcp_unlock();
 }
@@ -768,6 +770,8 @@ void tcp_glue_stats(struct tcp_glue_stats *out)
 	out->dupacks = tcp_st.stats.dupacks;
 	out->zero_win_sent = tcp_st.stats.zero_win_sent;
 	out->spurious_rto = tcp_st.stats.spurious_rto;
+	out->delack_fired = tcp_st.stats.delack_fired;
+	out->win_updates = tcp_st.stats.win_updates;
 	out->tx_nomem = tcp_tx_nomem;
 	tcp_unlock();
 }

@@ -839,8 +839,10 @@ long tcp_recv(struct tcp_stack *st, struct tcb *t, void *buf, u32 len)
 		if ((t->state == TCP_ESTABLISHED || t->state == TCP_FIN_WAIT_1 ||
 		     t->state == TCP_FIN_WAIT_2) &&
 		    (seq_ge(t->rcv_nxt + rcv_space(t) - old_edge, thresh) ||
-		     (!t->rcv.len && t->timer[TCP_T_DELACK])))
+		     (!t->rcv.len && t->timer[TCP_T_DELACK]))) {
+			st->stats.win_updates++;
 			send_ack(st, t);
+		}
 		return n;
 	}
 	if (!len)
@@ -1744,8 +1746,10 @@ static void run_timers(struct tcb *t, void *arg)
 
 	if (t->timer[TCP_T_DELACK] && t->timer[TCP_T_DELACK] <= n) {
 		t->timer[TCP_T_DELACK] = 0;
-		if (t->state != TCP_CLOSED && t->state != TCP_LISTEN)
+		if (t->state != TCP_CLOSED && t->state != TCP_LISTEN) {
+			st->stats.delack_fired++;
 			send_ack(st, t);
+		}
 	}
 	if (t->timer[TCP_T_RTX] && t->timer[TCP_T_RTX] <= n) {
 		t->timer[TCP_T_RTX] = 0;

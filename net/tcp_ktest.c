@@ -476,12 +476,14 @@ static void run_xfer(struct ktest *t, u16 port, u32 bytes, bool server_sends)
 		       (unsigned long long)((x.sent_ns - t0) / 1000));
 		printk("    # tcp: %u bytes over lo in %llu us (%llu MB/s); so far: retransmissions "
 		       "%llu, timeouts %llu (probes %llu), fast retransmits %llu, dupacks %llu, "
-		       "zero windows %llu, tx nomem %llu, spurious timeouts %llu\n",
+		       "zero windows %llu, tx nomem %llu, spurious timeouts %llu, delayed acks %llu, "
+		       "window updates %llu\n",
 		       bytes, (unsigned long long)us, (unsigned long long)(bytes / us),
 		       (unsigned long long)gs.retrans, (unsigned long long)gs.rto_fired,
 		       (unsigned long long)gs.probes, (unsigned long long)gs.fast_retrans,
 		       (unsigned long long)gs.dupacks, (unsigned long long)gs.zero_win_sent,
-		       (unsigned long long)gs.tx_nomem, (unsigned long long)gs.spurious_rto);
+		       (unsigned long long)gs.tx_nomem, (unsigned long long)gs.spurious_rto,
+		       (unsigned long long)gs.delack_fired, (unsigned long long)gs.win_updates);
 	}
 	KT_EXPECT_EQ(t, rc, 0);
 	KT_EXPECT_EQ(t, x.rc, 0);

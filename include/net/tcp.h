@@ -268,7 +268,7 @@ struct tcp_stats {
 	u64 segs_in, segs_out, bad_csum, bad_hdr, no_conn, rst_out, active_opens,
 		passive_opens, syn_evicted, syn_dropped, accept_overflow, tw_limited, estab_resets,
 		timeouts, retrans, challenge_acks, paws_drops, rto_fired, probes, fast_retrans,
-		dupacks, zero_win_sent, spurious_rto;
+		dupacks, zero_win_sent, spurious_rto, delack_fired, win_updates;
 };
 
 struct tcp_stack {
