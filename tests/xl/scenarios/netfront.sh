@@ -1,0 +1,137 @@
+# netfront against Linux's netback at layer 2 (no IP stack needed): the
+# vif connects, the guest sends broadcast ARP probes for the bridge's own
+# address (169.254.0.1 on xenbr0, which Linux answers) and the answers come
+# back (RX counters rise); dom0's vif counts what the guest sent. Every
+# other probe starts 20 bytes before a page end, so TX takes two slots.
+#
+# Variants:
+#   basic      1 vCPU, default netback: one queue, split event channels
+#   mq         2 vCPUs: two queues (queue-N/ keys), both carry packets
+#   untrusted  netfront.trusted=0: TX bounced through zeroed pages
+#   hotplug    xl network-detach (the netdev goes away, the monitor still
+#              answers), then xl network-attach: a new vif connects and
+#              ARP works on it
+#
+# lab-suite: test
+# lab-types: pv pvh
+# lab-timeout: 240
+# lab-variants: basic:NF=basic,VCPUS=1 mq:NF=mq,VCPUS=2 untrusted:NF=untrusted,VCPUS=1 hotplug:NF=hotplug,VCPUS=1
+# lab-expect: create ready connected arp-tx arp-rx shutdown destroy
+
+PEER=169.254.0.1
+N=40
+
+# nf_counter LINE-REGEX FIELD: the number after FIELD in the newest line of
+# the guest console (since the mark) that matches LINE-REGEX.
+nf_counter() {
+	awk -v s=$((LAB_MARK + 1)) -v re="$1" -v f="$2" '
+		NR >= s && $0 ~ re { for (i = 1; i < NF; i++) if ($i == f) v = $(i + 1) }
+		END { print v + 0 }' $LAB_CONSOLE_DIR/guest-$LAB_DOM.log
+}
+
+# arp_round IF VIFNAME [SUFFIX]: probes out, answers back, counters on
+# both sides; results arp-tx[SUFFIX], arp-rx[SUFFIX].
+arp_round() {
+	local ifname=$1 vif=$2 sfx=$3 before after rx tx slots
+	before=$(cat /sys/class/net/$vif/statistics/rx_packets 2>/dev/null || echo 0)
+	lab_cmd "netfront arp $ifname $PEER $N 60" "ARP request.s. sent on $ifname" 30
+	if [ -z "$LAB_MATCH" ]; then
+		lab_result arp-tx$sfx fail "netfront arp did not finish"
+		return 1
+	fi
+	sleep 1
+	after=$(cat /sys/class/net/$vif/statistics/rx_packets 2>/dev/null || echo 0)
+	lab_wait_console "$LAB_PROMPT" 20
+	lab_type 'netfront\r'
+	lab_wait_console "$LAB_PROMPT" 20
+	rx=$(nf_counter "stats: " rx_packets)
+	tx=$(nf_counter "stats: " tx_packets)
+	slots=$(nf_counter " tx: pkts" slots)
+	if [ $((after - before)) -ge $N ] && [ "$tx" -ge $N ] && [ "$slots" -gt "$tx" ]; then
+		lab_result arp-tx$sfx pass "dom0 $vif received $((after - before)), guest sent $tx packets in >= $slots slots"
+	else
+		lab_result arp-tx$sfx fail "dom0 $vif received $((after - before)) (want >= $N); guest tx $tx, slots $slots"
+		lab_dump
+	fi
+	if [ "$rx" -ge $N ]; then
+		lab_result arp-rx$sfx pass "guest received $rx frames (ARP answers)"
+	else
+		lab_result arp-rx$sfx fail "guest received $rx frames, want >= $N"
+		lab_dump
+	fi
+}
+
+extra=""
+[ "$NF" = untrusted ] && extra="netfront.trusted=0"
+lab_create vcpus=$VCPUS vif=1 extra="$extra" || exit 1
+lab_expect_ready 90 || { lab_destroy; exit 1; }
+VIF=vif$LAB_DOMID.0
+if lab_cmd netfront 'vif 0 eth0: connected, carrier on' 20; then
+	lab_result connected pass "$LAB_MATCH"
+else
+	lab_result connected fail "netfront does not show vif 0 connected with carrier"
+	lab_dump
+fi
+arp_round eth0 $VIF
+
+case $NF in
+mq)
+	got=$(xenstore-read /local/domain/$LAB_DOMID/device/vif/0/multi-queue-num-queues 2>&1)
+	if [ "$got" = 2 ] && xenstore-exists /local/domain/$LAB_DOMID/device/vif/0/queue-1/tx-ring-ref; then
+		lab_result queues pass "multi-queue-num-queues $got, queue-1/ keys written"
+	else
+		lab_result queues fail "multi-queue-num-queues '$got'"
+	fi
+	;;
+untrusted)
+	lab_cmd netfront 'untrusted backend: TX bounced' 20
+	b=$(nf_counter " tx: pkts" bounced)
+	if [ -n "$LAB_MATCH" ] && [ "$b" -gt 0 ]; then
+		lab_result bounce pass "$b packets bounced"
+	else
+		lab_result bounce fail "bounced $b"
+	fi
+	;;
+hotplug)
+	lab_wait_console "$LAB_PROMPT" 20
+	lab_mark
+	lab_xl detach 60 network-detach $LAB_DOMID 0
+	if lab_wait_console 'net: eth0 unregistered' 30; then
+		lab_result unregistered pass "$LAB_MATCH"
+	else
+		lab_result unregistered fail "no 'net: eth0 unregistered' after network-detach"
+		lab_dump
+	fi
+	sleep 1
+	if lab_type 'netfront\r' && lab_wait_console 'no vif devices' 20; then
+		lab_result detached pass "netfront lists no vif"
+	else
+		lab_result detached fail "netfront still lists a vif"
+	fi
+	lab_wait_console "$LAB_PROMPT" 20
+	lab_mark
+	lab_xl attach 60 network-attach $LAB_DOMID bridge=xenbr0
+	if lab_wait_console 'netfront vif [0-9]+ \(eth1\)' 30; then
+		lab_result attached pass "$LAB_MATCH"
+	else
+		lab_result attached fail "no netfront line for eth1 after network-attach"
+		lab_dump
+	fi
+	sleep 2
+	devid=$(xenstore-list /local/domain/$LAB_DOMID/device/vif 2>/dev/null | tail -n 1)
+	lab_type '\r'
+	lab_wait_console "$LAB_PROMPT" 20
+	arp_round eth1 vif$LAB_DOMID.$devid -attached
+	;;
+esac
+
+lab_wait_console "$LAB_PROMPT" 20
+if lab_type 'info\r' && lab_wait_console '^vcpus: ' 20; then
+	lab_result alive pass "monitor answers: $LAB_MATCH"
+else
+	lab_result alive fail "the monitor does not answer"
+fi
+lab_wait_console "$LAB_PROMPT" 20
+lab_type 'poweroff\r'
+lab_expect_shutdown poweroff 30
+lab_destroy
