@@ -6,7 +6,7 @@
 #
 # Variants:
 #   basic      1 vCPU, default netback: one queue, split event channels
-#   mq         2 vCPUs: two queues (queue-N/ keys), both carry packets
+#   mq         2 vCPUs: two queues (queue-N/ keys written, traffic flows)
 #   untrusted  netfront.trusted=0: TX bounced through zeroed pages
 #   hotplug    xl network-detach (the netdev goes away, the monitor still
 #              answers), then xl network-attach: a new vif connects and
@@ -21,11 +21,12 @@
 PEER=169.254.0.1
 N=40
 
-# nf_counter LINE-REGEX FIELD: the number after FIELD in the newest line of
-# the guest console (since the mark) that matches LINE-REGEX.
+# nf_counter LINE-REGEX FIELD: the sum of the numbers after FIELD in the
+# lines of the guest console (since the mark) that match LINE-REGEX (one
+# line per queue for the per-queue counters).
 nf_counter() {
 	awk -v s=$((LAB_MARK + 1)) -v re="$1" -v f="$2" '
-		NR >= s && $0 ~ re { for (i = 1; i < NF; i++) if ($i == f) v = $(i + 1) }
+		NR >= s && $0 ~ re { for (i = 1; i < NF; i++) if ($i == f) v += $(i + 1) }
 		END { print v + 0 }' $LAB_CONSOLE_DIR/guest-$LAB_DOM.log
 }
 
