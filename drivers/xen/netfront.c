@@ -43,6 +43,7 @@
 #include <kernel/string.h>
 #include <kernel/time.h>
 #include <kernel/work.h>
+#include <net/checksum.h>
 #include <net/netdev.h>
 #include <net/pkbuf.h>
 #include <xen/events.h>
@@ -1035,6 +1036,85 @@ static int nf_cmd_arp(int argc, char **argv)
 	return 0;
 }
 
+static void nf_put_be16(u8 *p, u16 v)
+{
+	p[0] = (u8)(v >> 8);
+	p[1] = (u8)v;
+}
+
+/* `netfront tcp IF A.B.C.D SEGS MSS`: one TCP ACK segment from
+ * 169.254.77.77 to A.B.C.D carrying SEGS * MSS bytes, sent to the
+ * Ethernet broadcast address with its checksum left to the backend
+ * (PKB_F_CSUM_PARTIAL) and, for SEGS > 1, as one TSO packet with a GSO
+ * extra. The lab checks that netback took it whole (dom0's vif counts the
+ * bytes, no TX error, the carrier stays on): netback disables a vif whose
+ * GSO or checksum metadata it cannot parse. */
+static int nf_cmd_tcp(int argc, char **argv)
+{
+	unsigned int segs, mss, payload, l4len;
+	const u32 saddr = 0xA9FE4D4D;   /* 169.254.77.77 */
+	struct netdev *dev;
+	struct pkbuf *p;
+	u8 ip[4], *f, *iph, *th;
+	u32 daddr;
+	int rc;
+
+	if (argc < 6 || nf_parse_ipv4(argv[3], ip) || kstrtouint(argv[4], 10, &segs) ||
+	    kstrtouint(argv[5], 10, &mss) || !segs || segs > 64 || mss < 1 || mss > 1460)
+		return -EINVAL;
+	payload = segs * mss;
+	if (payload + 54 > NF_MAX_PKT)
+		return -EINVAL;
+	dev = netdev_by_name(argv[2]);
+	if (!dev || dev->ops != &nf_netdev_ops)
+		return -ENODEV;
+	daddr = (u32)ip[0] << 24 | (u32)ip[1] << 16 | (u32)ip[2] << 8 | ip[3];
+	p = pkb_alloc(54 + payload, NET_HEADROOM);
+	if (!p)
+		return -ENOMEM;
+	f = pkb_put(p, 54 + payload);
+	memset(f, 0, 54 + payload);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, dev->mac, 6);
+	f[12] = 0x08;
+	iph = f + 14;
+	iph[0] = 0x45;
+	nf_put_be16(iph + 2, (u16)(40 + payload));
+	nf_put_be16(iph + 4, 0x1234);
+	nf_put_be16(iph + 6, 0x4000);           /* DF */
+	iph[8] = 64;
+	iph[9] = 6;                             /* TCP */
+	for (unsigned int i = 0; i < 4; i++) {
+		iph[12 + i] = (u8)(saddr >> (24 - 8 * i));
+		iph[16 + i] = ip[i];
+	}
+	nf_put_be16(iph + 10, ip_compute_csum(iph, 20));
+	th = iph + 20;
+	nf_put_be16(th, 40000);
+	nf_put_be16(th + 2, 9);                 /* discard */
+	th[7] = 1;                              /* seq 1 */
+	th[11] = 1;                             /* ack 1 */
+	th[12] = 5 << 4;
+	th[13] = 0x10;                          /* ACK */
+	nf_put_be16(th + 14, 1024);
+	for (unsigned int i = 0; i < payload; i++)
+		th[20 + i] = (u8)('a' + i % 26);
+	l4len = 20 + payload;
+	/* The field holds the pseudo-header sum (not complemented). */
+	nf_put_be16(th + 16, (u16)~csum_fold(csum_tcpudp_pseudo(saddr, daddr, 6, (u16)l4len)));
+	p->flags = PKB_F_CSUM_PARTIAL;
+	p->csum_start = (u16)(th - p->head);
+	p->csum_offset = 16;
+	if (segs > 1) {
+		p->gso_type = PKB_GSO_TCPV4;
+		p->gso_size = (u16)mss;
+	}
+	rc = netdev_xmit(dev, p);
+	kprintf("  netfront: TCP packet of %u bytes (%u x %u) on %s: %d\n", 54 + payload, segs, mss,
+		dev->name, rc);
+	return 0;
+}
+
 static int cmd_netfront(int argc, char **argv)
 {
 	unsigned long flags;
@@ -1043,6 +1123,8 @@ static int cmd_netfront(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "arp"))
 		return nf_cmd_arp(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "tcp"))
+		return nf_cmd_tcp(argc, argv);
 	if (argc >= 2)
 		return -EINVAL;
 	flags = spin_lock_irqsave(&nf_list_lock);
@@ -1053,8 +1135,9 @@ static int cmd_netfront(int argc, char **argv)
 		kprintf("  no vif devices\n");
 	return 0;
 }
-MONITOR_COMMAND(netfront, "netfront", "netfront [arp IF A.B.C.D [COUNT [LEN]]]",
-		"Xen network frontends: queues, rings, counters, state; send test ARP probes",
+MONITOR_COMMAND(netfront, "netfront",
+		"netfront [arp IF A.B.C.D [COUNT [LEN]] | tcp IF A.B.C.D SEGS MSS]",
+		"Xen network frontends: queues, rings, counters, state; L2 test frames",
 		cmd_netfront);
 
 /* ------------------------------------------------------------ setup and teardown (nf->mutex) */

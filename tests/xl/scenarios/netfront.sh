@@ -3,6 +3,8 @@
 # address (169.254.0.1 on xenbr0, which Linux answers) and the answers come
 # back (RX counters rise); dom0's vif counts what the guest sent. Every
 # other probe starts 20 bytes before a page end, so TX takes two slots.
+# Then one TSO packet (GSO extra, checksum offloaded) that netback must
+# take whole without disabling the vif.
 #
 # Variants:
 #   basic      1 vCPU, default netback: one queue, split event channels
@@ -16,7 +18,7 @@
 # lab-types: pv pvh
 # lab-timeout: 240
 # lab-variants: basic:NF=basic,VCPUS=1 mq:NF=mq,VCPUS=2 untrusted:NF=untrusted,VCPUS=1 hotplug:NF=hotplug,VCPUS=1
-# lab-expect: create ready connected arp-tx arp-rx shutdown destroy
+# lab-expect: create ready connected arp-tx arp-rx tso shutdown destroy
 
 PEER=169.254.0.1
 N=40
@@ -62,6 +64,32 @@ arp_round() {
 	fi
 }
 
+# tso_round IF VIFNAME: one TSO packet (3 x 1448 bytes, checksum left to
+# the backend); netback must take it whole and keep the vif up.
+tso_round() {
+	local ifname=$1 vif=$2 before after len=$((54 + 3 * 1448)) errs gso
+	before=$(cat /sys/class/net/$vif/statistics/rx_bytes 2>/dev/null || echo 0)
+	lab_cmd "netfront tcp $ifname $PEER 3 1448" "TCP packet of $len bytes .* on $ifname: 0" 20
+	if [ -z "$LAB_MATCH" ]; then
+		lab_result tso fail "netfront tcp did not send"
+		return 1
+	fi
+	sleep 1
+	after=$(cat /sys/class/net/$vif/statistics/rx_bytes 2>/dev/null || echo 0)
+	lab_wait_console "$LAB_PROMPT" 20
+	lab_type 'netfront\r'
+	lab_wait_console "$LAB_PROMPT" 20
+	errs=$(nf_counter "stats: " tx_errors)
+	gso=$(nf_counter "stats: " tx_gso)
+	if [ $((after - before)) -ge $len ] && [ "$errs" = 0 ] && [ "$gso" -ge 1 ] &&
+		lab_cmd netfront "vif [0-9]+ $ifname: connected, carrier on" 20; then
+		lab_result tso pass "dom0 $vif got $((after - before)) bytes for a $len-byte TSO packet; tx_gso $gso"
+	else
+		lab_result tso fail "dom0 $vif got $((after - before)) bytes (want >= $len); tx_errors $errs tx_gso $gso"
+		lab_dump
+	fi
+}
+
 extra=""
 [ "$NF" = untrusted ] && extra="netfront.trusted=0"
 lab_create vcpus=$VCPUS vif=1 extra="$extra" || exit 1
@@ -74,6 +102,7 @@ else
 	lab_dump
 fi
 arp_round eth0 $VIF
+tso_round eth0 $VIF
 
 case $NF in
 mq)
