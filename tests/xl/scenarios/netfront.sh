@@ -10,6 +10,7 @@
 #   basic      1 vCPU, default netback: one queue, split event channels
 #   mq         2 vCPUs: two queues (queue-N/ keys written, traffic flows)
 #   untrusted  netfront.trusted=0: TX bounced through zeroed pages
+#   shared     netback's separate_tx_rx_irq=0: one event channel per queue
 #   hotplug    xl network-detach (the netdev goes away, the monitor still
 #              answers), then xl network-attach: a new vif connects and
 #              ARP works on it
@@ -17,7 +18,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 300
-# lab-variants: basic:NF=basic,VCPUS=1 mq:NF=mq,VCPUS=2 untrusted:NF=untrusted,VCPUS=1 hotplug:NF=hotplug,VCPUS=1
+# lab-variants: basic:NF=basic,VCPUS=1 mq:NF=mq,VCPUS=2 untrusted:NF=untrusted,VCPUS=1 shared:NF=shared,VCPUS=1 hotplug:NF=hotplug,VCPUS=1
 # lab-expect: create ready connected arp-tx arp-rx tso shutdown destroy
 
 PEER=169.254.0.1
@@ -95,6 +96,13 @@ tso_round() {
 
 extra=""
 [ "$NF" = untrusted ] && extra="netfront.trusted=0"
+NBSPLIT=/sys/module/xen_netback/parameters/separate_tx_rx_irq
+if [ "$NF" = shared ]; then
+	old_split=$(cat $NBSPLIT)
+	# Restored however the case ends: later cases share this dom0.
+	trap 'echo "$old_split" >$NBSPLIT' EXIT
+	echo 0 >$NBSPLIT || lab_result netback-param fail "cannot set separate_tx_rx_irq"
+fi
 lab_create vcpus=$VCPUS vif=1 extra="$extra" || exit 1
 lab_expect_ready 90 || { lab_destroy; exit 1; }
 VIF=vif$LAB_DOMID.0
@@ -114,6 +122,14 @@ mq)
 		lab_result queues pass "multi-queue-num-queues $got, queue-1/ keys written"
 	else
 		lab_result queues fail "multi-queue-num-queues '$got'"
+	fi
+	;;
+shared)
+	if lab_cmd netfront 'queue.s., shared event channels' 20 &&
+		! xenstore-exists /local/domain/$LAB_DOMID/device/vif/0/event-channel-tx; then
+		lab_result shared pass "one event-channel key: $(xenstore-read /local/domain/$LAB_DOMID/device/vif/0/event-channel)"
+	else
+		lab_result shared fail "not on one shared event channel"
 	fi
 	;;
 untrusted)
