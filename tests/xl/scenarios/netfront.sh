@@ -101,6 +101,7 @@ if [ "$NF" = shared ]; then
 	old_split=$(cat $NBSPLIT)
 	# Restored however the case ends: later cases share this dom0.
 	trap 'echo "$old_split" >$NBSPLIT' EXIT
+	trap 'exit 143' TERM
 	echo 0 >$NBSPLIT || lab_result netback-param fail "cannot set separate_tx_rx_irq"
 fi
 lab_create vcpus=$VCPUS vif=1 extra="$extra" || exit 1
