@@ -1431,6 +1431,7 @@ static unsigned int nf_read_feature(struct netfront *nf, const char *node, unsig
 static void nf_talk_to_backend(struct netfront *nf)
 {
 	const char *what = "netback lacks feature-rx-copy";
+	u64 t0 = clock_ns(), t_feat, t_rings, t_bufs, t_keys;
 	unsigned int maxq;
 	int rc = -EOPNOTSUPP;
 
@@ -1450,6 +1451,7 @@ static void nf_talk_to_backend(struct netfront *nf)
 	nf->nr_queues = MAX(nf->nr_queues, 1u);
 
 	what = "setting up the rings";
+	t_feat = clock_ns();
 	for (unsigned int i = 0; i < nf->nr_queues; i++) {
 		struct nf_queue *q = nf->q[i];
 
@@ -1457,6 +1459,7 @@ static void nf_talk_to_backend(struct netfront *nf)
 		if (rc)
 			goto fail;
 	}
+	t_rings = clock_ns();
 	for (unsigned int i = 0; i < nf->nr_queues; i++) {
 		struct nf_queue *q = nf->q[i];
 		unsigned long flags = spin_lock_irqsave(&q->rx_lock);
@@ -1464,10 +1467,12 @@ static void nf_talk_to_backend(struct netfront *nf)
 		nf_rx_refill(q);
 		spin_unlock_irqrestore(&q->rx_lock, flags);
 	}
+	t_bufs = clock_ns();
 	what = "writing the frontend keys";
 	rc = xs_transaction(nf_write_keys, nf);
 	if (rc)
 		goto fail;
+	t_keys = clock_ns();
 	if (!nf->registered) {
 		struct netdev *d = &nf->ndev;
 
@@ -1509,6 +1514,13 @@ static void nf_talk_to_backend(struct netfront *nf)
 		nf->handle, nf->ndev.name, nf->nr_queues, nf->split ? "split" : "shared",
 		nf->feat_sg ? "on" : "off", nf->feat_gso ? "on" : "off",
 		nf->feat_csum ? "on" : "off", nf->trusted ? "trusted" : "untrusted (bounce)");
+	/* libxl gives a hot-attached vif 10 s to reach Connected: say
+	 * where the time went. */
+	pr_info("netfront vif %u: connected in %llu ms (features %llu, rings %llu, buffers %llu, "
+		"keys %llu, rest %llu)\n", nf->handle, (clock_ns() - t0) / NSEC_PER_MSEC,
+		(t_feat - t0) / NSEC_PER_MSEC, (t_rings - t_feat) / NSEC_PER_MSEC,
+		(t_bufs - t_rings) / NSEC_PER_MSEC, (t_keys - t_bufs) / NSEC_PER_MSEC,
+		(clock_ns() - t_keys) / NSEC_PER_MSEC);
 	return;
 fail:
 	xenbus_dev_fatal(nf->dev, rc, "%s", what);
