@@ -693,7 +693,13 @@ static unsigned int nf_rx_process(struct nf_queue *q, struct pkbuf ***out)
 			return got;
 		}
 		/* Copy each newly published slot once; parsing and acting use
-		 * the copy only. */
+		 * the copy only. Slots of a partial packet were copied already:
+		 * a producer index that moved back behind them is a lie. */
+		if (q->rx.rsp_cons + (u32)n - q->rx_copied > NF_RING_SIZE) {
+			nf_broken(q, -EPROTO, "queue %u: RX rsp_prod %u went back (copied up to %u)",
+				  q->index, untrusted_prod, q->rx_copied);
+			return got;
+		}
 		while (q->rx_copied != q->rx.rsp_cons + (u32)n) {
 			u32 i = q->rx_copied;
 
