@@ -1520,8 +1520,8 @@ static void nf_talk_to_backend(struct netfront *nf)
 		nf->handle, nf->ndev.name, nf->nr_queues, nf->split ? "split" : "shared",
 		nf->feat_sg ? "on" : "off", nf->feat_gso ? "on" : "off",
 		nf->feat_csum ? "on" : "off", nf->trusted ? "trusted" : "untrusted (bounce)");
-	/* libxl gives a hot-attached vif 10 s to reach Connected: say
-	 * where the time went. */
+	/* Connecting is xenstore round trips mostly; on a loaded host
+	 * they add up: say where the time went. */
 	pr_info("netfront vif %u: connected in %llu ms (features %llu, rings %llu, buffers %llu, "
 		"keys %llu, rest %llu)\n", nf->handle, (clock_ns() - t0) / NSEC_PER_MSEC,
 		(t_feat - t0) / NSEC_PER_MSEC, (t_rings - t_feat) / NSEC_PER_MSEC,
