@@ -88,6 +88,12 @@ void icmp_send_error(const struct pkbuf *p, u8 type, u8 code);
 
 /* Configure iface by hand (ip= or monitor). prefix_len 0..32. */
 int net_iface_set(struct netdev *dev, u32 addr, u8 prefix_len, u32 gateway, u8 how);
+/* The vif's xenstore "ip" key (which xl writes from the vif's ip=), for
+ * the network frontend to pass on: "a.b.c.d[/n] ..." (first address
+ * taken, prefix 24 when not given; untrusted, validated here). Used when
+ * carrier comes up and no ip= option names the device. 0 or -EINVAL,
+ * -ENODEV. Thread context. */
+int net_iface_config_hint(struct netdev *dev, const char *untrusted_ips);
 /* Parse "a.b.c.d" into host order; 0 or -EINVAL. Pure: lib/inet_parse.c. */
 int inet_parse_addr(const char *s, u32 *addr);
 /* Format host-order addr as "a.b.c.d" into buf (at least 16 bytes). */
