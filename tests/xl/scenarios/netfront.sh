@@ -11,6 +11,8 @@
 #   mq         2 vCPUs: two queues (queue-N/ keys written, traffic flows)
 #   untrusted  netfront.trusted=0: TX bounced through zeroed pages
 #   shared     netback's separate_tx_rx_irq=0: one event channel per queue
+#   ping       with the network stack (net/): the guest as 169.254.0.2/16
+#              (ip= option) pings dom0's bridge and dom0 pings the guest
 #   hotplug    xl network-detach (the netdev goes away, the monitor still
 #              answers), then xl network-attach: a new vif connects and
 #              ARP works on it
@@ -18,7 +20,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 300
-# lab-variants: basic:NF=basic,VCPUS=1 mq:NF=mq,VCPUS=2 untrusted:NF=untrusted,VCPUS=1 shared:NF=shared,VCPUS=1 hotplug:NF=hotplug,VCPUS=1
+# lab-variants: basic:NF=basic,VCPUS=1 mq:NF=mq,VCPUS=2 untrusted:NF=untrusted,VCPUS=1 shared:NF=shared,VCPUS=1 ping:NF=ping,VCPUS=2 hotplug:NF=hotplug,VCPUS=1
 # lab-expect: create ready connected arp-tx arp-rx tso shutdown destroy
 
 PEER=169.254.0.1
@@ -96,6 +98,7 @@ tso_round() {
 
 extra=""
 [ "$NF" = untrusted ] && extra="netfront.trusted=0"
+[ "$NF" = ping ] && extra="ip=169.254.0.2/16"
 NBSPLIT=/sys/module/xen_netback/parameters/separate_tx_rx_irq
 if [ "$NF" = shared ]; then
 	old_split=$(cat $NBSPLIT)
@@ -131,6 +134,21 @@ shared)
 		lab_result shared pass "one event-channel key: $(xenstore-read /local/domain/$LAB_DOMID/device/vif/0/event-channel)"
 	else
 		lab_result shared fail "not on one shared event channel"
+	fi
+	;;
+ping)
+	lab_wait_console "$LAB_PROMPT" 20
+	if lab_cmd "ping $PEER 5" "5 sent, [1-9][0-9]* received" 30; then
+		lab_result ping-guest pass "$LAB_MATCH"
+	else
+		lab_result ping-guest fail "guest ping $PEER: no replies"
+		lab_dump
+	fi
+	if out=$(ping -c 5 -W 2 169.254.0.2 2>&1); then
+		lab_result ping-dom0 pass "$(echo "$out" | grep 'packets transmitted')"
+	else
+		echo "$out" | sed 's/^/lab: ping: /'
+		lab_result ping-dom0 fail "dom0 ping 169.254.0.2 failed"
 	fi
 	;;
 untrusted)
