@@ -6,7 +6,10 @@
 #                             ktest=all, plus the native_defconfig image natively
 #                             and the dom0_defconfig image as PV and PVH dom0;
 #                             after the lab, the domu_defconfig image as PV and
-#                             PVH xl domUs (lab-domu)
+#                             PVH xl domUs (lab-domu); between the boot
+#                             matrix and the lab, the packages: deb-check
+#                             (lintian, reproducible from make dist) and
+#                             install-test (scripts/package/package.mk)
 #   make boot-matrix          just the boot matrix (images built first)
 #   make run [RUN_MODE=native|grub|xen-pv-dom0|xen-pvh-dom0] [CMDLINE=...]
 #                             boot interactively, console on this terminal
@@ -64,6 +67,8 @@ test:
 	$(Q)bash $(DEPS_SH) test
 	$(Q)$(boot-submake) O=$(objtree) check
 	$(Q)$(boot-submake) O=$(objtree) boot-matrix
+	$(Q)$(boot-submake) O=$(objtree) deb-check
+	$(Q)$(boot-submake) O=$(objtree) install-test
 	$(Q)$(boot-submake) O=$(objtree) lab-test
 	$(Q)$(boot-submake) O=$(objtree) lab-domu
 
