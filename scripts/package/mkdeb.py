@@ -196,14 +196,6 @@ DESC_COMMON = """Description: Xenolith kernel - GRUB integration, examples, manu
  configurations for PV and PVH guests and libvirt domain XML, and the
  xenolith-cmdline(7) manual page."""
 
-OVERRIDES_IMAGE = """\
-# The image is a kernel loaded by GRUB, QEMU or Xen, never by the dynamic
-# linker: it is static on purpose, has no interpreter, and must stay in
-# /boot like Debian's own kernel images.
-{p}: statically-linked-binary [boot/xenolith-{v}]
-"""
-
-
 def image_package(version):
     """The image package's name: xenolith-image-RELEASE, RELEASE being the
     version without the commit hash and ".dirty" (0.1+git109.g904bd11f
@@ -256,7 +248,6 @@ def build(args):
     t.write("boot/System.map-xenolith-" + v, nm)
     t.write("usr/share/doc/%s/copyright" % ipkg, copyright_text)
     t.write("usr/share/doc/%s/changelog.gz" % ipkg, gz(changelog(ipkg, v, epoch, commit)))
-    t.write("usr/share/lintian/overrides/" + ipkg, OVERRIDES_IMAGE.format(p=ipkg, v=v))
     control = "\n".join([
         "Package: " + ipkg,
         "Source: xenolith",
