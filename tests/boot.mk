@@ -9,7 +9,8 @@
 #                             PVH xl domUs (lab-domu); between the boot
 #                             matrix and the lab, the packages: deb-check
 #                             (lintian, reproducible from make dist) and
-#                             install-test (scripts/package/package.mk)
+#                             install-test (scripts/package/package.mk),
+#                             and virsh-test (tests/libvirt/libvirt.mk)
 #   make boot-matrix          just the boot matrix (images built first)
 #   make run [RUN_MODE=native|grub|xen-pv-dom0|xen-pvh-dom0] [CMDLINE=...]
 #                             boot interactively, console on this terminal
@@ -69,6 +70,7 @@ test:
 	$(Q)$(boot-submake) O=$(objtree) boot-matrix
 	$(Q)$(boot-submake) O=$(objtree) deb-check
 	$(Q)$(boot-submake) O=$(objtree) install-test
+	$(Q)$(boot-submake) O=$(objtree) virsh-test
 	$(Q)$(boot-submake) O=$(objtree) lab-test
 	$(Q)$(boot-submake) O=$(objtree) lab-domu
 
