@@ -60,3 +60,10 @@ deb-check: deb-pkg dist
 install-test: deb-pkg
 	$(Q)$(PYTHON) $(srctree)/tests/install/installtest.py --objtree $(objtree) \
 		--debs $(DEB_OUT) --version '$(KERNELVERSION)'
+
+# Host tests of the packaging scripts (fast; part of check).
+.PHONY: check-package
+check: check-package
+check-package:
+	$(quiet) TEST "scripts/package (version.sh, mkman, package names)"
+	$(Q)$(PYTHON) $(PKG_DIR)/test_package.py $(if $(filter 1,$(V)),-v,-q)
