@@ -21,7 +21,8 @@ import elfread  # noqa: E402
 
 def readme_options(path):
     """{name: (synopsis, description)} from the README's options table."""
-    text = open(path, encoding="utf-8").read()
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
     m = re.search(r"^## Kernel command line\n(.*?)(?=^## )", text, re.S | re.M)
     if not m:
         raise SystemExit("mkman: no '## Kernel command line' section in %s" % path)
