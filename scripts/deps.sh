@@ -37,7 +37,7 @@ pkgs_check=(clang lld libclang-rt-14-dev)
 pkgs_run=(qemu-system-x86 grub-pc-bin grub-common xorriso mtools)
 pkgs_lab=(qemu-system-x86 debootstrap)
 pkgs_pkg=(dpkg lintian debootstrap xz-utils e2fsprogs qemu-system-x86)
-pkgs_libvirt=(qemu-system-x86 libvirt-daemon-system libvirt-clients)
+pkgs_libvirt=(qemu-system-x86 libvirt-daemon-system libvirt-clients libxml2-utils)
 
 log() { printf 'deps: %s\n' "$*"; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
