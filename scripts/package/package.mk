@@ -47,7 +47,7 @@ deb-check: deb-pkg dist
 	$(Q)tar -xJf $(DIST_TAR) -C $(REPRO_DIR)/src
 	$(Q)mkdir -p $(REPRO_DIR)/obj && cp $(objtree)/.config $(REPRO_DIR)/obj/.config
 	$(Q)$(pkg-submake) -C $(REPRO_DIR)/src/$(DIST_NAME) O=$(REPRO_DIR)/obj olddefconfig >/dev/null
-	$(Q)$(pkg-submake) -C $(REPRO_DIR)/src/$(DIST_NAME) O=$(REPRO_DIR)/obj \
+	$(Q)$(pkg-submake) -j2 -C $(REPRO_DIR)/src/$(DIST_NAME) O=$(REPRO_DIR)/obj \
 		SOURCE_DATE_EPOCH=$$($(PYTHON) -c 'import sys; sys.path.insert(0, "$(PKG_DIR)"); import mkdeb; print(mkdeb.source_date_epoch("$(srctree)"))') \
 		deb-pkg >/dev/null
 	$(Q)cd $(DEB_OUT) && for f in *.deb; do \
