@@ -13,6 +13,7 @@
 #include <kernel/string.h>
 #include <kernel/monitor.h>
 #include <kernel/work.h>
+#include <kernel/version.h>
 #include <kernel/sched.h>
 #include <kernel/smp.h>
 #include <asm/paravirt.h>
@@ -29,6 +30,7 @@ static void report_boot(void)
 {
 	const struct memmap *m = &boot_info.memmap;
 
+	pr_info("Xenolith version %s\n", xenolith_version);
 	pr_info("Xenolith booting: mode %s, loader %s\n", pv_ops->name,
 		boot_info.loader ? boot_info.loader : "unknown");
 	if (boot_hypervisor.type != HV_NONE)

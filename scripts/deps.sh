@@ -5,6 +5,9 @@
 #   scripts/deps.sh check   build + clang/lld/libFuzzer for the host unit tests
 #   scripts/deps.sh run     build + QEMU, GRUB tools, and the Xen hypervisor
 #   scripts/deps.sh test    everything (check + run)
+#   scripts/deps.sh pkg     build + what make deb-pkg, deb-check and install-test
+#                           use: lintian, debootstrap, xz, mke2fs, QEMU
+#   scripts/deps.sh libvirt QEMU, Debian's libvirt daemon and virsh (virsh-test)
 #   scripts/deps.sh xen     only fetch the Xen hypervisor into the cache
 #   scripts/deps.sh xen-path   print where the Xen ELF lives (no fetching)
 #   scripts/deps.sh lab     build + QEMU + debootstrap, then build the xl lab
@@ -33,6 +36,8 @@ pkgs_build=(gcc make binutils python3 python3-kconfiglib libxen-dev)
 pkgs_check=(clang lld libclang-rt-14-dev)
 pkgs_run=(qemu-system-x86 grub-pc-bin grub-common xorriso mtools)
 pkgs_lab=(qemu-system-x86 debootstrap)
+pkgs_pkg=(dpkg lintian debootstrap xz-utils e2fsprogs qemu-system-x86)
+pkgs_libvirt=(qemu-system-x86 libvirt-daemon-system libvirt-clients libxml2-utils)
 
 log() { printf 'deps: %s\n' "$*"; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
@@ -117,8 +122,13 @@ run)
 	install_pkgs "${pkgs_build[@]}" "${pkgs_run[@]}"
 	# Only the Xen boot modes need it; boot.py fetches it again on demand.
 	fetch_xen || log "warning: could not fetch Xen; only native and grub runs will work" ;;
+pkg)
+	install_pkgs "${pkgs_build[@]}" "${pkgs_pkg[@]}" ;;
+libvirt)
+	install_pkgs "${pkgs_build[@]}" "${pkgs_libvirt[@]}" ;;
 test | all)
-	install_pkgs "${pkgs_build[@]}" "${pkgs_check[@]}" "${pkgs_run[@]}"
+	install_pkgs "${pkgs_build[@]}" "${pkgs_check[@]}" "${pkgs_run[@]}" "${pkgs_pkg[@]}" \
+		"${pkgs_libvirt[@]}"
 	fetch_xen ;;
 xen)
 	fetch_xen ;;
@@ -139,6 +149,6 @@ xen-path)
 -h | --help | help)
 	sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' ;;
 *)
-	echo "usage: $0 build|check|run|test|xen|xen-path|lab" >&2
+	echo "usage: $0 build|check|run|test|pkg|libvirt|xen|xen-path|lab" >&2
 	exit 2 ;;
 esac

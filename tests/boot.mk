@@ -4,6 +4,13 @@
 #   make test                 deps, host tests (check), then the boot matrix:
 #                             native, grub, xen-pv-dom0, xen-pvh-dom0 with
 #                             ktest=all, plus the native_defconfig image natively
+#                             and the dom0_defconfig image as PV and PVH dom0;
+#                             after the lab, the domu_defconfig image as PV and
+#                             PVH xl domUs (lab-domu); between the boot
+#                             matrix and the lab, the packages: deb-check
+#                             (lintian, reproducible from make dist) and
+#                             install-test (scripts/package/package.mk),
+#                             and virsh-test (tests/libvirt/libvirt.mk)
 #   make boot-matrix          just the boot matrix (images built first)
 #   make run [RUN_MODE=native|grub|xen-pv-dom0|xen-pvh-dom0] [CMDLINE=...]
 #                             boot interactively, console on this terminal
@@ -18,6 +25,8 @@
 BOOT_DIR        := $(srctree)/tests/boot
 DEPS_SH         := $(srctree)/scripts/deps.sh
 NATIVE_OBJTREE  ?= $(objtree)-native
+DOM0_OBJTREE    ?= $(objtree)-dom0
+DOMU_OBJTREE    ?= $(objtree)-domu
 KTEST           ?= all
 BOOT_MODES      ?= native grub xen-pv-dom0 xen-pvh-dom0
 BOOT_RETRIES    ?= 1
@@ -33,7 +42,7 @@ boot-modes      := $(subst $(boot-space),$(boot-comma),$(strip $(BOOT_MODES)))
 boot-echo       := $(if $(filter 1 y yes,$(BOOT_ECHO)),--echo)
 boot-sq          = '$(subst ','\'',$(1))'
 
-.PHONY: check-boot-runner boot-images boot-matrix test run bench
+.PHONY: check-boot-runner boot-images boot-matrix test run bench lab-domu
 
 check-boot-runner:
 	$(quiet) TEST "tests/boot (boot runner, KTAP parser)"
@@ -44,10 +53,13 @@ boot-images:
 	$(Q)$(boot-submake) O=$(objtree) all
 	$(Q)$(boot-submake) O=$(NATIVE_OBJTREE) native_defconfig
 	$(Q)$(boot-submake) O=$(NATIVE_OBJTREE) all
+	$(Q)$(boot-submake) O=$(DOM0_OBJTREE) dom0_defconfig
+	$(Q)$(boot-submake) O=$(DOM0_OBJTREE) all
 
 boot-matrix: boot-images
 	$(Q)$(PYTHON) $(BOOT_DIR)/matrix.py --objtree $(objtree) --image $(objtree)/xenolith \
 		--native-image $(NATIVE_OBJTREE)/xenolith --cmdline ktest=$(KTEST) \
+		$(if $(filter xen-pv-dom0 xen-pvh-dom0,$(BOOT_MODES)),--dom0-image $(DOM0_OBJTREE)/xenolith) \
 		--modes $(boot-modes) --retries $(BOOT_RETRIES) \
 		--flake-budget $(BOOT_FLAKE_BUDGET) $(boot-echo)
 
@@ -56,7 +68,11 @@ test:
 	$(Q)bash $(DEPS_SH) test
 	$(Q)$(boot-submake) O=$(objtree) check
 	$(Q)$(boot-submake) O=$(objtree) boot-matrix
+	$(Q)$(boot-submake) O=$(objtree) deb-check
+	$(Q)$(boot-submake) O=$(objtree) install-test
+	$(Q)$(boot-submake) O=$(objtree) virsh-test
 	$(Q)$(boot-submake) O=$(objtree) lab-test
+	$(Q)$(boot-submake) O=$(objtree) lab-domu
 
 run:
 	$(Q)bash $(DEPS_SH) run
@@ -71,3 +87,12 @@ bench:
 		--native-image $(NATIVE_OBJTREE)/xenolith --modes $(boot-modes) \
 		--cmdline $(call boot-sq,$(CMDLINE))
 	$(Q)$(boot-submake) O=$(objtree) lab-bench
+
+# The domu_defconfig image (no dom0 support, no native ACPI) as the guest it
+# is made for: PV and PVH xl domUs in the lab running ktest=all.
+lab-domu: lab-deps
+	$(Q)$(boot-submake) O=$(DOMU_OBJTREE) domu_defconfig
+	$(Q)$(boot-submake) O=$(DOMU_OBJTREE) all
+	$(Q)$(PYTHON) $(srctree)/tests/xl/lab.py test --objtree $(DOMU_OBJTREE) \
+		--image $(DOMU_OBJTREE)/xenolith --types pv,pvh --scenarios ktap --variants fifo \
+		--retries $(LAB_RETRIES) --flake-budget $(LAB_FLAKE_BUDGET)

@@ -8,6 +8,7 @@
 # The runner's own unit tests are part of tier 1.
 check: check-boot-runner
 -include $(srctree)/tests/xl.mk
+-include $(srctree)/tests/libvirt/libvirt.mk
 
 # Nothing tracked may point at files outside the repository
 # (scripts/check-outside-refs.py; docs/xen-lab.md holds the Xen facts).

@@ -8,7 +8,8 @@
 Cases: the image in each of the four boot modes, the Xen dom0 modes again
 with the 2-level event channel ABI forced (evtchn=2l, on the evtchn, sched
 and smp suites when the command line says ktest=all), plus the native-only
-configuration's image booted natively. Each case must pass its KTAP run,
+configuration's image booted natively, and the dom0_defconfig image (with
+--dom0-image) as PV and PVH dom0. Each case must pass its KTAP run,
 including every suite its mode requires (boot.REQUIRED_SUITES). Prints a
 table, "flakes: N (budget M)" (attempts judged INFRA-FLAKE, retried or
 not) and, last, the plain line "N passed, N failed" (cases). Exit status 0
@@ -58,7 +59,8 @@ def evtchn_2l_cmdline(cmdline):
     return (cmdline + " evtchn=2l").strip()
 
 
-def image_cases(modes, image, native_image, smp_counts=None, abi_variants=False):
+def image_cases(modes, image, native_image, smp_counts=None, abi_variants=False,
+                dom0_image=None):
     """(label, mode, image, cpus) for each boot mode of the default image
     (with the mode's default CPU count, or each count in smp_counts), plus
     the native-only image booted natively on one CPU when there is one.
@@ -77,6 +79,10 @@ def image_cases(modes, image, native_image, smp_counts=None, abi_variants=False)
             cases.append(("%s evtchn=2l" % m, m, image, boot.DEFAULT_SMP[m], evtchn_2l_cmdline))
     if native_image:
         cases.append(("native [native_defconfig]", "native", native_image, 1))
+    # The dom0-only configuration in both dom0 modes (the ones it targets).
+    if dom0_image:
+        cases += [("%s [dom0_defconfig]" % m, m, dom0_image, boot.DEFAULT_SMP[m])
+                  for m in ("xen-pv-dom0", "xen-pvh-dom0")]
     if abi_variants:
         cases = [c if len(c) == 5 else c + (None,) for c in cases]
     return cases
@@ -95,6 +101,7 @@ def main(argv=None):
     ap.add_argument("--objtree", required=True)
     ap.add_argument("--image", required=True)
     ap.add_argument("--native-image", help="image built from native_defconfig")
+    ap.add_argument("--dom0-image", help="image built from dom0_defconfig")
     ap.add_argument("--cmdline", default="ktest=all")
     ap.add_argument("--modes", default=",".join(boot.MODES))
     ap.add_argument("--retries", type=int, default=1)
@@ -104,7 +111,8 @@ def main(argv=None):
     ap.add_argument("--xen")
     args = ap.parse_args(argv)
 
-    cases = image_cases(args.modes, args.image, args.native_image, abi_variants=True)
+    cases = image_cases(args.modes, args.image, args.native_image, abi_variants=True,
+                        dom0_image=args.dom0_image)
     logdir = os.path.join(args.objtree, "boot-logs")
     os.makedirs(logdir, exist_ok=True)
     results = []

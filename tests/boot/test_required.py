@@ -259,6 +259,14 @@ class EvtchnAbiCasesTest(unittest.TestCase):
         self.assertEqual(two[4]("loglevel=8 ktest=all"), "loglevel=8 ktest=evtchn,sched,smp evtchn=2l")
         self.assertEqual(two[4]("ktest=evtchn"), "ktest=evtchn evtchn=2l")
 
+    def test_dom0_config_image_in_both_dom0_modes(self):
+        cases = matrix.image_cases("native", "/img", None, abi_variants=True,
+                                   dom0_image="/d0")
+        self.assertEqual([c[:3] for c in cases],
+                         [("native", "native", "/img"),
+                          ("xen-pv-dom0 [dom0_defconfig]", "xen-pv-dom0", "/d0"),
+                          ("xen-pvh-dom0 [dom0_defconfig]", "xen-pvh-dom0", "/d0")])
+
     def test_no_variants_for_other_modes_or_bench(self):
         self.assertEqual(len(matrix.image_cases("native,grub", "/img", None, abi_variants=True)), 2)
         cases = matrix.image_cases("xen-pv-dom0", "/img", None, smp_counts=(1, 4))

@@ -17,6 +17,7 @@
  * table mapping is undone once parsing is over; only the MMIO registers
  * needed to power off or reset stay mapped (uncached, via ioremap()). */
 #include <asm/acpi.h>
+#include <asm/acpi_irq.h>
 #include <asm/processor.h>
 #include <asm/setup.h>
 #include <kernel/errno.h>
@@ -39,16 +40,22 @@
 /* FADT field offsets (ACPI 6.x, table 5.9). Fields past a table's length
  * read as zero because the FADT is copied into a zeroed buffer. */
 #define FADT_DSDT 40
+#define FADT_SCI_INT 46
 #define FADT_SMI_CMD 48
 #define FADT_ACPI_ENABLE 52
+#define FADT_PM1A_EVT_BLK 56
+#define FADT_PM1B_EVT_BLK 60
 #define FADT_PM1A_CNT_BLK 64
 #define FADT_PM1B_CNT_BLK 68
+#define FADT_PM1_EVT_LEN 88
 #define FADT_PM1_CNT_LEN 89
 #define FADT_FLAGS 112
 #define FADT_V1_LEN 116
 #define FADT_RESET_REG 116
 #define FADT_RESET_VALUE 128
 #define FADT_X_DSDT 140
+#define FADT_X_PM1A_EVT_BLK 148
+#define FADT_X_PM1B_EVT_BLK 160
 #define FADT_X_PM1A_CNT_BLK 172
 #define FADT_X_PM1B_CNT_BLK 184
 #define FADT_SLEEP_CONTROL_REG 244
@@ -98,6 +105,13 @@ static struct {
 	struct acpi_reg reset;
 	u8 reset_value;
 	bool have_madt;
+	/* The SCI and the PM1 event blocks (acpi_button.c). */
+	u16 sci_int;
+	u16 pm1a_evt, pm1b_evt;   /* 0 = absent */
+	u8 pm1_evt_len;
+	int sci_route_rc;         /* acpi_madt_irq_route()'s, -ENODEV: no MADT */
+	struct acpi_irq_route sci_route;
+	bool ready;               /* acpi_init() succeeded */
 } acpi;
 
 /* Local: <asm/processor.h> has no inw(). */
@@ -507,6 +521,10 @@ static int parse_fadt(const u8 *t, u32 len, u64 *x_dsdt, u64 *dsdt32)
 			f[FADT_PM1_CNT_LEN]);
 		acpi.pm1a_cnt = acpi.pm1b_cnt = 0;
 	}
+	acpi.sci_int = get_u16(f + FADT_SCI_INT);
+	acpi.pm1a_evt = pm1_port(f, len, FADT_X_PM1A_EVT_BLK, FADT_PM1A_EVT_BLK, "PM1a_EVT_BLK");
+	acpi.pm1b_evt = pm1_port(f, len, FADT_X_PM1B_EVT_BLK, FADT_PM1B_EVT_BLK, "PM1b_EVT_BLK");
+	acpi.pm1_evt_len = f[FADT_PM1_EVT_LEN];
 	smi = get_u32(f + FADT_SMI_CMD);
 	if (smi <= 0xffff) {
 		acpi.smi_cmd = (u16)smi;
@@ -575,10 +593,10 @@ static int find_s5(const u8 *t, u32 len, const char *where)
 
 int acpi_init(void)
 {
-	const u8 *rsdp, *root, *fadt = NULL, *dsdt = NULL;
+	const u8 *rsdp, *root, *fadt = NULL, *dsdt = NULL, *madt = NULL;
 	const u8 *ssdt[ACPI_MAX_SSDTS];
 	u32 ssdt_len[ACPI_MAX_SSDTS];
-	u32 root_len = 0, fadt_len = 0, dsdt_len = 0, entsz, n, nr_ssdt = 0;
+	u32 root_len = 0, fadt_len = 0, dsdt_len = 0, madt_len = 0, entsz, n, nr_ssdt = 0;
 	u64 rsdp_pa = 0, root_pa, x_dsdt, dsdt32;
 	char reset_desc[40] = "none", sleep_desc[48] = "PM1a_CNT none", s5_desc[8] = "none";
 	int rc;
@@ -646,6 +664,12 @@ int acpi_init(void)
 			pr_warn("acpi: ignoring a second FADT at %#llx\n", (unsigned long long)pa);
 		} else if (!memcmp(t, "APIC", 4)) {
 			parse_madt(t, len, pa);
+			/* Kept until the FADT names the SCI to route. */
+			if (!madt) {
+				madt = t;
+				madt_len = len;
+				continue;
+			}
 		} else if (!memcmp(t, "SSDT", 4) && nr_ssdt < ACPI_MAX_SSDTS) {
 			ssdt[nr_ssdt] = t;
 			ssdt_len[nr_ssdt++] = len;
@@ -670,6 +694,11 @@ int acpi_init(void)
 		pr_warn("acpi: FADT unusable; ACPI not used\n");
 		goto out;
 	}
+	/* The SCI is an ISA interrupt by default active low, level. */
+	acpi.sci_route_rc = -ENODEV;
+	if (madt && acpi.sci_int <= 15)
+		acpi.sci_route_rc = acpi_madt_irq_route(madt, madt_len, acpi.sci_int, true, true,
+							&acpi.sci_route);
 
 	/* X_DSDT wins when set; the 32-bit DSDT is the fallback. */
 	dsdt = x_dsdt ? acpi_get_table(x_dsdt, "DSDT", ACPI_MAX_AML_LEN, &dsdt_len) : NULL;
@@ -721,13 +750,28 @@ out:
 		acpi_unmap(ssdt[i], ssdt_len[i]);
 	acpi_unmap(dsdt, dsdt_len);
 	acpi_unmap(fadt, fadt_len);
+	acpi_unmap(madt, madt_len);
 	acpi_unmap(root, root_len);
+	acpi.ready = !rc;
 	return rc;
+}
+
+int acpi_sci_info(struct acpi_sci *out)
+{
+	if (!acpi.ready || acpi.hw_reduced)
+		return -ENODEV;
+	out->irq = acpi.sci_int;
+	out->pm1a_evt = acpi.pm1a_evt;
+	out->pm1b_evt = acpi.pm1b_evt;
+	out->pm1_evt_len = acpi.pm1_evt_len;
+	out->route_rc = acpi.sci_route_rc;
+	out->route = acpi.sci_route;
+	return 0;
 }
 
 /* Switch from legacy (SMM) mode to ACPI mode if the firmware left us in
  * legacy mode; some chipsets ignore SLP_EN otherwise. */
-static void acpi_enable_mode(void)
+void acpi_enable_mode(void)
 {
 	u32 i;
 

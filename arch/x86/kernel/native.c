@@ -1,6 +1,7 @@
 /* The native pv-ops backend: bare metal, QEMU, or any hypervisor we do not
  * enlighten for (KVM, Hyper-V...). Privileged instructions are used
  * directly. */
+#include <asm/acpi_irq.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <asm/setup.h>
@@ -125,6 +126,10 @@ static void native_post_mm_setup(struct bootinfo *bi)
 
 static void native_late_setup(void)
 {
+	/* The power button's SCI needs the IDT, the local APIC and the work
+	 * queue, all up by now. */
+	if (IS_ENABLED(CONFIG_NATIVE_ACPI))
+		acpi_button_init();
 }
 
 void __noreturn native_shutdown(enum shutdown_reason why, int status);

@@ -35,6 +35,7 @@ SECTIONS
 	.notes : AT(ADDR(.notes) - KERNEL_VBASE) {
 		KEEP(*(.note.Xen))
 		KEEP(*(.note.pvh))
+		KEEP(*(.note.xenolith))
 	} :text :note
 
 	.rodata : AT(ADDR(.rodata) - KERNEL_VBASE) {
