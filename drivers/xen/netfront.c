@@ -45,6 +45,7 @@
 #include <kernel/work.h>
 #include <net/checksum.h>
 #include <net/netdev.h>
+#include <net/inet.h>
 #include <net/pkbuf.h>
 #include <xen/events.h>
 #include <xen/grant_table.h>
@@ -1434,6 +1435,22 @@ static unsigned int nf_read_feature(struct netfront *nf, const char *node, unsig
 
 /* The backend waits for us (InitWait): rings, buffers, keys, Connected,
  * and the netdev (carrier comes with the backend's Connected). */
+/* xl writes the vif's ip= setting into the backend's "ip" key (addresses
+ * separated by spaces). The stack uses it when no ip= option names this
+ * device; the value is the backend's, so the stack validates it. */
+static void nf_config_hint(struct netfront *nf)
+{
+	char untrusted_ips[128];
+	int rc = xenbus_read_str(nf->dev->otherend, "ip", untrusted_ips, sizeof(untrusted_ips));
+
+	if (rc)
+		return;         /* no ip= in the vif configuration */
+	rc = net_iface_config_hint(&nf->ndev, untrusted_ips);
+	if (rc)
+		pr_warn("netfront vif %u: backend's ip key unusable (%d); ignored\n", nf->handle,
+			rc);
+}
+
 static void nf_talk_to_backend(struct netfront *nf)
 {
 	const char *what = "netback lacks feature-rx-copy";
@@ -1502,6 +1519,7 @@ static void nf_talk_to_backend(struct netfront *nf)
 		if (rc)
 			goto fail;
 		nf->registered = true;
+		nf_config_hint(nf);
 	}
 	WRITE_ONCE(nf->state, NF_ST_WAIT);
 	for (unsigned int i = 0; i < nf->nr_queues; i++) {
