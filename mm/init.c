@@ -7,6 +7,7 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 #include <kernel/spinlock.h>
+#include <kernel/bootprof.h>
 #include <asm/paravirt.h>
 
 struct page_pool kernel_pool;
@@ -47,6 +48,29 @@ static bool direct_mapped_type(u32 type, u64 *flags)
 	}
 }
 
+/*
+ * How much of the direct map one pgt_map_range() call may build (one
+ * batch: under Xen PV one multicall per 128 queued updates). A call must
+ * not need a page-table page it cannot write yet: pool pages are
+ * writable through the early image map, or through the part of the direct
+ * map already built by earlier calls (direct_map_end only moves when a
+ * call returns, its updates applied). One leaf table per 2 MiB, plus a few
+ * upper-level tables. Natively (2 MiB pages, tables from the image map)
+ * the step does not matter; Xen PV without prepare_pt keeps 2 MiB steps.
+ */
+static phys_addr_t direct_map_step(void)
+{
+	phys_addr_t reach = MAX(kimg_map_limit, direct_map_end);
+	unsigned long pages;
+
+	if (!pv_ops->mmu->prepare_pt || pt_pool_next >= reach)
+		return LARGE_PAGE_SIZE;
+	pages = (reach - pt_pool_next) >> PAGE_SHIFT;
+	if (pages <= 4)
+		return LARGE_PAGE_SIZE;
+	return (phys_addr_t)(pages - 4) * LARGE_PAGE_SIZE;
+}
+
 static void build_direct_map(const struct memmap *m, phys_addr_t limit)
 {
 	const struct pv_mmu_ops *mmu = pv_ops->mmu;
@@ -70,7 +94,8 @@ static void build_direct_map(const struct memmap *m, phys_addr_t limit)
 		pa = MAX(ALIGN_DOWN(r->base, PAGE_SIZE), mapped_end);
 		end = ALIGN_UP(end, PAGE_SIZE);
 		while (pa < end) {
-			phys_addr_t chunk_end = MIN(ALIGN_DOWN(pa, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE, end);
+			phys_addr_t chunk_end = MIN(ALIGN_DOWN(pa, LARGE_PAGE_SIZE) +
+							    direct_map_step(), end);
 			int rc = pgt_map_range((unsigned long)__va(pa), pa, chunk_end - pa, flags);
 
 			if (rc)
@@ -137,6 +162,9 @@ void mm_init(struct bootinfo *bi)
 	pt_pool_end = pt_pool_start + pt_pages * PAGE_SIZE;
 
 	build_direct_map(m, ram_end);
+	if (pgt_boot_pool_done())
+		panic("mm: cannot give the unused page-table pool back its write access");
+	boot_phase_end(BOOT_PHASE_PGTABLES);
 
 	bm_pages = DIV_ROUND_UP_UL(DIV_ROUND_UP_UL(nr_pfns, 64) * 8, PAGE_SIZE);
 	bitmap_pa = carve_ram(m, bm_pages, direct_map_end);

@@ -69,7 +69,7 @@ QEMU_MEM = 3072
 DOMU_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp", "blk", "evtchn",
                "xenstore", "gnttab", "xenbus")
 GUEST_TYPES = {
-    "pv": {"required": DOMU_SUITES + ("multicall",)},
+    "pv": {"required": DOMU_SUITES + ("multicall", "pvmap")},
     "pvh": {"required": DOMU_SUITES},
 }
 # Results of scenario steps done by dom0's toolstack and hotplug scripts

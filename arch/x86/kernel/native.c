@@ -1,6 +1,7 @@
 /* The native pv-ops backend: bare metal, QEMU, or any hypervisor we do not
  * enlighten for (KVM, Hyper-V...). Privileged instructions are used
  * directly. */
+#include <kernel/bootprof.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <asm/setup.h>
@@ -121,6 +122,7 @@ static void native_post_mm_setup(struct bootinfo *bi)
 	native_drop_identity_map();
 	if (IS_ENABLED(CONFIG_NATIVE_ACPI))
 		acpi_init();
+	boot_phase_end(BOOT_PHASE_EVENTS); /* the serial console stays as it is */
 }
 
 static void native_late_setup(void)
