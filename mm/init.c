@@ -81,17 +81,26 @@ static void build_direct_map(const struct memmap *m, phys_addr_t limit)
 	for (unsigned int i = 0; i < m->nr; i++) {
 		const struct mem_region *r = &m->r[i];
 		bool ram = r->type == MEM_RAM || r->type == MEM_KERNEL;
-		phys_addr_t pa, end = MIN(r->base + r->size, limit);
+		phys_addr_t base, pa, end = MIN(r->base + r->size, limit);
 		u64 flags;
 
 		if (!direct_mapped_type(r->type, &flags))
 			continue;
 		if (!ram && !mmu->large_pages)
 			continue; /* Xen PV: only pseudo-physical RAM has frames */
+		/* RAM and kernel regions that follow each other are one range:
+		 * a boundary inside a 2 MiB leaf would make the second half
+		 * go entry by entry into the table the first half created. */
+		base = r->base;
+		while (ram && i + 1 < m->nr && m->r[i + 1].base == r->base + r->size &&
+		       (m->r[i + 1].type == MEM_RAM || m->r[i + 1].type == MEM_KERNEL)) {
+			r = &m->r[++i];
+			end = MIN(r->base + r->size, limit);
+		}
 		/* Firmware regions need not be page-aligned; a page shared
 		 * with the previous region is already mapped (RAM first:
 		 * RAM is page-aligned, so only two firmware regions share). */
-		pa = MAX(ALIGN_DOWN(r->base, PAGE_SIZE), mapped_end);
+		pa = MAX(ALIGN_DOWN(base, PAGE_SIZE), mapped_end);
 		end = ALIGN_UP(end, PAGE_SIZE);
 		while (pa < end) {
 			phys_addr_t chunk_end = MIN(ALIGN_DOWN(pa, LARGE_PAGE_SIZE) +
