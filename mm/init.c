@@ -117,6 +117,34 @@ static void build_direct_map(const struct memmap *m, phys_addr_t limit)
 	}
 }
 
+/* Free pages below which the boot cannot get to its ready line (thread
+ * stacks, per-CPU data, the Xen rings and buffers): refused up front. */
+#define MM_MIN_FREE_PAGES 64
+
+static u64 ram_bytes(const struct memmap *m)
+{
+	u64 n = 0;
+
+	for (unsigned int i = 0; i < m->nr; i++)
+		if (m->r[i].type == MEM_RAM || m->r[i].type == MEM_KERNEL)
+			n += m->r[i].size;
+	return n;
+}
+
+/* Too little RAM for this kernel: say so and power off with a failure
+ * status. Not a panic (under Xen a crash, which the toolstack reports as
+ * such) and never a hang. Nothing but the console and the shutdown op is
+ * needed here, both of which work from the early setup on. */
+static void __noreturn mm_too_small(const struct memmap *m, const char *what, unsigned long pages)
+{
+	pr_err("mm: not enough memory: no room for %s (%lu KiB); the domain or machine has %llu "
+	       "KiB of RAM and the kernel image ends at %llu KiB\n",
+	       what, pages * (PAGE_SIZE >> 10), (unsigned long long)(ram_bytes(m) >> 10),
+	       (unsigned long long)(__pa(_end_image) >> 10));
+	pr_err("xenolith: too little memory to boot; powering off\n");
+	pv_ops->cpu->shutdown(SHUTDOWN_POWEROFF, 1);
+}
+
 static void *pool_page_alloc(unsigned long n)
 {
 	return alloc_pages(n);
@@ -163,7 +191,9 @@ void mm_init(struct bootinfo *bi)
 				     DIV_ROUND_UP_UL(kimg_map_limit, 1UL << 30) + 4;
 
 		pt_pool_start = carve_ram(m, pt_pages, 0);
-		if (!pt_pool_start || pt_pool_start >= kimg_map_limit ||
+		if (!pt_pool_start)
+			mm_too_small(m, "the boot page tables", pt_pages);
+		if (pt_pool_start >= kimg_map_limit ||
 		    (kimg_map_limit - pt_pool_start) >> PAGE_SHIFT < need)
 			panic("mm: no room for %lu boot page-table pages", pt_pages);
 	}
@@ -178,7 +208,7 @@ void mm_init(struct bootinfo *bi)
 	bm_pages = DIV_ROUND_UP_UL(DIV_ROUND_UP_UL(nr_pfns, 64) * 8, PAGE_SIZE);
 	bitmap_pa = carve_ram(m, bm_pages, direct_map_end);
 	if (!bitmap_pa)
-		panic("mm: no room for the page bitmap (%lu pages)", bm_pages);
+		mm_too_small(m, "the page bitmap", bm_pages);
 	/* Reservations cannot fail; on a full map they cost RAM instead. */
 	if (m->lost_ram)
 		pr_warn("mm: %llu KiB of RAM given up: the memory map was full\n",
@@ -189,6 +219,8 @@ void mm_init(struct bootinfo *bi)
 			pool_add_free(&kernel_pool, PFN_DOWN(m->r[i].base), PFN_DOWN(m->r[i].size));
 	/* Pool pages never used for page tables are ordinary memory again. */
 	pool_add_free(&kernel_pool, PFN_DOWN(pt_pool_next), PFN_DOWN(pt_pool_end - pt_pool_next));
+	if (kernel_pool.nr_free < MM_MIN_FREE_PAGES)
+		mm_too_small(m, "the kernel's working memory", MM_MIN_FREE_PAGES);
 	mm_page_alloc_ready = true;
 
 	kheap_init(&kernel_heap, &kernel_page_source);

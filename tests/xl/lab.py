@@ -1075,6 +1075,8 @@ def cmd_test(args, suite):
             print()
         if print_blk_bench(outcomes):
             print()
+        if print_minmem(outcomes):
+            print()
     rows = []
     for o in outcomes:
         r = o.run
@@ -1181,6 +1183,26 @@ def print_bench(outcomes):
             parts.append("Linux boot / Xenolith ready %.0fx" % (l[1] / float(x[1])))
         if parts:
             print("%s: Linux/Xenolith: %s" % (t, ", ".join(parts)))
+    return True
+
+
+def print_minmem(outcomes):
+    """The memory-footprint table (scenario minmem); False if it did not run."""
+    rows = []
+    for o in outcomes:
+        r = o.run
+        if r is None or o.case.scenario.name != "minmem":
+            continue
+        m = {}
+        for d in r.metrics.values():
+            m.update(d)
+        rows.append([o.case.type, "%s MiB" % m.get("memory_mib", "?"), o.label(),
+                     m.get("outcome", "-")])
+    if not rows:
+        return False
+    print("lab-bench: memory footprint (ready = boots and serves; too-small = says so and "
+          "powers off)")
+    print(table(rows, ["type", "memory", "result", "outcome"]))
     return True
 
 
