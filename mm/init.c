@@ -117,9 +117,11 @@ static void build_direct_map(const struct memmap *m, phys_addr_t limit)
 	}
 }
 
-/* Free pages below which the boot cannot get to its ready line (thread
- * stacks, per-CPU data, the Xen rings and buffers): refused up front. */
-#define MM_MIN_FREE_PAGES 64
+/* Free pages below which the boot cannot get to its ready line: refused
+ * up front. A Xen domU with one vCPU takes about 136 KiB from the
+ * allocator on its way to ready (thread stacks, event-channel and grant
+ * pages, xenstore buffers; docs/boot.md), a native boot about 48 KiB. */
+#define MM_MIN_FREE_PAGES 32
 
 static u64 ram_bytes(const struct memmap *m)
 {
