@@ -1127,6 +1127,8 @@ def print_bench(outcomes):
         if r is None or o.case.scenario.name != "bench":
             continue
         guest = o.case.env.get("LAB_GUEST", "xenolith")
+        if guest == "xenolith" and o.case.env.get("MEM", "64") != "64":
+            guest = "xenolith-%sM" % o.case.env["MEM"]
         dom_metrics = {}
         for d in r.metrics.values():
             dom_metrics.update(d)
@@ -1143,7 +1145,7 @@ def print_bench(outcomes):
         ready_ns = phases[-1][1] if phases else boot_ns
         figures[(guest, o.case.type)] = (c2r, ready_ns)
         if phases:
-            profiles[o.case.type] = (phases, bench.get("mode", ""))
+            profiles[(o.case.type, guest)] = (phases, bench.get("mode", ""))
 
         def s(ms):
             return "-" if ms is None else "%.2f s" % (ms / 1000.0)
@@ -1161,7 +1163,7 @@ def print_bench(outcomes):
                        "create->ready", "guest boot", "guest ready"]))
     print("guest boot: Xenolith to the end of init, Linux to the start of init (its uptime, "
           "10 ms steps); guest ready: Xenolith's first instruction to 'xenolith: ready'")
-    for t, (phases, mode) in sorted(profiles.items()):
+    for (t, guest), (phases, mode) in sorted(profiles.items()):
         rows_p, prev = [], 0
         for name, end_ns, hc, mc, pt in phases:
             rows_p.append([name, "%.3f ms" % (max(end_ns - prev, 0) / 1e6),
@@ -1169,7 +1171,7 @@ def print_bench(outcomes):
             prev = max(prev, end_ns)
         rows_p.append(["total", "", "%.3f ms" % (phases[-1][1] / 1e6)] +
                       [str(sum(p[i] for p in phases)) for i in (2, 3, 4)])
-        print("%s domU (%s) boot phases:" % (t, mode or "xenolith"))
+        print("%s domU %s (%s) boot phases:" % (t, guest, mode or "xenolith"))
         print(table(rows_p, ["phase", "length", "ends at", "hypercalls", "multicalls",
                              "pt updates"]))
     for t in ("pv", "pvh"):
@@ -1248,6 +1250,8 @@ def print_blk_bench(outcomes):
         if r is None or o.case.scenario.name != "blkbench":
             continue
         guest = o.case.env.get("LAB_GUEST", "xenolith")
+        if guest == "xenolith" and o.case.env.get("MEM", "64") != "64":
+            guest = "xenolith-%sM" % o.case.env["MEM"]
         figs[(guest, o.case.type)] = getattr(r, "blk", []) or []
         vcpus.add(o.case.env.get("VCPUS", "1"))
         c = getattr(r, "blk_counters", None)
