@@ -10,6 +10,7 @@
 #include <kernel/blkdev.h>
 #include <net/inet.h>
 #include <kernel/stats.h>
+#include <kernel/bootprof.h>
 #include <kernel/string.h>
 #include <kernel/monitor.h>
 #include <kernel/work.h>
@@ -72,23 +73,33 @@ static int init_thread(void *arg)
 	const struct pv_ops *ops = pv_ops;
 
 	smp_init();
+	boot_phase_end(BOOT_PHASE_SMP);
 	/* The stack's threads start before the bus probes network devices. */
 	if (IS_ENABLED(CONFIG_NET))
 		net_init();
 	ops->init->late_setup();
+	boot_phase_end(BOOT_PHASE_XENSTORE);
 	/* RAM disks from ramdisk=, before the self-tests that use them. */
 	if (IS_ENABLED(CONFIG_BLOCK))
 		block_init();
 
+	boot_phase_end(BOOT_PHASE_INIT);
 	init_done_ns = uptime_ns();
 	pr_info("init done in %llu us (clock: %s)\n", (unsigned long long)(init_done_ns / 1000),
 		ops->time->clocksource);
 	stats_report_boot();
 
-	if (ktest_requested())
+	if (ktest_requested()) {
+		boot_phases_report();
 		ktest_run_and_exit();
+	}
 
 	wait_for_xen_devices();
+	boot_phase_end(BOOT_PHASE_DEVICES);
+	/* Stamped and reported before the line itself: harnesses stop
+	 * reading at the ready line. */
+	boot_phase_end(BOOT_PHASE_READY);
+	boot_phases_report();
 	pr_info("xenolith: ready\n");
 	monitor_start();
 	return 0;
@@ -103,20 +114,26 @@ void __noreturn start_kernel(void)
 	smp_early_init();
 	ops->init->early_setup(&boot_info);
 	kprintf("xenolith: early console up\n"); /* harness: later resets are ours */
+	boot_phase_end(BOOT_PHASE_EARLY);
 	memmap_sanitize(&boot_info.memmap);
 	warnings = cmdline_apply(boot_info.cmdline);
 	report_boot();
 	if (warnings)
 		pr_warn("cmdline: %d option(s) ignored\n", warnings);
+	boot_phase_end(BOOT_PHASE_MEMMAP);
 
 	trap_init();
+	boot_phase_end(BOOT_PHASE_TRAPS);
 	ops->init->reserve_memory(&boot_info);
-	mm_init(&boot_info);
-	ops->init->post_mm_setup(&boot_info);
+	mm_init(&boot_info); /* stamps BOOT_PHASE_PGTABLES half-way */
+	boot_phase_end(BOOT_PHASE_ALLOC);
+	ops->init->post_mm_setup(&boot_info); /* may stamp BOOT_PHASE_EVENTS */
+	boot_phase_end(BOOT_PHASE_CONSOLE);
 	/* This boot context becomes CPU 0's idle thread. */
 	sched_init();
 	time_init();
 	local_irq_enable();
+	boot_phase_end(BOOT_PHASE_TIME);
 	work_init();
 
 	init = thread_create("init", init_thread, NULL, 0);

@@ -7,6 +7,7 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 #include <kernel/spinlock.h>
+#include <kernel/bootprof.h>
 #include <asm/paravirt.h>
 
 struct page_pool kernel_pool;
@@ -47,6 +48,29 @@ static bool direct_mapped_type(u32 type, u64 *flags)
 	}
 }
 
+/*
+ * How much of the direct map one pgt_map_range() call may build (one
+ * batch: under Xen PV one multicall per 128 queued updates). A call must
+ * not need a page-table page it cannot write yet: pool pages are
+ * writable through the early image map, or through the part of the direct
+ * map already built by earlier calls (direct_map_end only moves when a
+ * call returns, its updates applied). One leaf table per 2 MiB, plus a few
+ * upper-level tables. Natively (2 MiB pages, tables from the image map)
+ * the step does not matter; Xen PV without prepare_pt keeps 2 MiB steps.
+ */
+static phys_addr_t direct_map_step(void)
+{
+	phys_addr_t reach = MAX(kimg_map_limit, direct_map_end);
+	unsigned long pages;
+
+	if (!pv_ops->mmu->prepare_pt || pt_pool_next >= reach)
+		return LARGE_PAGE_SIZE;
+	pages = (reach - pt_pool_next) >> PAGE_SHIFT;
+	if (pages <= 4)
+		return LARGE_PAGE_SIZE;
+	return (phys_addr_t)(pages - 4) * LARGE_PAGE_SIZE;
+}
+
 static void build_direct_map(const struct memmap *m, phys_addr_t limit)
 {
 	const struct pv_mmu_ops *mmu = pv_ops->mmu;
@@ -57,20 +81,30 @@ static void build_direct_map(const struct memmap *m, phys_addr_t limit)
 	for (unsigned int i = 0; i < m->nr; i++) {
 		const struct mem_region *r = &m->r[i];
 		bool ram = r->type == MEM_RAM || r->type == MEM_KERNEL;
-		phys_addr_t pa, end = MIN(r->base + r->size, limit);
+		phys_addr_t base, pa, end = MIN(r->base + r->size, limit);
 		u64 flags;
 
 		if (!direct_mapped_type(r->type, &flags))
 			continue;
 		if (!ram && !mmu->large_pages)
 			continue; /* Xen PV: only pseudo-physical RAM has frames */
+		/* RAM and kernel regions that follow each other are one range:
+		 * a boundary inside a 2 MiB leaf would make the second half
+		 * go entry by entry into the table the first half created. */
+		base = r->base;
+		while (ram && i + 1 < m->nr && m->r[i + 1].base == r->base + r->size &&
+		       (m->r[i + 1].type == MEM_RAM || m->r[i + 1].type == MEM_KERNEL)) {
+			r = &m->r[++i];
+			end = MIN(r->base + r->size, limit);
+		}
 		/* Firmware regions need not be page-aligned; a page shared
 		 * with the previous region is already mapped (RAM first:
 		 * RAM is page-aligned, so only two firmware regions share). */
-		pa = MAX(ALIGN_DOWN(r->base, PAGE_SIZE), mapped_end);
+		pa = MAX(ALIGN_DOWN(base, PAGE_SIZE), mapped_end);
 		end = ALIGN_UP(end, PAGE_SIZE);
 		while (pa < end) {
-			phys_addr_t chunk_end = MIN(ALIGN_DOWN(pa, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE, end);
+			phys_addr_t chunk_end = MIN(ALIGN_DOWN(pa, LARGE_PAGE_SIZE) +
+							    direct_map_step(), end);
 			int rc = pgt_map_range((unsigned long)__va(pa), pa, chunk_end - pa, flags);
 
 			if (rc)
@@ -81,6 +115,36 @@ static void build_direct_map(const struct memmap *m, phys_addr_t limit)
 				direct_map_end = MAX(direct_map_end, pa);
 		}
 	}
+}
+
+/* Free pages below which the boot cannot get to its ready line: refused
+ * up front. A Xen domU with one vCPU takes about 136 KiB from the
+ * allocator on its way to ready (thread stacks, event-channel and grant
+ * pages, xenstore buffers; docs/boot.md), a native boot about 48 KiB. */
+#define MM_MIN_FREE_PAGES 32
+
+static u64 ram_bytes(const struct memmap *m)
+{
+	u64 n = 0;
+
+	for (unsigned int i = 0; i < m->nr; i++)
+		if (m->r[i].type == MEM_RAM || m->r[i].type == MEM_KERNEL)
+			n += m->r[i].size;
+	return n;
+}
+
+/* Too little RAM for this kernel: say so and power off with a failure
+ * status. Not a panic (under Xen a crash, which the toolstack reports as
+ * such) and never a hang. Nothing but the console and the shutdown op is
+ * needed here, both of which work from the early setup on. */
+static void __noreturn mm_too_small(const struct memmap *m, const char *what, unsigned long pages)
+{
+	pr_err("mm: not enough memory: no room for %s (%lu KiB); the domain or machine has %llu "
+	       "KiB of RAM and the kernel image ends at %llu KiB\n",
+	       what, pages * (PAGE_SIZE >> 10), (unsigned long long)(ram_bytes(m) >> 10),
+	       (unsigned long long)(__pa(_end_image) >> 10));
+	pr_err("xenolith: too little memory to boot; powering off\n");
+	pv_ops->cpu->shutdown(SHUTDOWN_POWEROFF, 1);
 }
 
 static void *pool_page_alloc(unsigned long n)
@@ -129,7 +193,9 @@ void mm_init(struct bootinfo *bi)
 				     DIV_ROUND_UP_UL(kimg_map_limit, 1UL << 30) + 4;
 
 		pt_pool_start = carve_ram(m, pt_pages, 0);
-		if (!pt_pool_start || pt_pool_start >= kimg_map_limit ||
+		if (!pt_pool_start)
+			mm_too_small(m, "the boot page tables", pt_pages);
+		if (pt_pool_start >= kimg_map_limit ||
 		    (kimg_map_limit - pt_pool_start) >> PAGE_SHIFT < need)
 			panic("mm: no room for %lu boot page-table pages", pt_pages);
 	}
@@ -137,11 +203,14 @@ void mm_init(struct bootinfo *bi)
 	pt_pool_end = pt_pool_start + pt_pages * PAGE_SIZE;
 
 	build_direct_map(m, ram_end);
+	if (pgt_boot_pool_done())
+		panic("mm: cannot give the unused page-table pool back its write access");
+	boot_phase_end(BOOT_PHASE_PGTABLES);
 
 	bm_pages = DIV_ROUND_UP_UL(DIV_ROUND_UP_UL(nr_pfns, 64) * 8, PAGE_SIZE);
 	bitmap_pa = carve_ram(m, bm_pages, direct_map_end);
 	if (!bitmap_pa)
-		panic("mm: no room for the page bitmap (%lu pages)", bm_pages);
+		mm_too_small(m, "the page bitmap", bm_pages);
 	/* Reservations cannot fail; on a full map they cost RAM instead. */
 	if (m->lost_ram)
 		pr_warn("mm: %llu KiB of RAM given up: the memory map was full\n",
@@ -152,6 +221,8 @@ void mm_init(struct bootinfo *bi)
 			pool_add_free(&kernel_pool, PFN_DOWN(m->r[i].base), PFN_DOWN(m->r[i].size));
 	/* Pool pages never used for page tables are ordinary memory again. */
 	pool_add_free(&kernel_pool, PFN_DOWN(pt_pool_next), PFN_DOWN(pt_pool_end - pt_pool_next));
+	if (kernel_pool.nr_free < MM_MIN_FREE_PAGES)
+		mm_too_small(m, "the kernel's working memory", MM_MIN_FREE_PAGES);
 	mm_page_alloc_ready = true;
 
 	kheap_init(&kernel_heap, &kernel_page_source);

@@ -23,6 +23,13 @@ void *pt_page_va(phys_addr_t pa)
 	panic("page table page %#llx is not mapped", (unsigned long long)pa);
 }
 
+void *pt_fill_va(phys_addr_t pa)
+{
+	if (!mm_page_alloc_ready && pa < kimg_map_limit)
+		return kimg_va(pa);
+	return pt_page_va(pa);
+}
+
 static unsigned int pt_index(unsigned long va, int level)
 {
 	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & 511;
@@ -61,7 +68,7 @@ static int next_table(u64 *table, unsigned int i, int level, bool create, u64 **
 	pa = pt_alloc();
 	if (!pa)
 		return -ENOMEM;
-	memset(pt_page_va(pa), 0, PAGE_SIZE);
+	memset(pt_fill_va(pa), 0, PAGE_SIZE);
 	rc = mmu->alloc_pt(level - 1, pa);
 	if (!rc)
 		rc = mmu->set_pte(&table[i], mmu->make_table_entry(pa));
@@ -161,6 +168,72 @@ static void flush_range(unsigned long va, unsigned long end)
 		mmu->flush_tlb_one(va);
 }
 
+/* Lowest virtual address of a leaf table linked by map_leaf_prebuilt()
+ * whose link may still sit in the open batch (~0UL: none). Under
+ * pgt_lock. */
+static unsigned long prebuilt_pending_va = ~0UL;
+
+/* Xen PV (mmu->prepare_pt): map [*vap, end) up to the next 2 MiB boundary
+ * when that range has no leaf table yet, by filling a fresh one with plain
+ * stores while it is still ordinary memory, then queueing what makes it
+ * read-only and its link: Xen validates the 512 entries once, at the link,
+ * instead of one mmu_update each. *done says whether it did; if not (a
+ * table exists), the caller maps entry by entry. Nothing is linked on
+ * failure. Runs in the caller's batch. */
+static int map_leaf_prebuilt(unsigned long *vap, phys_addr_t *pap, unsigned long end, u64 flags,
+			     bool *done)
+{
+	const struct pv_mmu_ops *mmu = pv_ops->mmu;
+	unsigned long va = *vap, next = ALIGN_DOWN(va, LARGE_PAGE_SIZE) + LARGE_PAGE_SIZE;
+	phys_addr_t pa = *pap, table;
+	unsigned int i2 = pt_index(va, 2);
+	u64 *t2, *w, pte;
+	int rc;
+
+	*done = false;
+	if (next < va || next > end)
+		next = end;
+	rc = walk_to(va, 2, true, &t2);
+	if (rc)
+		return rc;
+	if (READ_ONCE(t2[i2]) & PTE_P)
+		return 0;
+	table = pt_alloc();
+	if (!table)
+		return -ENOMEM;
+	/* The page must be writable here and now: through the early image
+	 * map, or through the direct map once the link that maps it there
+	 * has been applied. */
+	if (!mm_page_alloc_ready && table >= kimg_map_limit && table >= direct_map_end)
+		panic("page table page %#llx is not mapped", (unsigned long long)table);
+	/* Its direct-map alias (the writable one past the image map, the
+	 * one prepare_pt must find) must not be a link still queued. */
+	if (table < direct_map_end && (unsigned long)__va(table) >= prebuilt_pending_va) {
+		rc = mmu->batch_flush();
+		if (rc)
+			return rc;
+		prebuilt_pending_va = ~0UL;
+	}
+	w = pt_fill_va(table);
+	memset(w, 0, PAGE_SIZE);
+	for (; va < next; va += PAGE_SIZE, pa += PAGE_SIZE) {
+		rc = mmu->make_pte(pa, flags, &pte);
+		if (rc)
+			return rc; /* not linked: the page stays unused */
+		w[pt_index(va, 1)] = pte;
+	}
+	rc = mmu->prepare_pt(1, table);
+	if (!rc)
+		rc = mmu->set_pte(&t2[i2], mmu->make_table_entry(table));
+	if (rc)
+		return rc;
+	prebuilt_pending_va = MIN(prebuilt_pending_va, ALIGN_DOWN(*vap, LARGE_PAGE_SIZE));
+	*vap = va;
+	*pap = pa;
+	*done = true;
+	return 0;
+}
+
 static int map_range_locked(unsigned long va, phys_addr_t pa, unsigned long size, u64 flags)
 {
 	const struct pv_mmu_ops *mmu = pv_ops->mmu;
@@ -194,6 +267,15 @@ static int map_range_locked(unsigned long va, phys_addr_t pa, unsigned long size
 			pa += LARGE_PAGE_SIZE;
 			continue;
 		}
+		if (mmu->prepare_pt) {
+			bool done;
+
+			rc = map_leaf_prebuilt(&va, &pa, end, flags, &done);
+			if (rc)
+				break;
+			if (done)
+				continue;
+		}
 		rc = walk_to(va, 1, true, &t);
 		if (rc)
 			break;
@@ -218,6 +300,7 @@ static int map_range_locked(unsigned long va, phys_addr_t pa, unsigned long size
 	}
 	/* Queued entries are applied (or refused) here. */
 	err = mmu->batch_end();
+	prebuilt_pending_va = ~0UL;
 	if (!rc)
 		rc = err;
 	if (rc) {
@@ -275,6 +358,30 @@ int pgt_unmap_range(unsigned long va, unsigned long size)
 	rc = unmap_range_locked(va, size);
 	spin_unlock(&pgt_lock);
 	return rc;
+}
+
+int pgt_boot_pool_done(void)
+{
+	const struct pv_mmu_ops *mmu = pv_ops->mmu;
+	phys_addr_t end = MIN(pt_pool_end, kimg_map_limit);
+	int rc = 0, err;
+
+	if (!mmu->prepare_pt)
+		return 0;
+	spin_lock(&pgt_lock);
+	mmu->batch_begin();
+	for (phys_addr_t p = pt_pool_next; p < end && p < direct_map_end && !rc; p += PAGE_SIZE) {
+		u64 *ptep = pgt_leaf_pte((unsigned long)__va(p));
+		u64 e = ptep ? READ_ONCE(*ptep) : 0;
+
+		if ((e & PTE_P) && !(e & PTE_W))
+			rc = mmu->set_pte(ptep, e | PTE_W);
+	}
+	err = mmu->batch_end();
+	/* No translation cached read-only may outlive the change. */
+	mmu->flush_tlb_all();
+	spin_unlock(&pgt_lock);
+	return rc ? rc : err;
 }
 
 int pgt_lookup(unsigned long va, phys_addr_t *pa, u64 *flags)

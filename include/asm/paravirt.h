@@ -71,6 +71,12 @@ struct pv_mmu_ops {
 	 * 1..4. Xen PV must make it read-only first. */
 	int (*alloc_pt)(int level, phys_addr_t pa);
 	int (*release_pt)(int level, phys_addr_t pa);
+	/* Optional (NULL natively). A page was filled as a level-'level'
+	 * table while it was ordinary writable memory and is about to be
+	 * linked in: queue, in the open batch, what makes it read-only in
+	 * our own mappings (Xen PV). Unlike alloc_pt it issues nothing at
+	 * once; the mappings it looks at must already be applied. */
+	int (*prepare_pt)(int level, phys_addr_t pa);
 	/* Open a batch of page-table updates (Xen PV: one multicall), apply
 	 * what is queued so far, and close the batch (applying the rest). */
 	void (*batch_begin)(void);

@@ -115,5 +115,15 @@ extern phys_addr_t direct_map_end;
 void *pt_page_va(phys_addr_t pa);
 /* Highest pseudo-physical address the early kernel-image map reaches. */
 extern phys_addr_t kimg_map_limit;
+/* Set once the page allocator serves pages (page tables come from it). */
+extern bool mm_page_alloc_ready;
+/* Boot pool pages whose writes are safe now: the early image map while it
+ * reaches them (Xen PV maps pool pages read-only in the direct map while
+ * the direct map is built), else the direct map. */
+void *pt_fill_va(phys_addr_t pa);
+/* The direct map is built: boot pool pages that never became tables get
+ * their direct-map write access back (Xen PV); call before the allocator
+ * takes them. 0 or -errno. */
+int pgt_boot_pool_done(void);
 
 #endif

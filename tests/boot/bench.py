@@ -89,6 +89,41 @@ def smp_bench_values(log):
     return vals
 
 
+def phase_cells(phases):
+    """{name: 'D ms H/M/P'} for one boot's phases: D the phase's length."""
+    cells, prev = {}, 0
+    for name, end_ns, hc, mc, pt in phases:
+        cells[name] = "%.2f ms %d/%d/%d" % (max(end_ns - prev, 0) / 1e6, hc, mc, pt)
+        prev = max(prev, end_ns)
+    return cells
+
+
+def phases_table(results):
+    """Phases as rows, cases as columns; the last row is first
+    instruction -> ready."""
+    cols, names = [], []
+    for r in results:
+        m = r.last.monitor if r.last else None
+        phases = m.phases if m else []
+        if not phases:
+            continue
+        for p in phases:
+            if p[0] not in names:
+                names.append(p[0])
+        total = phases[-1]
+        cells = phase_cells(phases)
+        cells["total"] = "%.2f ms %d/%d/%d" % (
+            total[1] / 1e6, sum(p[2] for p in phases), sum(p[3] for p in phases),
+            sum(p[4] for p in phases))
+        cols.append((r.name, cells))
+    if not cols:
+        return "Boot phases: no 'bench: phases' line in any boot"
+    rows = [[n] + [c.get(n, "-") for _, c in cols] for n in names + ["total"]]
+    return ("Boot phases (length, then hypercalls/multicalls/page-table updates in it; "
+            "total = first instruction to 'xenolith: ready'):\n" +
+            table(rows, ["phase"] + [name for name, _ in cols]))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--objtree", required=True)
@@ -138,6 +173,11 @@ def main(argv=None):
     print("Boot (kernel figures from its bench: line; wall = host time from QEMU start to "
           "'xenolith: ready', TCG):")
     print(table(rows, ["case", "result", "mode", "boot", "init done", "wall"] + keys))
+
+    # The boot profile (kernel/bootprof.c): per phase, its length and its
+    # hypercalls/multicalls/page-table updates, one column per case.
+    print()
+    print(phases_table(results))
 
     # SMP costs: the smp suite prints a "# bench key=value ..." line (the
     # uncontended and contended lock cost, the IPI round trip) per mode.

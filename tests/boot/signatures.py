@@ -30,6 +30,14 @@ _INIT_DONE = re.compile(r"init done in (\d+) us \(clock: ([^)]*)\)")
 _READY = re.compile(r"\bxenolith: ready\b")
 _BENCH = re.compile(r"\bbench: (.*)$")
 _KV = re.compile(r"([A-Za-z_][\w.-]*)=(\S+)")
+_PHASE = re.compile(r"([a-z_]+)=(\d+):(\d+):(\d+):(\d+)")
+
+
+def parse_phases(text):
+    """The boot profile's phases: [(name, end_ns, hypercalls, multicalls,
+    pt_updates)], in boot order."""
+    return [(m.group(1),) + tuple(int(m.group(i)) for i in range(2, 6))
+            for m in _PHASE.finditer(text)]
 # start_kernel() prints this right after the boot path's early setup made a
 # console (kernel/main.c); it carries no time stamp.
 EARLY_CONSOLE = re.compile(r"\bxenolith: early console up\b")
@@ -73,6 +81,9 @@ class ConsoleMonitor:
         self.ready = False
         self.bench = {}
         self.bench_line = None
+        # "bench: phases NAME=END_NS:HC:MC:PT ..." (kernel/bootprof.c): a
+        # list of (name, end_ns, hypercalls, multicalls, pt_updates).
+        self.phases = []
         self.ktest_done = None            # (passed, failed, skipped)
         self.kernel_panic = None          # first panic line
         self.panic_context = []           # lines after it (call trace)
@@ -141,7 +152,10 @@ class ConsoleMonitor:
         if _READY.search(clean):
             self.ready = True
         m = _BENCH.search(clean)
-        if m and not self.bench:
+        if m and m.group(1).startswith("phases "):
+            if not self.phases:
+                self.phases = parse_phases(m.group(1)[len("phases "):])
+        elif m and not self.bench:
             self.bench_line = clean
             self.bench = dict(_KV.findall(m.group(1)))
         m = _KTEST_DONE.search(clean)

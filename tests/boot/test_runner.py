@@ -39,6 +39,24 @@ class MonitorTest(unittest.TestCase):
         self.assertTrue(m.kernel_progress)
         self.assertFalse(m.fatal_seen())
 
+    def test_boot_phases(self):
+        m = signatures.ConsoleMonitor()
+        m.feed("[    0.002000] bench: mode=xen-pv boot_ns=5000 hypercalls=9\n")
+        m.feed("[    0.003000] bench: phases early=1000:2:0:0 pgtables=4000:3:1:40 "
+               "ready=5000:0:0:0\n")
+        m.feed("[    0.004000] bench: phases early=9:9:9:9\n")
+        # The key=value line stays the first plain bench line; the
+        # phases line is kept apart, the first one only.
+        self.assertEqual(m.bench["hypercalls"], "9")
+        self.assertNotIn("early", m.bench)
+        self.assertEqual(m.phases, [("early", 1000, 2, 0, 0), ("pgtables", 4000, 3, 1, 40),
+                                    ("ready", 5000, 0, 0, 0)])
+        # A phases line first does not take the bench line's place.
+        m = signatures.ConsoleMonitor()
+        m.feed("[    0.003000] bench: phases early=1000:2:0:0\n")
+        m.feed("[    0.004000] bench: mode=native boot_ns=7\n")
+        self.assertEqual(m.bench, {"mode": "native", "boot_ns": "7"})
+
     def test_xen_bench_and_halt(self):
         m = monitor("xen_prefixed.log", xen=True)
         self.assertEqual(m.bench["hypercalls"], "812")

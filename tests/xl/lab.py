@@ -69,7 +69,7 @@ QEMU_MEM = 3072
 DOMU_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp", "blk", "evtchn",
                "xenstore", "gnttab", "xenbus")
 GUEST_TYPES = {
-    "pv": {"required": DOMU_SUITES + ("multicall",)},
+    "pv": {"required": DOMU_SUITES + ("multicall", "pvmap")},
     "pvh": {"required": DOMU_SUITES},
 }
 # Results of scenario steps done by dom0's toolstack and hotplug scripts
@@ -527,8 +527,12 @@ def guest_facts(lines):
         if m and done is None:
             done = tuple(int(x) for x in m.groups())
         m = _BENCH.search(clean)
-        if m and not bench:
-            bench = dict(_KV.findall(m.group(1)))
+        if m and m.group(1).startswith("phases "):
+            # The boot profile (kernel/bootprof.c), kept whole for the
+            # bench table; never the key=value bench line.
+            bench.setdefault("phases", m.group(1)[len("phases "):])
+        elif m and "boot_ns" not in bench:
+            bench.update(_KV.findall(m.group(1)))
         if _READY.search(clean):
             ready = True
         if panic is None and _KERNEL_PANIC.search(clean):
@@ -1071,6 +1075,8 @@ def cmd_test(args, suite):
             print()
         if print_blk_bench(outcomes):
             print()
+        if print_minmem(outcomes):
+            print()
     rows = []
     for o in outcomes:
         r = o.run
@@ -1115,11 +1121,14 @@ def _ms(v):
 def print_bench(outcomes):
     rows = []
     figures = {}
+    profiles = {}
     for o in outcomes:
         r = o.run
         if r is None or o.case.scenario.name != "bench":
             continue
         guest = o.case.env.get("LAB_GUEST", "xenolith")
+        if guest == "xenolith" and o.case.env.get("MEM", "64") != "64":
+            guest = "xenolith-%sM" % o.case.env["MEM"]
         dom_metrics = {}
         for d in r.metrics.values():
             dom_metrics.update(d)
@@ -1130,19 +1139,41 @@ def print_bench(outcomes):
         u2r = _ms(dom_metrics.get("unpause_to_ready_ms"))
         bench = getattr(r, "bench", {}) or {}
         boot_ns = _ms(bench.get("boot_ns"))
-        figures[(guest, o.case.type)] = (c2r, boot_ns)
+        phases = signatures.parse_phases(bench.get("phases", ""))
+        # Xenolith: first instruction to its ready line, from the boot
+        # profile; Linux: its uptime when init starts.
+        ready_ns = phases[-1][1] if phases else boot_ns
+        figures[(guest, o.case.type)] = (c2r, ready_ns)
+        if phases:
+            profiles[(o.case.type, guest)] = (phases, bench.get("mode", ""))
 
         def s(ms):
             return "-" if ms is None else "%.2f s" % (ms / 1000.0)
+
+        def ns(v):
+            return "-" if v is None else "%.3f ms" % (v / 1e6)
         rows.append([guest, o.case.type, o.label(), s(create), s(attach), s(unpause), s(u2r), s(c2r),
-                     "-" if boot_ns is None else "%.3f ms" % (boot_ns / 1e6)])
+                     ns(boot_ns), ns(ready_ns)])
     if not rows:
         return
     print("lab-bench: times in dom0 (uptime clock, 10 ms steps); guest boot from its "
           "'bench: ... boot_ns=' line")
     print(table(rows, ["guest", "type", "result", "xl create -p", "attach", "xl unpause",
                        "unpause->ready",
-                       "create->ready", "guest boot"]))
+                       "create->ready", "guest boot", "guest ready"]))
+    print("guest boot: Xenolith to the end of init, Linux to the start of init (its uptime, "
+          "10 ms steps); guest ready: Xenolith's first instruction to 'xenolith: ready'")
+    for (t, guest), (phases, mode) in sorted(profiles.items()):
+        rows_p, prev = [], 0
+        for name, end_ns, hc, mc, pt in phases:
+            rows_p.append([name, "%.3f ms" % (max(end_ns - prev, 0) / 1e6),
+                           "%.3f ms" % (end_ns / 1e6), str(hc), str(mc), str(pt)])
+            prev = max(prev, end_ns)
+        rows_p.append(["total", "", "%.3f ms" % (phases[-1][1] / 1e6)] +
+                      [str(sum(p[i] for p in phases)) for i in (2, 3, 4)])
+        print("%s domU %s (%s) boot phases:" % (t, guest, mode or "xenolith"))
+        print(table(rows_p, ["phase", "length", "ends at", "hypercalls", "multicalls",
+                             "pt updates"]))
     for t in ("pv", "pvh"):
         x, l = figures.get(("xenolith", t)), figures.get(("linux", t))
         if not x or not l:
@@ -1151,9 +1182,29 @@ def print_bench(outcomes):
         if x[0] and l[0]:
             parts.append("create->ready %.1fx" % (l[0] / float(x[0])))
         if x[1] and l[1]:
-            parts.append("guest boot %.0fx" % (l[1] / float(x[1])))
+            parts.append("Linux boot / Xenolith ready %.0fx" % (l[1] / float(x[1])))
         if parts:
             print("%s: Linux/Xenolith: %s" % (t, ", ".join(parts)))
+    return True
+
+
+def print_minmem(outcomes):
+    """The memory-footprint table (scenario minmem); False if it did not run."""
+    rows = []
+    for o in outcomes:
+        r = o.run
+        if r is None or o.case.scenario.name != "minmem":
+            continue
+        m = {}
+        for d in r.metrics.values():
+            m.update(d)
+        rows.append([o.case.type, "%s MiB" % m.get("memory_mib", "?"), o.label(),
+                     m.get("outcome", "-")])
+    if not rows:
+        return False
+    print("lab-bench: memory footprint (ready = boots and serves; too-small = says so and "
+          "powers off)")
+    print(table(rows, ["type", "memory", "result", "outcome"]))
     return True
 
 
@@ -1199,6 +1250,8 @@ def print_blk_bench(outcomes):
         if r is None or o.case.scenario.name != "blkbench":
             continue
         guest = o.case.env.get("LAB_GUEST", "xenolith")
+        if guest == "xenolith" and o.case.env.get("MEM", "64") != "64":
+            guest = "xenolith-%sM" % o.case.env["MEM"]
         figs[(guest, o.case.type)] = getattr(r, "blk", []) or []
         vcpus.add(o.case.env.get("VCPUS", "1"))
         c = getattr(r, "blk_counters", None)

@@ -72,6 +72,19 @@ def case_lines(name, body, rc=0):
             + body + ["XLLAB case-end case=%s rc=%d elapsed_ms=1234" % (name, rc)])
 
 
+
+class GuestFactsBenchTest(unittest.TestCase):
+    def test_phases_line_kept_apart(self):
+        lines = ["[    0.002000] bench: mode=xen-pv boot_ns=5000 hypercalls=9",
+                 "[    0.003000] bench: phases early=1000:2:0:0 ready=6000:1:0:3",
+                 "[    0.004000] xenolith: ready"]
+        _, _, bench, ready, _ = lab.guest_facts(lines)
+        self.assertTrue(ready)
+        self.assertEqual(bench["hypercalls"], "9")
+        self.assertEqual(bench["boot_ns"], "5000")
+        self.assertEqual(lab.signatures.parse_phases(bench["phases"]),
+                         [("early", 1000, 2, 0, 0), ("ready", 6000, 1, 0, 3)])
+
 class ScenarioTests(unittest.TestCase):
     def test_metadata(self):
         s = scenario(KTAP_SCEN)

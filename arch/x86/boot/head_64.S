@@ -66,6 +66,16 @@ common32:
 	mov %eax, PA(boot_tsc_start)
 	mov %edx, PA(boot_tsc_start) + 4
 
+	/* Zero .bss: a loader need not have (QEMU's PVH boot in a machine
+	 * with about 2 MiB of RAM leaves the firmware's scratch data there,
+	 * and the kernel then read garbage as its direct-map end). Nothing
+	 * above is in .bss; the boot page directories and stack below are. */
+	mov $PA(__bss_start), %edi
+	mov $PA(__bss_end), %ecx
+	sub %edi, %ecx
+	xor %eax, %eax
+	rep stosb
+
 	lgdt PA(boot_gdt_ptr)
 	mov $0x10, %eax
 	mov %eax, %ds

@@ -2,6 +2,7 @@
  * enlighten for (KVM, Hyper-V...). Privileged instructions are used
  * directly. */
 #include <asm/acpi_irq.h>
+#include <kernel/bootprof.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <asm/setup.h>
@@ -122,6 +123,7 @@ static void native_post_mm_setup(struct bootinfo *bi)
 	native_drop_identity_map();
 	if (IS_ENABLED(CONFIG_NATIVE_ACPI))
 		acpi_init();
+	boot_phase_end(BOOT_PHASE_EVENTS); /* the serial console stays as it is */
 }
 
 static void native_late_setup(void)

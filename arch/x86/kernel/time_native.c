@@ -13,7 +13,10 @@
 #include <kernel/errno.h>
 
 #define PIT_HZ 1193182ULL
-#define CALIBRATE_MS 20
+#define CALIBRATE_WINDOW_US 1000
+#define CALIBRATE_WINDOWS 3
+/* The local APIC timer against the TSC, when nothing gives its rate. */
+#define LAPIC_CALIBRATE_NS NSEC_PER_MSEC
 
 #define APIC_EOI 0xb0
 #define APIC_SVR 0xf0
@@ -23,6 +26,7 @@
 #define APIC_TIMER_DIV 0x3e0
 
 extern u64 boot_tsc_start;
+extern struct hypervisor_info boot_hypervisor;
 static u64 tsc_mult; /* ns = (tsc * tsc_mult) >> 32 */
 volatile u32 *lapic; /* shared with the SMP code (IPIs) */
 static u64 lapic_ticks_per_ms;
@@ -53,10 +57,11 @@ static void pic_disable(void)
 	outb(0xa1, 0xff);
 }
 
-/* Measure TSC ticks over a PIT channel 2 countdown. */
-static u64 calibrate_tsc_khz(void)
+/* One PIT channel 2 countdown of CALIBRATE_WINDOW_US: TSC ticks per
+ * millisecond, 0 if the gate never opened (no PIT). */
+static u64 pit_window_khz(void)
 {
-	u64 count = PIT_HZ * CALIBRATE_MS / 1000, t0, t1;
+	u64 count = PIT_HZ * CALIBRATE_WINDOW_US / 1000000, t0, t1;
 	unsigned long spins = 0;
 
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
@@ -64,12 +69,89 @@ static u64 calibrate_tsc_khz(void)
 	outb(0x42, (u8)count);
 	outb(0x42, (u8)(count >> 8));
 	t0 = rdtsc();
-	while (!(inb(0x61) & 0x20) && ++spins < 100000000UL)
+	while (!(inb(0x61) & 0x20) && ++spins < 10000000UL)
 		;
 	t1 = rdtsc();
-	if (spins >= 100000000UL)
+	if (spins >= 10000000UL)
 		return 0;
-	return (t1 - t0) / CALIBRATE_MS;
+	return (t1 - t0) * 1000 / CALIBRATE_WINDOW_US;
+}
+
+/* The PIT fallback waits CALIBRATE_WINDOWS short windows and takes the
+ * median: under emulation on a loaded host one window can be stretched
+ * (or shortened) by the emulator being descheduled, and the median of
+ * three survives one such window. Bounded: the spin limit ends a window
+ * whose gate never opens. */
+static u64 calibrate_tsc_pit(void)
+{
+	u64 w[CALIBRATE_WINDOWS], t;
+
+	for (unsigned int i = 0; i < CALIBRATE_WINDOWS; i++) {
+		w[i] = pit_window_khz();
+		if (!w[i])
+			return 0;
+	}
+	for (unsigned int i = 1; i < CALIBRATE_WINDOWS; i++)
+		for (unsigned int j = i; j > 0 && w[j - 1] > w[j]; j--) {
+			t = w[j];
+			w[j] = w[j - 1];
+			w[j - 1] = t;
+		}
+	return w[CALIBRATE_WINDOWS / 2];
+}
+
+static u32 hypervisor_timing_leaf(u32 *apic_khz)
+{
+	u32 a = 0, b = 0, c = 0, d = 0;
+
+	/* KVM (with the frequency exposed), VMware and others: leaf
+	 * base + 0x10 gives the TSC and the APIC bus in kHz. Xen's time
+	 * leaf is elsewhere and Xen guests use the pvclock instead. */
+	if (boot_hypervisor.type == HV_NONE || !boot_hypervisor.base ||
+	    boot_hypervisor.max_leaf < boot_hypervisor.base + 0x10)
+		return 0;
+	cpuid(boot_hypervisor.base + 0x10, &a, &b, &c, &d);
+	*apic_khz = b;
+	return a;
+}
+
+/* TSC frequency without waiting where the CPU or hypervisor says it:
+ * CPUID 0x15 (TSC/crystal ratio and the crystal's frequency; the APIC timer
+ * runs off that crystal), the hypervisor's timing leaf, CPUID 0x16 (base
+ * frequency in MHz, which the TSC runs at on CPUs that have the leaf but
+ * no crystal frequency in 0x15; bare metal only). Else a short, bounded PIT calibration. */
+static u64 find_tsc_khz(const char **how, u64 *apic_khz)
+{
+	u32 max = 0, a = 0, b = 0, c = 0, d = 0, hv_apic = 0;
+	u64 khz;
+
+	*apic_khz = 0;
+	cpuid(0, &max, &b, &c, &d);
+	if (max >= 0x15) {
+		cpuid(0x15, &a, &b, &c, &d);
+		if (a && b && c) {
+			*how = "CPUID 0x15";
+			*apic_khz = c / 1000;
+			return (u64)c * b / a / 1000;
+		}
+	}
+	khz = hypervisor_timing_leaf(&hv_apic);
+	if (khz) {
+		*how = "hypervisor timing leaf";
+		*apic_khz = hv_apic;
+		return khz;
+	}
+	/* Under a hypervisor (an emulator's TSC runs at the host's rate) the
+	 * base frequency says nothing about the TSC guests see. */
+	if (max >= 0x16 && boot_hypervisor.type == HV_NONE) {
+		cpuid(0x16, &a, &b, &c, &d);
+		if (a & 0xffff) {
+			*how = "CPUID 0x16";
+			return (u64)(a & 0xffff) * 1000;
+		}
+	}
+	*how = "PIT-calibrated";
+	return calibrate_tsc_pit();
 }
 
 u32 lapic_read(u32 reg)
@@ -126,7 +208,8 @@ static int native_set_oneshot(u64 deadline_ns)
 
 static int native_time_init(void)
 {
-	u64 khz = calibrate_tsc_khz(), base, t0;
+	const char *how = "?";
+	u64 apic_khz, khz = find_tsc_khz(&how, &apic_khz), base, t0, t1;
 
 	if (!khz) {
 		pr_warn("time: PIT calibration failed; assuming 1 GHz TSC\n");
@@ -135,8 +218,8 @@ static int native_time_init(void)
 	tsc_khz = khz;
 	tsc_mult = (NSEC_PER_MSEC << 32) / khz;
 	boot_clock_ns = tsc_to_ns(boot_tsc_start);
-	pr_info("time: TSC %llu.%03llu MHz (PIT-calibrated)\n", (unsigned long long)(khz / 1000),
-		(unsigned long long)(khz % 1000));
+	pr_info("time: TSC %llu.%03llu MHz (%s)\n", (unsigned long long)(khz / 1000),
+		(unsigned long long)(khz % 1000), how);
 
 	pic_disable();
 	base = native_rdmsr(MSR_APIC_BASE);
@@ -151,11 +234,21 @@ static int native_time_init(void)
 	lapic_write(APIC_SVR, 0x100 | IRQ_VECTOR_SPURIOUS);
 	lapic_write(APIC_TIMER_DIV, 0x3); /* divide by 16 */
 	lapic_write(APIC_LVT_TIMER, 1U << 16); /* masked while calibrating */
-	lapic_write(APIC_TIMER_INIT, 0xffffffffU);
-	t0 = native_clock_ns();
-	while (native_clock_ns() - t0 < 10 * NSEC_PER_MSEC)
-		cpu_relax();
-	lapic_ticks_per_ms = (0xffffffffULL - lapic_read(APIC_TIMER_CUR)) / 10;
+	if (apic_khz) {
+		/* The bus (crystal) rate is known; the timer divides by 16. */
+		lapic_ticks_per_ms = apic_khz / 16;
+	} else {
+		/* Count against the TSC; the elapsed time is what was
+		 * measured, not what was asked for, so a late wake-up
+		 * does not skew the rate. */
+		lapic_write(APIC_TIMER_INIT, 0xffffffffU);
+		t0 = native_clock_ns();
+		while (native_clock_ns() - t0 < LAPIC_CALIBRATE_NS)
+			cpu_relax();
+		lapic_ticks_per_ms = 0xffffffffULL - lapic_read(APIC_TIMER_CUR);
+		t1 = native_clock_ns();
+		lapic_ticks_per_ms = lapic_ticks_per_ms * NSEC_PER_MSEC / (t1 - t0);
+	}
 	lapic_write(APIC_TIMER_INIT, 0);
 	if (!lapic_ticks_per_ms)
 		lapic_ticks_per_ms = 1;

@@ -3,6 +3,7 @@
  * through vcpu_info; exceptions arrive through the trap table. */
 #include <xen/xen.h>
 #include "xen-ops.h"
+#include <kernel/bootprof.h>
 #include <xen/hypercall.h>
 #include <kernel/boot.h>
 #include <kernel/mm.h>
@@ -202,6 +203,7 @@ static void xen_pv_reserve_memory(struct bootinfo *bi)
 static void xen_pv_post_mm_setup(struct bootinfo *bi)
 {
 	xen_boot_events_init();
+	boot_phase_end(BOOT_PHASE_EVENTS);
 	xen_console_late_init();
 }
 

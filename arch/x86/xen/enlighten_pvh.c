@@ -3,6 +3,7 @@
  * events (through the HVM callback vector), console and shutdown. */
 #include <xen/xen.h>
 #include "xen-ops.h"
+#include <kernel/bootprof.h>
 #include <xen/hypercall.h>
 #include <xen/interface/arch-x86/hvm/start_info.h>
 #include <kernel/boot.h>
@@ -115,6 +116,7 @@ static void xen_pvh_post_mm_setup(struct bootinfo *bi)
 			   ((u64)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56) | IRQ_VECTOR_XEN_CALLBACK);
 	if (rc)
 		panic("xen: cannot set the event callback vector: %d", rc);
+	boot_phase_end(BOOT_PHASE_EVENTS);
 	xen_console_late_init();
 }
 

@@ -68,9 +68,20 @@ u64 virt_to_machine(const void *va)
 	return ((u64)pfn_to_mfn(PFN_DOWN(pa)) << PAGE_SHIFT) | (pa & (PAGE_SIZE - 1));
 }
 
+/* Pages that are (or, while the boot builds the direct map, may become)
+ * page tables: Xen refuses writable mappings of them. While the boot pool
+ * is in use, all of its pages under the early image map count, so a leaf
+ * table filled there (through the image map) needs no remapping in the
+ * direct map before it is linked; mm_init() gives the unused ones their
+ * write access back (pgt_boot_pool_done()). */
 static bool is_pt_page(phys_addr_t pa)
 {
-	return (pa >= xen_pt_start && pa < xen_pt_end) || (pa >= pt_pool_start && pa < pt_pool_next);
+	if (pa >= xen_pt_start && pa < xen_pt_end)
+		return true;
+	if (pa >= pt_pool_start && pa < pt_pool_next)
+		return true;
+	return !mm_page_alloc_ready && pa >= pt_pool_start && pa < pt_pool_end &&
+	       pa < kimg_map_limit;
 }
 
 static int xen_make_pte(phys_addr_t pa, u64 flags, u64 *pte)
@@ -142,6 +153,37 @@ static int xen_alloc_pt(int level, phys_addr_t pa)
 	return rc;
 }
 
+/* Queue dropping RW from the leaf entry mapping va, if there is one.
+ * No TLB flush: Xen flushes stale writable translations itself when the
+ * page's type changes to page table, and we never write through them. */
+static int protect_alias(unsigned long va)
+{
+	u64 *ptep = pgt_leaf_pte(va);
+	u64 e;
+
+	if (!ptep)
+		return 0; /* nothing mapped there, nothing to protect */
+	e = READ_ONCE(*ptep);
+	if (!(e & PTE_P) || !(e & PTE_W))
+		return 0;
+	return xen_mmu_queue(virt_to_machine(ptep) | MMU_NORMAL_PT_UPDATE, e & ~PTE_W);
+}
+
+/* A table built in writable memory (mm/pgtable.c): its image-map and
+ * direct-map aliases become read-only by mmu_updates queued in the same
+ * batch as the link that follows, so a whole leaf table costs three
+ * queued entries instead of 512 updates and two hypercalls. */
+static int xen_prepare_pt(int level, phys_addr_t pa)
+{
+	int rc = 0;
+
+	if (pa < kimg_map_limit)
+		rc = protect_alias((unsigned long)kimg_va(pa));
+	if (!rc && pa < direct_map_end)
+		rc = protect_alias((unsigned long)__va(pa));
+	return rc;
+}
+
 static int xen_release_pt(int level, phys_addr_t pa)
 {
 	int rc = 0;
@@ -189,6 +231,7 @@ const struct pv_mmu_ops xen_pv_mmu_ops = {
 	.set_pte = xen_set_pte,
 	.alloc_pt = xen_alloc_pt,
 	.release_pt = xen_release_pt,
+	.prepare_pt = xen_prepare_pt,
 	.batch_begin = xen_mc_batch_begin,
 	.batch_flush = xen_batch_flush,
 	.batch_end = xen_mc_batch_end,

@@ -17,6 +17,7 @@
 #include <kernel/errno.h>
 #include <kernel/stats.h>
 #include <kernel/smp.h>
+#include <kernel/mm.h>
 
 #define MC_MAX 32
 #define MMU_MAX 128
@@ -32,8 +33,33 @@ struct xen_mc_batch {
 };
 
 /* One batch per CPU: a batch runs with events off on its CPU, and the
- * scheduler is cooperative, so nothing else touches it meanwhile. */
-static DEFINE_PER_CPU(struct xen_mc_batch, mc_batch);
+ * scheduler is cooperative, so nothing else touches it meanwhile. The boot
+ * CPU's is static; the others' (4 KiB each) are allocated when their CPU
+ * is first started (xen_mc_cpu_init()), so the image does not carry one
+ * for each of NR_CPUS possible CPUs (a quarter of a MiB, which small
+ * guests feel; docs/boot.md). */
+static struct xen_mc_batch boot_mc_batch;
+static struct xen_mc_batch *mc_batches[NR_CPUS];
+
+static struct xen_mc_batch *this_batch(void)
+{
+	struct xen_mc_batch *b = mc_batches[smp_processor_id()];
+
+	return b ? b : &boot_mc_batch;
+}
+
+int xen_mc_cpu_init(unsigned int cpu)
+{
+	struct xen_mc_batch *b;
+
+	if (cpu == 0 || cpu >= NR_CPUS || mc_batches[cpu])
+		return 0;
+	b = kzalloc(sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	mc_batches[cpu] = b;
+	return 0;
+}
 
 static bool mmu_run_open(const struct xen_mc_batch *b)
 {
@@ -65,7 +91,7 @@ static void close_mmu_run(struct xen_mc_batch *b)
 int xen_mc_queue(unsigned int op, unsigned long a0, unsigned long a1, unsigned long a2,
 		 unsigned long a3, unsigned long a4)
 {
-	struct xen_mc_batch *b = this_cpu_ptr(mc_batch);
+	struct xen_mc_batch *b = this_batch();
 	struct multicall_entry *e;
 	int rc = 0;
 
@@ -87,7 +113,7 @@ int xen_mc_queue(unsigned int op, unsigned long a0, unsigned long a1, unsigned l
 
 int xen_mmu_queue(u64 ptr, u64 val)
 {
-	struct xen_mc_batch *b = this_cpu_ptr(mc_batch);
+	struct xen_mc_batch *b = this_batch();
 	int rc = 0;
 
 	/* A new run needs an mc[] slot for when it is closed. */
@@ -101,7 +127,7 @@ int xen_mmu_queue(u64 ptr, u64 val)
 
 int xen_mc_flush(void)
 {
-	struct xen_mc_batch *b = this_cpu_ptr(mc_batch);
+	struct xen_mc_batch *b = this_batch();
 	unsigned long flags;
 	unsigned int n;
 	int rc = 0;
@@ -137,7 +163,7 @@ int xen_mc_flush(void)
 
 void xen_mc_batch_begin(void)
 {
-	struct xen_mc_batch *b = this_cpu_ptr(mc_batch);
+	struct xen_mc_batch *b = this_batch();
 	unsigned long flags = local_irq_save();
 
 	/* Only the outermost begin's state is the one to go back to. */
@@ -147,7 +173,7 @@ void xen_mc_batch_begin(void)
 
 int xen_mc_batch_end(void)
 {
-	struct xen_mc_batch *b = this_cpu_ptr(mc_batch);
+	struct xen_mc_batch *b = this_batch();
 	int rc = xen_mc_flush();
 
 	if (b->depth && --b->depth == 0)
@@ -157,5 +183,5 @@ int xen_mc_batch_end(void)
 
 bool xen_mc_in_batch(void)
 {
-	return this_cpu_ptr(mc_batch)->depth != 0;
+	return this_batch()->depth != 0;
 }

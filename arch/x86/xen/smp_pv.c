@@ -34,6 +34,9 @@ static int xen_pv_start_cpu(unsigned int cpu, void *stack_top)
 	unsigned long top_mfn;
 	int rc;
 
+	rc = xen_mc_cpu_init(cpu);
+	if (rc)
+		return rc;
 	rc = xen_vcpu_info_setup(cpu);
 	if (rc)
 		return rc;

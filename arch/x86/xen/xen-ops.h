@@ -66,6 +66,8 @@ void xen_guest_late_init(void);
 int xen_mc_queue(unsigned int op, unsigned long a0, unsigned long a1, unsigned long a2,
 		 unsigned long a3, unsigned long a4);
 int xen_mc_flush(void);
+/* Give a secondary CPU its batch before it first runs: 0 or -ENOMEM. */
+int xen_mc_cpu_init(unsigned int cpu);
 int xen_mmu_queue(u64 ptr, u64 val);
 
 /* PV MMU internals (mmu_pv.c): the P2M list, Xen's bootstrap page
