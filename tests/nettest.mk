@@ -18,7 +18,7 @@ nettest: $(NETTEST)
 $(NETTEST): $(NETTEST_SRC) $(srctree)/include/kernel/netpattern.h $(srctree)/tests/xl/netpattern.h
 	@mkdir -p $(dir $@)
 	$(quiet) HOSTLD $(patsubst $(objtree)/%,%,$@)
-	$(Q)$(HOSTCC) -static -pthread -std=gnu11 -O2 -Wall -Wextra -Werror \
+	$(Q)$(HOSTCC) -static -std=gnu11 -O2 -Wall -Wextra -Werror \
 		-isystem $(srctree)/include -o $@ $(NETTEST_SRC)
 
 # The lab ships it to dom0 and to the Linux domU (lab.py looks for it in

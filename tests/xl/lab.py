@@ -183,11 +183,12 @@ def make_cases(scenarios, suite=None, names=None, types=None, variants=None):
 
 
 # ------------------------------------------------------------------ initramfs
-def guest_linux_initrd(busybox, extra=None):
+def guest_linux_initrd(busybox, extra=None, nettest=None):
     """The Linux domU's initramfs: busybox and the bench init; with extra
     (the lab build's linux-guest-fio.cpio: fio, its libraries and
-    xen-blkfront, for the block bench) that archive after it, which Linux
-    unpacks too."""
+    xen-blkfront, for the block bench; or linux-guest-net.cpio:
+    xen-netfront, for the network lab) that archive after it, which Linux
+    unpacks too; with nettest (the host-built static tool) /bin/nettest."""
     import io
     buf = io.BytesIO()
     w = cpio.CpioWriter(buf)
@@ -199,6 +200,8 @@ def guest_linux_initrd(busybox, extra=None):
     for a in r.stdout.split():
         if a != "busybox":
             w.symlink("bin/" + a, "busybox")
+    if nettest:
+        w.file("bin/nettest", src=nettest, mode=0o755)
     w.file("init", src=os.path.join(GUEST_LINUX_DIR, "init"), mode=0o755)
     w.close()
     if extra:
@@ -212,6 +215,9 @@ def write_initrd(path, lab, image, cases, shell=False):
     need_linux = shell or any(c.env.get("LAB_GUEST") == "linux" for c in cases)
     # The block bench's Linux guest: the same initramfs with fio (large).
     need_fio = shell or any(c.env.get("LAB_GUEST") == "linux" and c.env.get("LAB_FIO")
+                            for c in cases)
+    # The network lab's Linux guest (scenarios net*): xen-netfront and nettest.
+    need_net = shell or any(c.env.get("LAB_GUEST") == "linux" and c.scenario.name.startswith("net")
                             for c in cases)
     with open(path, "wb") as out:
         with open(os.path.join(lab, "dom0.cpio"), "rb") as f:
@@ -240,7 +246,8 @@ def write_initrd(path, lab, image, cases, shell=False):
         # Host-built dom0 tools from the image's build tree: the disk
         # pattern tool (lib/blkpattern.c) for the blk scenario, the
         # misbehaving block backend for the hostile one.
-        tools = [t for t in ("blkpat", "hostile-blkback")
+        # nettest (tests/xl/nettest.c) for the network lab.
+        tools = [t for t in ("blkpat", "hostile-blkback", "nettest")
                  if os.path.isfile(os.path.join(os.path.dirname(image), "host", t))]
         if tools:
             w.dir("lab/bin")
@@ -254,6 +261,13 @@ def write_initrd(path, lab, image, cases, shell=False):
             w.file("lab/images/linux-guest-fio.cpio",
                    data=guest_linux_initrd(os.path.join(lab, "busybox"),
                                            os.path.join(lab, "linux-guest-fio.cpio")))
+        nettest = os.path.join(os.path.dirname(image), "host", "nettest")
+        if need_net:
+            if not os.path.isfile(nettest):
+                raise LabError("%s missing: the network lab needs it (make nettest)" % nettest)
+            w.file("lab/images/linux-guest-net.cpio",
+                   data=guest_linux_initrd(os.path.join(lab, "busybox"),
+                                           os.path.join(lab, "linux-guest-net.cpio"), nettest))
         if shell:
             w.file("lab/shell", data=b"1\n")
             w.file("etc/profile", data=b". /lab/lablib.sh\nLAB_CASE=shell LAB_TYPE=pv\n"
