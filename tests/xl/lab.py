@@ -1085,6 +1085,8 @@ def cmd_test(args, suite):
             print()
         if print_blk_bench(outcomes):
             print()
+        if print_net_bench(outcomes):
+            print()
     rows = []
     for o in outcomes:
         r = o.run
@@ -1228,6 +1230,70 @@ def print_blk_bench(outcomes):
     for t in ("pv", "pvh"):
         if t in counters:
             print(blk_counter_line(t, counters[t]))
+    return True
+
+
+# The network bench's figures (scenario netbench): metric key, label,
+# unit, and whether more is better.
+NET_FIGURES = (
+    ("net_tcp_tx", "TCP dom0 -> guest", "Mbit/s", True),
+    ("net_tcp_rx", "TCP guest -> dom0", "Mbit/s", True),
+    ("net_udp_64", "UDP echo 64 B", "pkt/s", True),
+    ("net_udp_1472", "UDP echo 1472 B", "pkt/s", True),
+    ("net_ping_ms", "ping RTT (avg)", "ms", False),
+    ("net_tcp_conn", "TCP connections", "conn/s", True),
+)
+
+
+def _num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def net_bench_rows(figs):
+    """Rows of the network bench table from {(guest, type): {metric:
+    value}}: per type and figure, Xenolith's value, Linux's, and
+    Xenolith/Linux (for the RTT, where less is better, Linux/Xenolith, so
+    that above 1 means Xenolith is better in every row)."""
+    rows = []
+    for t in ("pv", "pvh"):
+        x, l = figs.get(("xenolith", t), {}), figs.get(("linux", t), {})
+        if not x and not l:
+            continue
+        for key, label, unit, more_better in NET_FIGURES:
+            xv, lv = _num(x.get(key)), _num(l.get(key))
+            ratio = "-"
+            if xv is not None and lv is not None:
+                if more_better and lv > 0:
+                    ratio = "%.2f" % (xv / lv)
+                elif not more_better and xv > 0:
+                    ratio = "%.2f" % (lv / xv)
+            rows.append([t, label, unit, "-" if xv is None else x.get(key),
+                         "-" if lv is None else l.get(key), ratio])
+    return rows
+
+
+def print_net_bench(outcomes):
+    """The network bench table (scenario netbench); False if it did not run."""
+    figs = {}
+    for o in outcomes:
+        r = o.run
+        if r is None or o.case.scenario.name != "netbench":
+            continue
+        guest = o.case.env.get("LAB_GUEST", "xenolith")
+        m = {}
+        for d in r.metrics.values():
+            m.update(d)
+        figs[(guest, o.case.type)] = m
+    if not figs:
+        return False
+    print("lab-bench: network, one vif on xenbr0 through netback, 1 vCPU; dom0's nettest "
+          "against the guest's services; ratio: above 1 = Xenolith better "
+          "(Linux/Xenolith for the RTT)")
+    print(table(net_bench_rows(figs), ["type", "figure", "unit", "Xenolith", "Linux",
+                                       "ratio"]))
     return True
 
 

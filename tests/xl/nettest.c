@@ -647,7 +647,7 @@ static int cmd_udp_echo(const struct sockaddr_in *peer)
 	unsigned int nrecent = 0;
 	struct slot *s;
 	uint8_t *rx = malloc(UDP_MAX + 1), *tx = malloc(UDP_MAX), *exp = malloc(UDP_MAX);
-	char why[200] = "", pa[48];
+	char why[200] = "", pa[48], lost_list[96] = "";
 
 	if (opt.min < 1 || opt.max > UDP_MAX || opt.min > opt.max)
 		usage("sizes must be within 1..65507, --min <= --max");
@@ -666,6 +666,11 @@ static int cmd_udp_echo(const struct sockaddr_in *peer)
 
 			if (sl->busy && now - sl->sent_us >= opt.timeout_ms * 1000) {
 				if (sl->tries > opt.retries) {
+					/* The first few are named in the result line. */
+					if (lost < 4)
+						snprintf(lost_list + strlen(lost_list),
+							 sizeof(lost_list) - strlen(lost_list), "%s%" PRIu64 ":%" PRIu64,
+							 lost ? "," : "", sl->seq, sl->size);
 					lost++;
 					sl->busy = 0;
 				} else {
@@ -767,10 +772,12 @@ done:
 	uint64_t us = now_us() - t0;
 	printf("nettest: udp-echo %s peer=%s sent=%" PRIu64 " echoed=%" PRIu64 " lost=%" PRIu64
 	       " resent=%" PRIu64 " dup=%" PRIu64 " bad=%" PRIu64 " bytes=%" PRIu64 " sizes=%" PRIu64
-	       "-%" PRIu64 " ms=%" PRIu64 " rtt_us=%" PRIu64 "%s%s\n",
+	       "-%" PRIu64 " ms=%" PRIu64 " rtt_us=%" PRIu64,
 	       verdict ? "FAIL" : "ok", addr_str(peer, pa, sizeof(pa)), next, acked, lost, resent, dup,
-	       bad, bytes, opt.min, opt.max, us / 1000, acked ? us / acked : 0,
-	       why[0] ? " -- " : "", why);
+	       bad, bytes, opt.min, opt.max, us / 1000, acked ? us / acked : 0);
+	if (lost)
+		printf(" lost_seq_size=%s%s", lost_list, lost > 4 ? ",..." : "");
+	printf("%s%s\n", why[0] ? " -- " : "", why);
 	close(fd);
 	free(s);
 	free(rx);

@@ -672,6 +672,10 @@ lab_vif() {
 # Default: 1 ms delay with 25% of the packets sent at once (reordering),
 # 2% loss, 1% duplication, 0.5% corruption (a flipped bit).
 LAB_NETEM_DEFAULT="delay 1ms reorder 25% 50% loss 2% duplicate 1% corrupt 0.5%"
+# By path: busybox sh runs its own applets (tc and ip among them) before
+# anything in PATH, and busybox's tc has no netem.
+LAB_TC=/usr/sbin/tc
+LAB_IP=/usr/bin/ip
 lab_netem_ifb() { echo "nifb${1#vif}"; }
 lab_netem_on() {
 	local vif=$1 ifb
@@ -679,28 +683,28 @@ lab_netem_on() {
 	[ $# -eq 0 ] && set -- $LAB_NETEM_DEFAULT
 	ifb=$(lab_netem_ifb $vif)
 	lab_log "netem on $vif and $ifb (its ingress): $*"
-	tc qdisc replace dev $vif root netem "$@" || return 1
-	ip link show $ifb >/dev/null 2>&1 || ip link add name $ifb type ifb || return 1
-	ip link set $ifb up || return 1
-	tc qdisc replace dev $ifb root netem "$@" || return 1
-	tc qdisc add dev $vif handle ffff: ingress 2>/dev/null
-	tc filter replace dev $vif parent ffff: matchall action mirred egress redirect dev $ifb ||
+	$LAB_TC qdisc replace dev $vif root netem "$@" || return 1
+	$LAB_IP link show $ifb >/dev/null 2>&1 || $LAB_IP link add name $ifb type ifb || return 1
+	$LAB_IP link set $ifb up || return 1
+	$LAB_TC qdisc replace dev $ifb root netem "$@" || return 1
+	$LAB_TC qdisc add dev $vif handle ffff: ingress 2>/dev/null
+	$LAB_TC filter replace dev $vif parent ffff: matchall action mirred egress redirect dev $ifb ||
 		return 1
 }
 
 # lab_netem_stats VIF: what netem did (sent, dropped) in both directions, as notes.
 lab_netem_stats() {
 	local vif=$1
-	tc -s qdisc show dev $vif 2>&1 | sed "s/^/lab: tc $vif: /"
-	tc -s qdisc show dev $(lab_netem_ifb $vif) 2>&1 | sed "s/^/lab: tc $(lab_netem_ifb $vif): /"
+	$LAB_TC -s qdisc show dev $vif 2>&1 | sed "s/^/lab: tc $vif: /"
+	$LAB_TC -s qdisc show dev $(lab_netem_ifb $vif) 2>&1 | sed "s/^/lab: tc $(lab_netem_ifb $vif): /"
 }
 
 # lab_netem_off VIF: back to a plain vif (the ifb device goes too).
 lab_netem_off() {
 	local vif=$1
-	tc qdisc del dev $vif root 2>/dev/null
-	tc qdisc del dev $vif ingress 2>/dev/null
-	ip link del $(lab_netem_ifb $vif) 2>/dev/null
+	$LAB_TC qdisc del dev $vif root 2>/dev/null
+	$LAB_TC qdisc del dev $vif ingress 2>/dev/null
+	$LAB_IP link del $(lab_netem_ifb $vif) 2>/dev/null
 	return 0
 }
 

@@ -41,9 +41,9 @@
 # Finally the guest's console must still answer.
 #
 # Sizes (defaults measured to fit, see docs/xen-lab.md): NET_TCP_BYTES
-# (64M; the 256M takes ~2 min a direction under emulation),
-# NET_NETEM_BYTES (16M), NET_GUEST_BYTES (16M), NET_UDP_N (10000),
-# NET_FRAG_N (100), NET_PAR (64), NET_PAR_BYTES (1M), NET_BULK_SECS (10).
+# (32M; the 256M takes ~2 min a direction under emulation),
+# NET_NETEM_BYTES (8M), NET_GUEST_BYTES (8M), NET_UDP_N (10000),
+# NET_FRAG_N (100), NET_PAR (64), NET_PAR_BYTES (256K), NET_BULK_SECS (10).
 #
 # Not in the default `make lab-test` until Xenolith passes it (lab-suite
 # net): run it with `make lab-test LAB_SCENARIOS=net`; to make it part of
@@ -51,7 +51,7 @@
 #
 # lab-suite: net
 # lab-types: pv pvh
-# lab-timeout: 480
+# lab-timeout: 600
 # lab-variants: one:LAB_GUEST=linux,VCPUS=1,NET=one smp:LAB_GUEST=linux,VCPUS=4,NET=smp
 # lab-expect: create ready ping udp-echo tcp-send tcp-send-guest tcp-recv tcp-par alive destroy
 
@@ -60,14 +60,14 @@ GUEST=${LAB_GUEST:-xenolith}
 GIP=10.0.0.2
 GIP2=10.0.0.3
 DOM0=10.0.0.1
-NET_TCP_BYTES=${NET_TCP_BYTES:-64M}
-NET_NETEM_BYTES=${NET_NETEM_BYTES:-16M}
-NET_GUEST_BYTES=${NET_GUEST_BYTES:-16M}
+NET_TCP_BYTES=${NET_TCP_BYTES:-32M}
+NET_NETEM_BYTES=${NET_NETEM_BYTES:-8M}
+NET_GUEST_BYTES=${NET_GUEST_BYTES:-8M}
 NET_BULK_SECS=${NET_BULK_SECS:-10}
 NET_UDP_N=${NET_UDP_N:-10000}
 NET_FRAG_N=${NET_FRAG_N:-100}
 NET_PAR=${NET_PAR:-64}
-NET_PAR_BYTES=${NET_PAR_BYTES:-1M}
+NET_PAR_BYTES=${NET_PAR_BYTES:-256K}
 MAC=00:16:3e:4e:54:02
 SEED=$(( 4000 + $$ % 1000 ))
 OUT=$LAB_RUN/$LAB_CASE.nt
@@ -280,8 +280,8 @@ http_during_bulk() {
 }
 
 udp_all() {
-	nt udp-echo --seed $SEED -n $NET_UDP_N --min 1 --max 1472 udp-echo $GIP:7
-	nt udp-frag --seed $SEED -n $NET_FRAG_N --min 1473 --max 65507 --timeout 1000 udp-echo $GIP:7
+	nt udp-echo --seed $SEED -n $NET_UDP_N --min 1 --max 1472 --window 32 udp-echo $GIP:7
+	nt udp-frag --seed $SEED -n $NET_FRAG_N --min 1473 --max 65507 --timeout 1000 --retries 5 udp-echo $GIP:7
 }
 
 # xl network-attach while a bulk transfer runs on vif 0, traffic over the
@@ -292,7 +292,7 @@ hotplug() {
 	$NT --seed $SEED --secs ${NET_HP_SECS:-45} tcp-send $GIP:9 >$OUT.hp-bulk 2>&1 &
 	pid=$!
 	sleep 1
-	lab_xl attach 60 network-attach $LAB_DOMID bridge=xenbr0,ip=$GIP2 || { wait $pid; return 1; }
+	lab_xl attach 60 network-attach $LAB_DOMID bridge=xenbr0 ip=$GIP2 || { wait $pid; return 1; }
 	lab_vif $LAB_DOMID 1 30
 	i=0
 	until ping -c 1 -W 1 $GIP2 >/dev/null 2>&1; do
