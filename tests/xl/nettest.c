@@ -17,7 +17,8 @@
  * binary), --secs S, --seed S, --conns N, --window N, --timeout MS (UDP
  * reply wait), --retries N, --max-loss N, --io-timeout MS (TCP, no progress),
  * --for S (serve: exit after S seconds), --bind ADDR, --no-sum (serve: the
- * sink skips the CRC), -v.
+ * sink skips the CRC), -v. SIGUSR1 ends a --secs TCP run early, with its
+ * normal result (a bulk transfer in the background that a scenario stops).
  *
  * Output: a one-line result "nettest: MODE ok|FAIL key=value ... [-- why]"
  * last; exit 0 ok, 1 wrong data or counts, 2 usage, 3 network error.
@@ -61,6 +62,14 @@ static struct {
 };
 
 static const char *mode_name = "nettest";
+/* SIGUSR1: a --secs run ends now, as if its time were up. */
+static volatile sig_atomic_t stop_now;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	stop_now = 1;
+}
 
 /* ------------------------------------------------------------ utilities */
 static uint64_t now_us(void)
@@ -453,7 +462,7 @@ static void job_advance(struct job *j, int mode, uint64_t end)
 	}
 	if (j->state != C_RUNNING)
 		return;
-	if (opt.secs_set && now >= end && j->want == UINT64_MAX) {
+	if (opt.secs_set && (now >= end || stop_now) && j->want == UINT64_MAX) {
 		/* Time is up: the amount done so far is the amount. */
 		j->want = mode == M_RECV ? j->done : j->sent;
 	}
@@ -1106,6 +1115,7 @@ int main(int argc, char **argv)
 	int i;
 
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, on_usr1);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	crc_init();
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {

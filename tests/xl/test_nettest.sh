@@ -59,6 +59,17 @@ expect 0 '^nettest: tcp-echo ok .* conns=8 bytes=8388608 crc32=mixed ' \
 expect 0 '^nettest: tcp-send ok .* conns=16 bytes=16777216 crc32=0x' \
 	--conns 16 --bytes 1M tcp-send $H:$S
 expect 0 '^nettest: tcp-connrate ok .* conn_s=' --secs 0.3 tcp-connrate $H:$T
+# SIGUSR1 ends a --secs run early with its normal result.
+$NT --secs 60 tcp-send $H:$S >$out 2>&1 &
+bg=$!
+sleep 0.5
+kill -USR1 $bg
+wait $bg
+rc=$?
+if [ $rc -ne 0 ] || ! tail -n 1 $out | grep -q '^nettest: tcp-send ok .* ms=[0-9]\{3\} '; then
+	echo "FAILED: tcp-send --secs 60 stopped by SIGUSR1 -> exit $rc: $(tail -n 1 $out)"
+	fails=$(( fails + 1 ))
+fi
 # Wrong data: the source's stream checked against another seed.
 expect 1 '^nettest: tcp-recv FAIL .* MISMATCH at offset 0' --seed 5 --bytes 1M tcp-recv $H:$C
 # Network errors: nothing listens; a peer that never sends.
