@@ -682,6 +682,8 @@ static int cmd_udp_echo(const struct sockaddr_in *peer)
 							 lost ? "," : "", sl->seq, sl->size);
 					lost++;
 					sl->busy = 0;
+					/* A reply may still come: not a bad one then. */
+					recent[nrecent++ % RECENT] = sl->seq;
 				} else {
 					resent++;
 				}
