@@ -85,7 +85,7 @@ net_create() {
 		;;
 	*)
 		ip=$spec
-		set -- memory=128 extra="ip=$ip netsvc=udpecho,tcpecho,discard,chargen,http"
+		set -- memory=256 extra="ip=$ip netsvc=udpecho,tcpecho,discard,chargen,http"
 		;;
 	esac
 	lab_net_up || { lab_result create fail "bridge xenbr0 / $DOM0 could not be set up"; return 1; }
