@@ -76,7 +76,7 @@ GUEST_TYPES = {
 # (processes a spurious segfault can kill). Any other failing result
 # checked the guest's own behaviour: that failure is the guest's, and a
 # segfault elsewhere in dom0 does not make it a flake.
-DOM0_STEPS = ("create", "destroy", "vbd", "vif", "unplug")
+DOM0_STEPS = ("create", "destroy", "vbd", "vif", "unplug", "net-attach", "net-detach")
 DEFAULT_FLAKE_BUDGET = 2
 DOM0_BOOT_TIMEOUT = 180     # QEMU start -> "XLLAB dom0-ready"
 CASE_SLACK = 60             # beyond a case's own timeout before the host gives up
