@@ -310,7 +310,11 @@ hotplug() {
 	$NT --seed $SEED --secs 600 tcp-send $GIP:9 >$OUT.hp-bulk 2>&1 &
 	pid=$!
 	sleep 1
-	lab_xl net-attach 60 network-attach $LAB_DOMID bridge=xenbr0 ip=$GIP2 || { wait $pid; return 1; }
+	if ! lab_xl net-attach 60 network-attach $LAB_DOMID bridge=xenbr0 ip=$GIP2; then
+		kill -USR1 $pid
+		wait $pid
+		return 1
+	fi
 	lab_vif $LAB_DOMID 1 30
 	if net_guest_addr2; then
 		lab_result attach-addr pass "$LAB_MATCH"
