@@ -21,6 +21,7 @@
 #include <kernel/mm.h>
 #include <kernel/errno.h>
 #include <kernel/time.h>
+#include <kernel/netpattern.h>
 #include "net.h"
 
 #define KT_ADDR  0x0a4d0001U    /* 10.77.0.1, the fake device */
@@ -909,18 +910,27 @@ static void services_lo(struct ktest *t)
 		KT_EXPECT_EQ(t, sent, 16 * 65536);
 		sock_close(c);
 	}
-	/* chargen: 74-byte lines, each shifted by one. */
+	/* chargen: the pattern of NETPAT_CHARGEN_SEED from offset 0. */
 	c = svc_connect(t, 19);
 	if (c) {
 		n = recv_all(c, rx, 7400);
 		KT_EXPECT_EQ(t, n, 7400);
-		for (long l = 0; l + 74 <= n; l += 74) {
-			KT_EXPECT(t, rx[l + 72] == '\r' && rx[l + 73] == '\n');
-			KT_EXPECT_EQ(t, rx[l], ' ' + (l / 74) % 95);
-			if (t->failures)
-				break;
-		}
+		KT_EXPECT_EQ(t, netpat_check(rx, NETPAT_CHARGEN_SEED, 0, (size_t)n, NULL), 0);
 		sock_close(c);
+	}
+	/* The monitor's TCP client against both: a sink takes all of a
+	 * stream, chargen's stream checks out, another seed's does not. */
+	{
+		char line[64];
+
+		strlcpy(line, "nettcp send 127.0.0.1 9 1048576 7", sizeof(line));
+		KT_EXPECT_EQ(t, monitor_exec_line(line), 0);
+		strlcpy(line, "nettcp recv 127.0.0.1 19 300000", sizeof(line));
+		KT_EXPECT_EQ(t, monitor_exec_line(line), 0);
+		strlcpy(line, "nettcp recv 127.0.0.1 19 4096 5", sizeof(line));
+		KT_EXPECT_EQ(t, monitor_exec_line(line), -EIO);
+		strlcpy(line, "nettcp send 127.0.0.1 0 10", sizeof(line));
+		KT_EXPECT_EQ(t, monitor_exec_line(line), -EINVAL);
 	}
 	http_get(t, "/", "HTTP/1.1 200 OK", "mode: ");
 	http_get(t, "/status.json", "HTTP/1.1 200 OK", "\"mode\":\"");

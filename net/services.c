@@ -17,6 +17,8 @@
 #include <kernel/errno.h>
 #include <kernel/time.h>
 #include <kernel/smp.h>
+#include <kernel/crc32.h>
+#include <kernel/netpattern.h>
 #include <asm/paravirt.h>
 #include "net.h"
 
@@ -153,38 +155,47 @@ static void serve_echo(struct socket *c)
 	kfree(buf);
 }
 
+/* The sink: reads until the peer closes (or an error), then prints one
+ * line "net: discard: peer=A:P bytes=N crc32=0xXXXXXXXX" with the CRC-32 of
+ * what it read, so a lab client can compare it with what it sent
+ * (docs/xen-lab.md, "The network lab"). */
 static void serve_discard(struct socket *c)
 {
 	u8 *buf = kmalloc(SVC_BUF);
+	u64 total = 0;
+	u32 crc = 0;
+	long n;
+	u32 peer = 0;
+	u16 pport = 0;
+	char a[16];
 
 	if (!buf)
 		return;
-	while (sock_recv(c, buf, SVC_BUF, SVC_IO_TIMEOUT_NS) > 0)
-		;
+	sock_getname(c, true, &peer, &pport);
+	while ((n = sock_recv(c, buf, SVC_BUF, SVC_IO_TIMEOUT_NS)) > 0) {
+		crc = crc32(crc, buf, (size_t)n);
+		total += (u64)n;
+	}
+	pr_info("net: discard: peer=%s:%u bytes=%llu crc32=0x%08x%s\n", inet_format_addr(peer, a),
+		pport, (unsigned long long)total, crc, n < 0 ? " (error)" : "");
 	kfree(buf);
 }
 
-/* RFC 864: lines of 72 printable characters, each starting one further on
- * in the 95-character cycle. */
+/* The lab's chargen: the netpattern stream of NETPAT_CHARGEN_SEED from
+ * offset 0 until the peer closes (include/kernel/netpattern.h), so the
+ * client checks every byte it receives without asking for anything. */
 static void serve_chargen(struct socket *c)
 {
 	u8 *buf = kmalloc(SVC_BUF);
-	unsigned int start = 0;
+	u64 off = 0;
 
 	if (!buf)
 		return;
 	for (;;) {
-		unsigned int at = 0;
-
-		while (at + 74 <= SVC_BUF) {
-			for (unsigned int i = 0; i < 72; i++)
-				buf[at++] = (u8)(' ' + (start + i) % 95);
-			buf[at++] = '\r';
-			buf[at++] = '\n';
-			start = (start + 1) % 95;
-		}
-		if (!send_all(c, buf, at))
+		netpat_fill(buf, NETPAT_CHARGEN_SEED, off, SVC_BUF);
+		if (!send_all(c, buf, SVC_BUF))
 			break;
+		off += SVC_BUF;
 	}
 	kfree(buf);
 }
