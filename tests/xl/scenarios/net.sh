@@ -46,7 +46,12 @@
 # NET_NETEM_BYTES (4M), NET_GUEST_BYTES (8M), NET_UDP_N (10000),
 # NET_FRAG_N (100), NET_PAR (64), NET_PAR_BYTES (256K).
 #
-# In the default `make lab-test` list (and so `make test`).
+# Not in the default `make lab-test` list yet (lab-suite net): Xenolith
+# passed it on PV, but on PVH the guest panicked (netfront's TX lock taken
+# again by a nested event upcall) during the parallel echo under netem
+# (docs/xen-lab.md). Run it
+# with `make lab-test LAB_SCENARIOS=net`; once it passes on both types,
+# change "lab-suite: net" to "lab-suite: test".
 #
 # lab-suite: net
 # lab-types: pv pvh
