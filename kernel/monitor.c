@@ -278,7 +278,7 @@ static int cmd_stats(int argc, char **argv)
 {
 	static const char *const names[NR_STATS] = {
 		"hypercalls", "multicalls", "multicall_entries", "mmu_updates", "exceptions",
-		"interrupts", "spurious", "events", "timer_irqs",
+		"interrupts", "spurious", "events", "timer_irqs", "upcalls_deferred",
 	};
 
 	if (argc != 1)

@@ -12,6 +12,7 @@ enum stat_id {
 	STAT_SPURIOUS,
 	STAT_EVENTS,
 	STAT_TIMER_IRQS,
+	STAT_UPCALLS_DEFERRED,  /* PVH upcalls that came with IF clear (xen_pvh_callback) */
 	NR_STATS,
 };
 

@@ -11,6 +11,7 @@
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <asm/paravirt.h>
+#include <kernel/stats.h>
 #include <asm/processor.h>
 #include <asm/setup.h>
 #include <asm/traps.h>
@@ -72,8 +73,22 @@ static void xen_pvh_reserve_memory(struct bootinfo *bi)
 {
 }
 
+/* Xen injects the callback vector only into a vCPU that takes interrupts,
+ * and keeps injecting it for as long as evtchn_upcall_pending is set. An
+ * upcall that interrupted code running with IF clear is therefore a
+ * delivery error of the platform: under Xen on QEMU's emulated SVM it
+ * happens (after an intercepted instruction, or an instruction fetch that
+ * crosses a page), and handling it would re-enter whatever the interrupted
+ * code holds with interrupts off (the lock checker caught netfront's TX
+ * lock taken twice that way). Leave the events flagged and return: Xen
+ * delivers them again once the interrupted code sets IF. Counted as
+ * upcalls_deferred in the monitor's stats; never seen on real hardware. */
 static void xen_pvh_callback(struct pt_regs *regs)
 {
+	if (!(regs->rflags & X86_EFLAGS_IF)) {
+		stats_inc(STAT_UPCALLS_DEFERRED);
+		return;
+	}
 	xen_evtchn_do_upcall();
 }
 
