@@ -173,8 +173,13 @@ def make_cases(scenarios, suite=None, names=None, types=None, variants=None):
         for label, env in s.variants:
             if variants and label and label not in variants:
                 continue
+            # A variant may run on some of the scenario's types only
+            # (LAB_ONLY_TYPES=pv+pvh style), to keep make test's time.
+            only = env.get("LAB_ONLY_TYPES", "").split("+") if env.get("LAB_ONLY_TYPES") else None
             for t in s.types:
                 if types and t not in types:
+                    continue
+                if only and t not in only:
                     continue
                 cases.append(Case(s, t, label, env))
     if names:   # keep the order asked for
