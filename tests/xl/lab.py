@@ -239,8 +239,8 @@ def write_initrd(path, lab, image, cases, shell=False):
             w.file("lab/images/xenolith.map", data=nm.stdout)
         # Host-built dom0 tools from the image's build tree: the disk
         # pattern tool (lib/blkpattern.c) for the blk scenario, the
-        # misbehaving block backend for the hostile one.
-        tools = [t for t in ("blkpat", "hostile-blkback")
+        # misbehaving block and network backends for the hostile ones.
+        tools = [t for t in ("blkpat", "hostile-blkback", "hostile-netback")
                  if os.path.isfile(os.path.join(os.path.dirname(image), "host", t))]
         if tools:
             w.dir("lab/bin")

@@ -88,16 +88,18 @@ XENSTORE_LINKS = ["xenstore-chmod", "xenstore-exists", "xenstore-list", "xenstor
                   "xenstore-read", "xenstore-rm", "xenstore-watch", "xenstore-write"]
 # Programs for the Linux domU of the bench (chroot paths); /init is lab.py's.
 GUEST_PROGRAMS = ["/usr/bin/fio"]
-# Its kernel modules: Debian builds the block frontend as a module.
-GUEST_MODULES = ["xen-blkfront"]
+# Its kernel modules: Debian builds the block and network frontends as
+# modules (xen-netfront: the hostile-net scenario's Linux guest).
+GUEST_MODULES = ["xen-blkfront", "xen-netfront"]
 # Not in any DT_NEEDED, but xl needs it (pthread cancellation unwinds).
 EXTRA_LIBS = ["/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"]
 # Busybox applets never linked: real tools above win, and without brctl the
 # hotplug scripts use iproute2.
 BUSYBOX_SKIP = {"brctl", "ip", "stat", "losetup", "bash", "busybox", "linuxrc"}
-# dom0 kernel modules (dependencies are added from .modinfo).
+# dom0 kernel modules (dependencies are added from .modinfo). tun: the
+# TAP device of the user-space hostile-netback.
 MODULES = ["xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-privcmd",
-           "xen-blkback", "xen-netback", "bridge", "loop"]
+           "xen-blkback", "xen-netback", "bridge", "loop", "tun"]
 LIB_DIRS = ["/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64",
             "/usr/lib", "/lib"]
 
