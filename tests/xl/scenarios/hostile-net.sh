@@ -180,7 +180,7 @@ lab_bridge_up || { lab_result backend fail "bridge xenbr0 could not be set up"; 
 ip addr add $DOM0_HIP/24 dev xenbr0 2>/dev/null
 VIF0="vif = [ 'bridge=xenbr0,mac=$G0_MAC,ip=$G0_IP' ]"
 if [ $GUEST = linux ]; then
-	set -- kernel=$LAB_IMAGES/vmlinux ramdisk=$LAB_IMAGES/linux-guest-fio.cpio memory=256 \
+	set -- kernel=$LAB_IMAGES/vmlinux ramdisk=$LAB_IMAGES/linux-guest-fio.cpio memory=384 \
 		extra="console=hvc0 loglevel=7 labnet=eth0:$G0_IP/16,eth1:$G1_IP/24"
 	# Debian's kernel uses XSAVE and RDTSCP; see docs/xen-lab.md.
 	[ "$LAB_TYPE" = pvh ] && set -- "$@" cfg='cpuid = "host,xsave=0"' cfg='tsc_mode = "native"'
