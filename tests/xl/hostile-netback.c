@@ -26,7 +26,9 @@
  * frontend's directory disappears, on SIGTERM/SIGINT or after --timeout
  * seconds (default 300), removing the backend directory. The last line
  * on stdout is
- *   hostile-netback: done mode=M reason=R tx=N rx=N late=N faults=N drops=N
+ *   hostile-netback: done mode=M reason=R tx=N rx=N late=N faults=N drops=N ...
+ * (then how many packets took the scatter-gather, GSO and partial-checksum
+ * paths each way).
  * Exit status: 0 done, 1 timeout, 2 usage or setup error, 3 "killed"
  * (the mode that dies mid-transfer without cleaning up).
  *
@@ -147,6 +149,7 @@ static struct {
 	size_t rxlen;
 
 	unsigned long tx_pkts, rx_pkts, late, faults, drops;
+	unsigned long tx_gso, rx_gso, tx_sg, rx_sg, tx_csum, rx_csum;   /* paths exercised */
 	bool fault_done;
 	bool stalled;                     /* close-midio/nodes-removed: answer nothing */
 } g = { .tapfd = -1 };
@@ -748,6 +751,10 @@ static int tx_one(struct queue *q, RING_IDX rp)
 		if (w != (ssize_t)(VHDR + total)) {
 			g.drops++;
 			status = NETIF_RSP_DROPPED;
+		} else {
+			g.tx_sg += n > 1;
+			g.tx_gso += vh->gso_type != VIRTIO_NET_HDR_GSO_NONE;
+			g.tx_csum += (slot[0].flags & NETTXF_csum_blank) != 0;
 		}
 	} else {
 		g.drops++;
@@ -1062,6 +1069,9 @@ static int rx_deliver(void)
 	q->rx.req_cons = c;
 	q->rx.rsp_prod_pvt = c;
 	g.rx_pkts++;
+	g.rx_sg += nslots > 1;
+	g.rx_gso += gso;
+	g.rx_csum += (flags & NETRXF_csum_blank) != 0;
 	rx_publish(q);
 	return 0;
 }
@@ -1288,8 +1298,10 @@ int main(int argc, char **argv)
 	disconnect();
 	if (!g.be_removed)
 		xs_rm(g.xs, XBT_NULL, g.be);
-	say("done mode=%s reason=%s tx=%lu rx=%lu late=%lu faults=%lu drops=%lu", modes[g.mode],
-	    reason, g.tx_pkts, g.rx_pkts, g.late, g.faults, g.drops);
+	say("done mode=%s reason=%s tx=%lu rx=%lu late=%lu faults=%lu drops=%lu "
+	    "tx_sg=%lu tx_gso=%lu tx_csum_blank=%lu rx_sg=%lu rx_gso=%lu rx_csum_blank=%lu",
+	    modes[g.mode], reason, g.tx_pkts, g.rx_pkts, g.late, g.faults, g.drops, g.tx_sg,
+	    g.tx_gso, g.tx_csum, g.rx_sg, g.rx_gso, g.rx_csum);
 	xs_close(g.xs);
 	close(g.tapfd);
 	return rc;
