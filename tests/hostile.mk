@@ -42,7 +42,9 @@ HOSTILE_NETBACK := $(objtree)/host/hostile-netback
 hostile-netback: $(HOSTILE_NETBACK)
 lab-test: $(HOSTILE_NETBACK)
 
-$(HOSTILE_NETBACK): $(srctree)/tests/xl/hostile-netback.c
+# Both tools share tests/xl/hostile-common.h.
+$(HOSTILE_BLKBACK): $(srctree)/tests/xl/hostile-common.h
+$(HOSTILE_NETBACK): $(srctree)/tests/xl/hostile-netback.c $(srctree)/tests/xl/hostile-common.h
 	@mkdir -p $(dir $@)
 	$(quiet) HOSTLD $(patsubst $(objtree)/%,%,$@)
 	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $< \

@@ -56,11 +56,7 @@
 #include <xenstore.h>
 #include <xengnttab.h>
 #include <xenevtchn.h>
-/* The ring macros use the caller's barriers (x86-64: the CPU orders
- * stores among themselves and loads among themselves). */
-#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define rmb() __atomic_signal_fence(__ATOMIC_ACQUIRE)
-#define wmb() __atomic_signal_fence(__ATOMIC_RELEASE)
+#include "hostile-common.h"
 #include <xen/grant_table.h>
 #include <xen/io/netif.h>
 #include <xen/io/xenbus.h>
@@ -159,69 +155,7 @@ static volatile sig_atomic_t armed_sig, stop_sig;
 static void on_usr1(int s) { (void)s; armed_sig = 1; }
 static void on_term(int s) { (void)s; stop_sig = 1; }
 
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("hostile-netback: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ---------------------------------------------------------------- xenstore */
-
-static bool xwrite(xs_transaction_t t, const char *dir, const char *key, const char *fmt, ...)
-{
-	char path[256], val[128];
-	va_list ap;
-	int n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	va_start(ap, fmt);
-	n = vsnprintf(val, sizeof(val), fmt, ap);
-	va_end(ap);
-	if (!xs_write(g.xs, t, path, val, (unsigned int)n)) {
-		say("xs_write %s: %s", path, strerror(errno));
-		return false;
-	}
-	return true;
-}
-
-static char *xread(const char *dir, const char *key)
-{
-	char path[256];
-	unsigned int len;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return xs_read(g.xs, XBT_NULL, path, &len);
-}
-
-/* A key as an unsigned number: 0 ok, -1 absent or not a number. */
-static int xread_ul(const char *dir, const char *key, unsigned long *v)
-{
-	char *s = xread(dir, key), *end;
-	int rc = -1;
-
-	if (s) {
-		errno = 0;
-		*v = strtoul(s, &end, 10);
-		if (!errno && end != s && !*end && s[0] != '-')
-			rc = 0;
-		free(s);
-	}
-	return rc;
-}
 
 /* A boolean feature key of the frontend: exactly "1" counts. */
 static bool fe_flag(const char *key)
@@ -233,9 +167,7 @@ static bool fe_flag(const char *key)
 
 static int fe_state(void)
 {
-	unsigned long s;
-
-	return xread_ul(g.fe, "state", &s) ? -1 : (int)s;
+	return hc_state(g.fe);
 }
 
 static void set_state(int s)
@@ -245,58 +177,39 @@ static void set_state(int s)
 	xwrite(XBT_NULL, g.be, "state", "%d", s);
 }
 
-static int create_nodes(void)
+/* Both directories, as a toolstack would (one transaction). */
+static bool fill_nodes(xs_transaction_t t)
 {
-	struct xs_permissions fe_perms[2] = {
-		{ .id = g.domid, .perms = XS_PERM_NONE },
-		{ .id = 0, .perms = XS_PERM_READ },
-	};
-	struct xs_permissions be_perms[2] = {
-		{ .id = 0, .perms = XS_PERM_NONE },
-		{ .id = g.domid, .perms = XS_PERM_READ },
-	};
 	bool absurd = g.mode == M_ABSURD_FEATURES;
 	const char *mac = g.mode == M_BAD_MAC ? "00:16:3e:zz:01:02" : g.mac;
 	const char *queues = g.mode == M_ABSURD_QUEUES ? "100000" : absurd ? "-3" : "2";
 
-	for (int tries = 0; tries < 10; tries++) {
-		xs_transaction_t t = xs_transaction_start(g.xs);
-		bool ok;
+	return hc_mkdirs(t, g.domid, g.fe, g.be) &&
+	       xwrite(t, g.fe, "backend", "%s", g.be) && xwrite(t, g.fe, "backend-id", "0") &&
+	       xwrite(t, g.fe, "handle", "%u", g.devid) && xwrite(t, g.fe, "mac", "%s", mac) &&
+	       xwrite(t, g.fe, "state", "%d", XenbusStateInitialising) &&
+	       xwrite(t, g.be, "frontend", "%s", g.fe) &&
+	       xwrite(t, g.be, "frontend-id", "%u", g.domid) &&
+	       xwrite(t, g.be, "online", "1") && xwrite(t, g.be, "handle", "%u", g.devid) &&
+	       xwrite(t, g.be, "mac", "%s", mac) && xwrite(t, g.be, "bridge", "%s", g.bridge) &&
+	       xwrite(t, g.be, "type", "vif") &&
+	       (!g.ip || xwrite(t, g.be, "ip", "%s", g.ip)) &&
+	       xwrite(t, g.be, "feature-sg", absurd ? "4294967297" : "1") &&
+	       xwrite(t, g.be, "feature-gso-tcpv4", absurd ? "-1" : "1") &&
+	       xwrite(t, g.be, "feature-gso-tcpv6", absurd ? "banana" : "0") &&
+	       xwrite(t, g.be, "feature-ipv6-csum-offload", absurd ? "99999999999999999999" : "0") &&
+	       xwrite(t, g.be, "feature-rx-copy", "1") &&
+	       xwrite(t, g.be, "feature-rx-flip", absurd ? "77" : "0") &&
+	       xwrite(t, g.be, "feature-multicast-control", absurd ? "" : "0") &&
+	       xwrite(t, g.be, "feature-split-event-channels", absurd ? "2" : "1") &&
+	       xwrite(t, g.be, "feature-ctrl-ring", "0") &&
+	       xwrite(t, g.be, "multi-queue-max-queues", "%s", queues) &&
+	       xwrite(t, g.be, "state", "%d", XenbusStateInitWait);
+}
 
-		if (t == XBT_NULL)
-			return -1;
-		ok = xs_mkdir(g.xs, t, g.fe) && xs_set_permissions(g.xs, t, g.fe, fe_perms, 2) &&
-		     xs_mkdir(g.xs, t, g.be) && xs_set_permissions(g.xs, t, g.be, be_perms, 2) &&
-		     xwrite(t, g.fe, "backend", "%s", g.be) && xwrite(t, g.fe, "backend-id", "0") &&
-		     xwrite(t, g.fe, "handle", "%u", g.devid) && xwrite(t, g.fe, "mac", "%s", mac) &&
-		     xwrite(t, g.fe, "state", "%d", XenbusStateInitialising) &&
-		     xwrite(t, g.be, "frontend", "%s", g.fe) &&
-		     xwrite(t, g.be, "frontend-id", "%u", g.domid) &&
-		     xwrite(t, g.be, "online", "1") && xwrite(t, g.be, "handle", "%u", g.devid) &&
-		     xwrite(t, g.be, "mac", "%s", mac) && xwrite(t, g.be, "bridge", "%s", g.bridge) &&
-		     xwrite(t, g.be, "type", "vif") &&
-		     (!g.ip || xwrite(t, g.be, "ip", "%s", g.ip)) &&
-		     xwrite(t, g.be, "feature-sg", absurd ? "4294967297" : "1") &&
-		     xwrite(t, g.be, "feature-gso-tcpv4", absurd ? "-1" : "1") &&
-		     xwrite(t, g.be, "feature-gso-tcpv6", absurd ? "banana" : "0") &&
-		     xwrite(t, g.be, "feature-ipv6-csum-offload", absurd ? "99999999999999999999" : "0") &&
-		     xwrite(t, g.be, "feature-rx-copy", "1") &&
-		     xwrite(t, g.be, "feature-rx-flip", absurd ? "77" : "0") &&
-		     xwrite(t, g.be, "feature-multicast-control", absurd ? "" : "0") &&
-		     xwrite(t, g.be, "feature-split-event-channels", absurd ? "2" : "1") &&
-		     xwrite(t, g.be, "feature-ctrl-ring", "0") &&
-		     xwrite(t, g.be, "multi-queue-max-queues", "%s", queues) &&
-		     xwrite(t, g.be, "state", "%d", XenbusStateInitWait);
-		if (!ok) {
-			xs_transaction_end(g.xs, t, true);
-			return -1;
-		}
-		if (xs_transaction_end(g.xs, t, false))
-			return 0;
-		if (errno != EAGAIN)
-			return -1;
-	}
-	return -1;
+static int create_nodes(void)
+{
+	return hc_transaction(fill_nodes);
 }
 
 /* ---------------------------------------------------------------- the TAP */
@@ -1121,18 +1034,6 @@ static void usage(void)
 	exit(2);
 }
 
-static unsigned long num(const char *s)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-')
-		usage();
-	return v;
-}
-
 static bool mac_ok(const char *s)
 {
 	unsigned int b[6];
@@ -1151,6 +1052,7 @@ int main(int argc, char **argv)
 	int rc = 0;
 
 	g.devid = 1;       /* xl's first vif is 0 */
+	hc_prog = "hostile-netback";
 	g.timeout_s = 300;
 	g.bridge = "xenbr0";
 	for (int i = 1; i < argc; i++) {
@@ -1209,7 +1111,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_term);
 	signal(SIGPIPE, SIG_IGN);
 
-	g.xs = xs_open(0);
+	g.xs = hc_xs = xs_open(0);
 	g.xgt = xengnttab_open(NULL, 0);
 	g.xce = xenevtchn_open(NULL, 0);
 	if (!g.xs || !g.xgt || !g.xce) {

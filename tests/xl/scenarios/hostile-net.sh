@@ -80,43 +80,8 @@ else
 	MON_END=$LAB_PROMPT
 fi
 
-# mon CMD [TMO]: type CMD on the guest console, wait for the next prompt
-# (Xenolith) or end line (Linux). MON_OUT: the lines between the command's
-# echo and it. 0 when it came, 1 if not within TMO seconds.
-mon() {
-	local cmd=$1 tmo=${2:-20} log n i deadline
-	log=$(GLOG)
-	[ $GUEST = linux ] || lab_wait_console "$LAB_PROMPT" 20 >/dev/null || true
-	lab_type "$cmd\r"
-	n=""
-	i=0
-	while [ -z "$n" ] && [ $i -lt 50 ]; do
-		n=$(awk -v s=$((LAB_MARK + 1)) -v c="$cmd" \
-			'NR >= s { sub(/\r+$/, ""); if (length($0) >= length(c) &&
-				substr($0, length($0) - length(c) + 1) == c) { print NR; exit } }' $log)
-		[ -z "$n" ] && sleep 0.2
-		i=$((i + 1))
-	done
-	if [ -z "$n" ]; then
-		lab_log "mon: no echo of '$cmd'"
-		MON_OUT=""
-		return 1
-	fi
-	LAB_MARK=$n
-	lab_now
-	deadline=$((LAB_NOW + tmo * 1000))
-	while :; do
-		if awk -v s=$((n + 1)) -v p="$MON_END" 'NR >= s && index($0, p) == 1 { f = 1 } END { exit !f }' $log; then
-			MON_OUT=$(awk -v s=$((n + 1)) -v p="$MON_END" 'NR >= s { sub(/\r+$/, ""); if (index($0, p) == 1) exit; print }' $log)
-			return 0
-		fi
-		lab_now
-		[ $LAB_NOW -ge $deadline ] && break
-		sleep 0.3
-	done
-	MON_OUT=$(awk -v s=$((n + 1)) 'NR >= s { sub(/\r+$/, ""); print }' $log)
-	return 1
-}
+# mon CMD [TMO]: lab_mon with that prompt (MON_OUT: the answer).
+mon() { lab_mon "$MON_END" "$@"; }
 
 mon_show() { printf '%s\n' "$MON_OUT" | head -n ${1:-12} | sed "s/^/lab: guest: /"; }
 hn_log() { [ -f $HLOG ] && sed "s/^/lab: hn: /" $HLOG; }
