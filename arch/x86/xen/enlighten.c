@@ -6,6 +6,7 @@
 #include <kernel/memmap.h>
 #include <kernel/mm.h>
 #include <xen/blkfront.h>
+#include <xen/netfront.h>
 #include <xen/xenbus.h>
 #include <xen/xenstore.h>
 #include <xen/grant_table.h>
@@ -149,5 +150,7 @@ void xen_guest_late_init(void)
 		xenbus_init();
 		if (IS_ENABLED(CONFIG_XEN_BLKFRONT))
 			xen_blkfront_init();
+		if (IS_ENABLED(CONFIG_XEN_NETFRONT))
+			xen_netfront_init();
 	}
 }
