@@ -165,6 +165,50 @@ tcp_both_ways() {
 	rm -f $f $f.in $f.sink
 }
 
+# Xenolith's netfront listing (`netfront`, drivers/xen/netfront.c): the
+# block of vif DEVID ("  vif N ethX: STATE, carrier on|off, ..." and its
+# indented lines after it), from MON_OUT.
+nf_block() {
+	printf '%s\n' "$MON_OUT" | awk -v d="$1" '$1 == "vif" && $2 == d { f = 1; print; next }
+		$1 == "vif" { f = 0 } f'
+}
+nf_rx() { nf_block $1 | awk '/stats: / { for (i = 1; i < NF; i++) if ($i == "rx_packets") print $(i + 1) }'; }
+nf_if() { nf_block $1 | awk 'NR == 1 { sub(/:$/, "", $3); print $3 }'; }
+nf_state() { nf_block $1 | awk 'NR == 1 { s = $4; sub(/,$/, "", s); print s }'; }
+
+# vif_works DEVID GUEST_IP PEER_IP N: does the guest's vif DEVID pass
+# packets? dom0 pings GUEST_IP (N pings, at least half answered); a
+# Xenolith guest that answers none (no IP stack yet) is probed at layer 2
+# instead: netfront sends N ARP probes for PEER_IP (dom0's address on that
+# vif's network) and at least half as many frames must come back on that
+# vif. VW: what was seen; VW_PING 1 when pings did it.
+vif_works() {
+	local d=$1 gip=$2 peer=$3 cnt=$4 n if rx0 rx1
+	VW_PING=0
+	n=$(pings $gip $cnt)
+	VW="${n:-0} of $cnt pings answered"
+	[ "${n:-0}" -ge $(((cnt + 1) / 2)) ] && { VW_PING=1; return 0; }
+	[ $GUEST = xenolith ] || return 1
+	mon netfront 20 || true
+	if=$(nf_if $d)
+	rx0=$(nf_rx $d)
+	if [ -z "$if" ] || [ "$if" = - ] || [ -z "$rx0" ]; then
+		VW="$VW; netfront lists no usable interface for vif $d ($(nf_block $d | head -n1))"
+		return 1
+	fi
+	mon "netfront arp $if $peer $cnt" 30 || true
+	VW="$VW; $(printf '%s\n' "$MON_OUT" | grep -m1 'ARP request' | sed 's/^ *//')"
+	sleep 1
+	mon netfront 20 || true
+	rx1=$(nf_rx $d)
+	VW="$VW, ${rx1:-?} - $rx0 frames received on $if"
+	[ -n "$rx1" ] && [ $((rx1 - rx0)) -ge $(((cnt + 1) / 2)) ]
+}
+
+# TAP_RX: frames the guest's vif 1 delivered to dom0 so far (the TAP's
+# receive counter: what hostile-netback wrote into it).
+tap_rx() { cat /sys/class/net/hvif$LAB_DOMID.$HDEV/statistics/rx_packets 2>/dev/null || echo 0; }
+
 # vif 1's line in Xenolith's 'xenbus' listing.
 xenbus_line() {
 	mon xenbus 20 || true
@@ -200,22 +244,21 @@ lab_log "mode $MODE ($KIND), guest $GUEST; backend so far:"
 hn_log
 
 # ------------------------------------------------------------------ honest phase
-n=$(pings $G0_IP 3)
-if [ "${n:-0}" -ge 1 ]; then
-	lab_result honest-vif-before pass "vif 0: $n of 3 pings answered"
+if vif_works 0 $G0_IP $DOM0_IP 3; then
+	lab_result honest-vif-before pass "vif 0: $VW"
 else
-	lab_result honest-vif-before fail "vif 0 (xl, netback) does not answer pings before any fault"
+	lab_result honest-vif-before fail "vif 0 (xl, netback) does not work before any fault: $VW"
 fi
 if [ $KIND != refuse ]; then
-	n=$(pings $G1_IP 5)
-	if [ "${n:-0}" -ge 3 ]; then
-		lab_result hostile-vif-before pass "vif 1: $n of 5 pings answered through hostile-netback ($(hn_line connected))"
+	if vif_works $HDEV $G1_IP $DOM0_HIP 6; then
+		lab_result hostile-vif-before pass "vif 1 through hostile-netback: $VW ($(hn_line connected))"
 	else
-		lab_result hostile-vif-before fail "vif 1 answers $n of 5 pings before any fault (mode $MODE)"
+		lab_result hostile-vif-before fail "vif 1 does not work before any fault (mode $MODE): $VW"
 		hn_log
 	fi
-	if [ $KIND = work ]; then
-		# Larger packets: IP fragments, each a full frame.
+	if [ $KIND = work ] && [ $VW_PING = 1 ]; then
+		# Larger packets: IP fragments, each a full frame (when the
+		# guest answers pings at all).
 		n=$(ping -c 3 -W 3 -s 8000 $G1_IP 2>/dev/null | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
 		if [ "${n:-0}" -ge 2 ]; then
 			lab_result large pass "vif 1: $n of 3 8000-byte pings answered (fragmented)"
@@ -244,6 +287,14 @@ work | refuse) ;;
 	PINGPID=$!
 	sleep 1
 	kill -USR1 $HPID 2>/dev/null
+	# Xenolith without an IP stack sends nothing on its own: its L2
+	# probes are the TX traffic (dom0's ARP requests for the pinged
+	# address are the RX traffic either way).
+	if [ $GUEST = xenolith ]; then
+		mon netfront 20 || true
+		IF1=$(nf_if $HDEV)
+		[ -n "$IF1" ] && [ "$IF1" != - ] && mon "netfront arp $IF1 $DOM0_HIP 20" 30
+	fi
 	i=0
 	while ! hn_line 'fault ' >/dev/null && [ $i -lt 50 ]; do
 		sleep 0.2
@@ -279,43 +330,58 @@ else
 	fi
 fi
 
-n=$(pings $G0_IP 3)
-if [ "${n:-0}" -ge 2 ]; then
-	lab_result honest-vif pass "vif 0 still works: $n of 3 pings answered"
+if vif_works 0 $G0_IP $DOM0_IP 3; then
+	lab_result honest-vif pass "vif 0 still works: $VW"
 else
-	lab_result honest-vif fail "mode $MODE: vif 0 answers ${n:-0} of 3 pings after the fault"
+	lab_result honest-vif fail "mode $MODE: vif 0 no longer works after the fault: $VW"
 fi
 
 case $KIND in
 work | storm)
-	n=$(pings $G1_IP 3)
 	if [ $KIND = storm ]; then
-		lab_log "after the storm vif 1 answers ${n:-0} of 3 pings (either outcome is allowed)"
-	elif [ "${n:-0}" -ge 2 ]; then
-		lab_result hostile-vif pass "vif 1 works: $n of 3 pings"
+		vif_works $HDEV $G1_IP $DOM0_HIP 4
+		lab_log "after the storm vif 1: $VW (working or failed are both allowed)"
+	elif vif_works $HDEV $G1_IP $DOM0_HIP 4; then
+		lab_result hostile-vif pass "vif 1 works: $VW"
 	else
-		lab_result hostile-vif fail "vif 1 answers ${n:-0} of 3 pings (mode $MODE should work)"
+		lab_result hostile-vif fail "vif 1 does not work (mode $MODE should): $VW"
 	fi
 	;;
 *)
-	n=$(pings $G1_IP 3)
 	if [ $GUEST = linux ]; then
-		lab_log "Linux: after mode $MODE vif 1 answers ${n:-0} of 3 pings"
-	elif [ "${n:-0}" -gt 0 ]; then
-		lab_result unusable fail "mode $MODE: vif 1 still passes packets after the fault ($n of 3 pings)"
+		lab_log "Linux: after mode $MODE vif 1 answers $(pings $G1_IP 3) of 3 pings"
 	else
-		lab_result unusable pass "vif 1 passes no packets"
-	fi
-	if [ $GUEST = xenolith ]; then
-		xenbus_line
-		case $KIND in
-		close) want='state Closed| FAILED|^$' ;;   # gone from the listing is fine too
-		*) want=' FAILED' ;;
-		esac
-		if printf '%s\n' "$XB_LINE" | grep -qE "$want"; then
-			lab_result vif-error pass "${XB_LINE:-device/vif/$HDEV gone from the listing}"
+		# Nothing may leave through vif 1 any more: neither ping
+		# answers nor netfront's probes reach dom0's TAP.
+		t0=$(tap_rx)
+		n=$(pings $G1_IP 3)
+		mon netfront 20 || true
+		IF1=$(nf_if $HDEV)
+		sent=""
+		if [ -n "$IF1" ] && [ "$IF1" != - ]; then
+			mon "netfront arp $IF1 $DOM0_HIP 5" 30 || true
+			sent=$(printf '%s\n' "$MON_OUT" | grep -m1 'ARP request' | sed 's/^ *//')
+		fi
+		sleep 1
+		t1=$(tap_rx)
+		if [ "${n:-0}" -gt 0 ] || [ "$t1" -gt "$t0" ]; then
+			lab_result unusable fail "mode $MODE: vif 1 still passes packets after the fault (${n:-0} of 3 pings; $((t1 - t0)) frames reached dom0; ${sent:-no probe})"
 		else
-			lab_result vif-error fail "expected '$want': '${XB_LINE}'"
+			lab_result unusable pass "vif 1 passes nothing: no ping answered, no frame reached dom0 (${sent:-netfront has no interface for it})"
+		fi
+		xenbus_line
+		mon netfront 20 || true
+		mon_show 14
+		NF_STATE=$(nf_state $HDEV)
+		NF_ERR=$(nf_block $HDEV | grep -m1 'error: ' | sed 's/^ *//')
+		case $KIND in
+		close) want='state Closed| FAILED|^$'; nfwant='closed|error|^$' ;;   # or gone
+		*) want=' FAILED'; nfwant='error' ;;
+		esac
+		if printf '%s\n' "$XB_LINE" | grep -qE "$want" && printf '%s\n' "$NF_STATE" | grep -qE "^($nfwant)\$"; then
+			lab_result vif-error pass "xenbus: ${XB_LINE:-device/vif/$HDEV gone}; netfront: vif $HDEV ${NF_STATE:-gone} ${NF_ERR:+($NF_ERR)}"
+		else
+			lab_result vif-error fail "expected xenbus '$want' and netfront '$nfwant': '${XB_LINE}', netfront '${NF_STATE}'"
 		fi
 		if [ "$want" = ' FAILED' ]; then
 			err=$(xenstore-read /local/domain/$LAB_DOMID/error/device/vif/$HDEV/error 2>/dev/null)
@@ -325,14 +391,6 @@ work | storm)
 				lab_result error-node fail "no error/device/vif/$HDEV/error in xenstore"
 			fi
 		fi
-		# PLACEHOLDER (netfront branch): netfront's own view of the vif.
-		# Once drivers/xen/netfront.c has its `netfront` monitor command,
-		# require its line for vif 1 to show the error state here; until
-		# then its output (or the `net` command's) is only logged.
-		mon netfront 20 || true
-		mon_show 8
-		mon net 20 || true
-		mon_show 8
 	fi
 	;;
 esac
