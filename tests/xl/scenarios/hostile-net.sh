@@ -187,9 +187,13 @@ nf_state() { nf_block $1 | awk 'NR == 1 { s = $4; sub(/,$/, "", s); print s }'; 
 vif_works() {
 	local d=$1 gip=$2 peer=$3 cnt=$4 n if rx0 rx1
 	VW_PING=0
-	n=$(pings $gip $cnt)
-	VW="${n:-0} of $cnt pings answered"
-	[ "${n:-0}" -ge $(((cnt + 1) / 2)) ] && { VW_PING=1; return 0; }
+	if [ "$NO_STACK" = 1 ]; then
+		VW="no pings (the guest answered none through vif 0)"
+	else
+		n=$(pings $gip $cnt)
+		VW="${n:-0} of $cnt pings answered"
+		[ "${n:-0}" -ge $(((cnt + 1) / 2)) ] && { VW_PING=1; return 0; }
+	fi
 	[ $GUEST = xenolith ] || return 1
 	mon netfront 20 || true
 	if=$(nf_if $d)
@@ -248,6 +252,8 @@ hn_log
 # ------------------------------------------------------------------ honest phase
 if vif_works 0 $G0_IP $DOM0_IP 3; then
 	lab_result honest-vif-before pass "vif 0: $VW"
+	# A Xenolith without an IP stack: the later rounds go straight to L2.
+	[ $GUEST = xenolith ] && [ $VW_PING = 0 ] && NO_STACK=1
 else
 	lab_result honest-vif-before fail "vif 0 (xl, netback) does not work before any fault: $VW"
 fi
@@ -356,7 +362,8 @@ work | storm)
 		# Nothing may leave through vif 1 any more: neither ping
 		# answers nor netfront's probes reach dom0's TAP.
 		t0=$(tap_rx)
-		n=$(pings $G1_IP 3)
+		n=0
+		[ "$NO_STACK" = 1 ] || n=$(pings $G1_IP 3)
 		mon netfront 20 || true
 		IF1=$(nf_if $HDEV)
 		sent=""
