@@ -183,7 +183,8 @@ nf_state() { nf_block $1 | awk 'NR == 1 { s = $4; sub(/,$/, "", s); print s }'; 
 # vif's network) and at least N frames must come back on that vif (stray
 # broadcasts can only add to that count, never make up for missing
 # answers unless as many of them arrive within the second). VW: what was
-# seen; VW_PING 1 when pings did it.
+# seen; VW_PING 1 when pings did it. Once vif 0 has worked without
+# answering pings (NO_STACK=1), no more pings are tried.
 vif_works() {
 	local d=$1 gip=$2 peer=$3 cnt=$4 n if rx0 rx1
 	VW_PING=0
