@@ -386,6 +386,8 @@ work | storm)
 		NF_ERR=$(nf_block $HDEV | grep -m1 'error: ' | sed 's/^ *//')
 		case $KIND in
 		close) want='state Closed| FAILED|^$'; nfwant='closed|error|^$' ;;   # or gone
+		# Refused at probe: netfront never made a device for it.
+		refuse) want=' FAILED'; nfwant='error|' ;;
 		*) want=' FAILED'; nfwant='error' ;;
 		esac
 		if printf '%s\n' "$XB_LINE" | grep -qE "$want" && printf '%s\n' "$NF_STATE" | grep -qE "^($nfwant)\$"; then
