@@ -793,12 +793,18 @@ static bool rx_fault(struct queue *q, const unsigned char *f, size_t len, RING_I
 	size_t l1 = len < PAGE ? len : PAGE;
 
 	switch (g.mode) {
-	case M_RX_OFFSET_OVERFLOW:
+	case M_RX_OFFSET_OVERFLOW: {
+		/* An offset inside the page whose data runs one byte past
+		 * its end, whatever the packet's size. */
+		uint16_t off = (uint16_t)(PAGE + 1 - l1);
+
 		rx_copy(q, c, f, l1, &id);
-		say("fault rx-offset-overflow: RX id %u answered with offset 4000 size %zu", id, l1);
-		rx_set(q, c, id, 4000, NETRXF_data_validated, (int16_t)l1);
+		say("fault rx-offset-overflow: RX id %u answered with offset %u size %zu (one byte past the page)",
+		    id, off, l1);
+		rx_set(q, c, id, off, NETRXF_data_validated, (int16_t)l1);
 		c++;
 		break;
+	}
 	case M_RX_STATUS_NEGATIVE:
 		rx_copy(q, c, f, l1, &id);
 		say("fault rx-status-negative: RX id %u answered with status -1234", id);
