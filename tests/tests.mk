@@ -17,3 +17,4 @@ check-outside-refs:
 	$(quiet) TEST "no references outside the repository"
 	$(Q)$(PYTHON) $(srctree)/scripts/check-outside-refs.py --self-test
 	$(Q)$(PYTHON) $(srctree)/scripts/check-outside-refs.py $(srctree)
+-include $(srctree)/tests/nettest.mk

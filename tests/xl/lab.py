@@ -76,7 +76,7 @@ GUEST_TYPES = {
 # (processes a spurious segfault can kill). Any other failing result
 # checked the guest's own behaviour: that failure is the guest's, and a
 # segfault elsewhere in dom0 does not make it a flake.
-DOM0_STEPS = ("create", "destroy", "vbd", "vif", "unplug")
+DOM0_STEPS = ("create", "destroy", "vbd", "vif", "unplug", "net-attach", "net-detach")
 DEFAULT_FLAKE_BUDGET = 2
 DOM0_BOOT_TIMEOUT = 180     # QEMU start -> "XLLAB dom0-ready"
 CASE_SLACK = 60             # beyond a case's own timeout before the host gives up
@@ -183,11 +183,12 @@ def make_cases(scenarios, suite=None, names=None, types=None, variants=None):
 
 
 # ------------------------------------------------------------------ initramfs
-def guest_linux_initrd(busybox, extra=None):
+def guest_linux_initrd(busybox, extra=None, nettest=None):
     """The Linux domU's initramfs: busybox and the bench init; with extra
     (the lab build's linux-guest-fio.cpio: fio, its libraries and
-    xen-blkfront, for the block bench) that archive after it, which Linux
-    unpacks too."""
+    xen-blkfront, for the block bench; or linux-guest-net.cpio:
+    xen-netfront, for the network lab) that archive after it, which Linux
+    unpacks too; with nettest (the host-built static tool) /bin/nettest."""
     import io
     buf = io.BytesIO()
     w = cpio.CpioWriter(buf)
@@ -199,6 +200,8 @@ def guest_linux_initrd(busybox, extra=None):
     for a in r.stdout.split():
         if a != "busybox":
             w.symlink("bin/" + a, "busybox")
+    if nettest:
+        w.file("bin/nettest", src=nettest, mode=0o755)
     w.file("init", src=os.path.join(GUEST_LINUX_DIR, "init"), mode=0o755)
     w.close()
     if extra:
@@ -212,6 +215,9 @@ def write_initrd(path, lab, image, cases, shell=False):
     need_linux = shell or any(c.env.get("LAB_GUEST") == "linux" for c in cases)
     # The block bench's Linux guest: the same initramfs with fio (large).
     need_fio = shell or any(c.env.get("LAB_GUEST") == "linux" and c.env.get("LAB_FIO")
+                            for c in cases)
+    # The network lab's Linux guest (scenarios net*): xen-netfront and nettest.
+    need_net = shell or any(c.env.get("LAB_GUEST") == "linux" and c.scenario.name.startswith("net")
                             for c in cases)
     with open(path, "wb") as out:
         with open(os.path.join(lab, "dom0.cpio"), "rb") as f:
@@ -239,8 +245,9 @@ def write_initrd(path, lab, image, cases, shell=False):
             w.file("lab/images/xenolith.map", data=nm.stdout)
         # Host-built dom0 tools from the image's build tree: the disk
         # pattern tool (lib/blkpattern.c) for the blk scenario, the
-        # misbehaving block and network backends for the hostile ones.
-        tools = [t for t in ("blkpat", "hostile-blkback", "hostile-netback")
+        # misbehaving block and network backends for the hostile ones,
+        # nettest (tests/xl/nettest.c) for the network lab.
+        tools = [t for t in ("blkpat", "hostile-blkback", "hostile-netback", "nettest")
                  if os.path.isfile(os.path.join(os.path.dirname(image), "host", t))]
         if tools:
             w.dir("lab/bin")
@@ -254,6 +261,13 @@ def write_initrd(path, lab, image, cases, shell=False):
             w.file("lab/images/linux-guest-fio.cpio",
                    data=guest_linux_initrd(os.path.join(lab, "busybox"),
                                            os.path.join(lab, "linux-guest-fio.cpio")))
+        nettest = os.path.join(os.path.dirname(image), "host", "nettest")
+        if need_net:
+            if not os.path.isfile(nettest):
+                raise LabError("%s missing: the network lab needs it (make nettest)" % nettest)
+            w.file("lab/images/linux-guest-net.cpio",
+                   data=guest_linux_initrd(os.path.join(lab, "busybox"),
+                                           os.path.join(lab, "linux-guest-net.cpio"), nettest))
         if shell:
             w.file("lab/shell", data=b"1\n")
             w.file("etc/profile", data=b". /lab/lablib.sh\nLAB_CASE=shell LAB_TYPE=pv\n"
@@ -1071,6 +1085,8 @@ def cmd_test(args, suite):
             print()
         if print_blk_bench(outcomes):
             print()
+        if print_net_bench(outcomes):
+            print()
     rows = []
     for o in outcomes:
         r = o.run
@@ -1214,6 +1230,70 @@ def print_blk_bench(outcomes):
     for t in ("pv", "pvh"):
         if t in counters:
             print(blk_counter_line(t, counters[t]))
+    return True
+
+
+# The network bench's figures (scenario netbench): metric key, label,
+# unit, and whether more is better.
+NET_FIGURES = (
+    ("net_tcp_tx", "TCP dom0 -> guest", "Mbit/s", True),
+    ("net_tcp_rx", "TCP guest -> dom0", "Mbit/s", True),
+    ("net_udp_64", "UDP echo 64 B", "pkt/s", True),
+    ("net_udp_1472", "UDP echo 1472 B", "pkt/s", True),
+    ("net_ping_ms", "ping RTT (avg)", "ms", False),
+    ("net_tcp_conn", "TCP connections", "conn/s", True),
+)
+
+
+def _num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def net_bench_rows(figs):
+    """Rows of the network bench table from {(guest, type): {metric:
+    value}}: per type and figure, Xenolith's value, Linux's, and
+    Xenolith/Linux (for the RTT, where less is better, Linux/Xenolith, so
+    that above 1 means Xenolith is better in every row)."""
+    rows = []
+    for t in ("pv", "pvh"):
+        x, l = figs.get(("xenolith", t), {}), figs.get(("linux", t), {})
+        if not x and not l:
+            continue
+        for key, label, unit, more_better in NET_FIGURES:
+            xv, lv = _num(x.get(key)), _num(l.get(key))
+            ratio = "-"
+            if xv is not None and lv is not None:
+                if more_better and lv > 0:
+                    ratio = "%.2f" % (xv / lv)
+                elif not more_better and xv > 0:
+                    ratio = "%.2f" % (lv / xv)
+            rows.append([t, label, unit, "-" if xv is None else x.get(key),
+                         "-" if lv is None else l.get(key), ratio])
+    return rows
+
+
+def print_net_bench(outcomes):
+    """The network bench table (scenario netbench); False if it did not run."""
+    figs = {}
+    for o in outcomes:
+        r = o.run
+        if r is None or o.case.scenario.name != "netbench":
+            continue
+        guest = o.case.env.get("LAB_GUEST", "xenolith")
+        m = {}
+        for d in r.metrics.values():
+            m.update(d)
+        figs[(guest, o.case.type)] = m
+    if not figs:
+        return False
+    print("lab-bench: network, one vif on xenbr0 through netback, 1 vCPU; dom0's nettest "
+          "against the guest's services; ratio: above 1 = Xenolith better "
+          "(Linux/Xenolith for the RTT)")
+    print(table(net_bench_rows(figs), ["type", "figure", "unit", "Xenolith", "Linux",
+                                       "ratio"]))
     return True
 
 

@@ -27,6 +27,9 @@ repository, under ${XENOLITH_CACHE:-~/.cache/xenolith}/lab:
                              what the block bench adds to that initramfs
                              (lab.py appends it): fio with every library
                              it needs, and the xen-blkfront module
+                 linux-guest-net.cpio
+                             what every Linux domU gets for the network
+                             lab: the xen-netfront module
                  lab.json    versions, kernel ABI, sizes, key
 
 The versions are the host apt's candidates; the chroot installs exactly
@@ -83,14 +86,19 @@ PROGRAMS = [
     XEN_BIN + "/xen-init-dom0", XEN_BIN + "/libxl-save-helper", XEN_BIN + "/xenconsole",
     XEN_BIN + "/xenctx",
     "/usr/bin/xenstore",
+    # iproute2's tc, for netem on a domU's vif (the network lab).
+    "/usr/sbin/tc",
 ]
 XENSTORE_LINKS = ["xenstore-chmod", "xenstore-exists", "xenstore-list", "xenstore-ls",
                   "xenstore-read", "xenstore-rm", "xenstore-watch", "xenstore-write"]
 # Programs for the Linux domU of the bench (chroot paths); /init is lab.py's.
 GUEST_PROGRAMS = ["/usr/bin/fio"]
-# Its kernel modules: Debian builds the block and network frontends as
-# modules (xen-netfront: the hostile-net scenario's Linux guest).
-GUEST_MODULES = ["xen-blkfront", "xen-netfront"]
+# Its kernel modules: Debian builds the block frontend as a module.
+GUEST_MODULES = ["xen-blkfront"]
+# The network lab's Linux domU: the network frontend (also a module in
+# Debian), in an archive of its own (linux-guest-net.cpio, small, shipped
+# with every Linux domU) under /usr/lib/modules/lab-net.
+GUEST_NET_MODULES = ["xen-netfront"]
 # Not in any DT_NEEDED, but xl needs it (pthread cancellation unwinds).
 EXTRA_LIBS = ["/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"]
 # Busybox applets never linked: real tools above win, and without brctl the
@@ -99,7 +107,11 @@ BUSYBOX_SKIP = {"brctl", "ip", "stat", "losetup", "bash", "busybox", "linuxrc"}
 # dom0 kernel modules (dependencies are added from .modinfo). tun: the
 # TAP device of the user-space hostile-netback.
 MODULES = ["xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-privcmd",
-           "xen-blkback", "xen-netback", "bridge", "loop", "tun"]
+           "xen-blkback", "xen-netback", "bridge", "loop", "tun",
+           # The network lab: netem on a vif's egress, and on its ingress
+           # through an ifb device (ingress qdisc, matchall filter, mirred
+           # redirect).
+           "sch_netem", "ifb", "sch_ingress", "cls_matchall", "act_mirred"]
 LIB_DIRS = ["/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64",
             "/usr/lib", "/lib"]
 
@@ -467,6 +479,22 @@ def build_guest_cpio(chroot, path, moddir):
         return w.bytes, sorted(inst.libs)
 
 
+def build_guest_net_cpio(path, moddir):
+    """The network lab's part of the Linux domU's initramfs, an archive
+    lab.py appends after its own: GUEST_NET_MODULES in
+    /usr/lib/modules/lab-net (load order in its file "order"). Returns its
+    size."""
+    with open(path, "wb") as fh:
+        w = cpio.CpioWriter(fh)
+        order = []
+        for key, mpath in resolve_modules(moddir, GUEST_NET_MODULES):
+            w.file("usr/lib/modules/lab-net/%s.ko" % key, src=mpath, mode=0o644)
+            order.append(key)
+        w.file("usr/lib/modules/lab-net/order", data=("\n".join(order) + "\n").encode())
+        w.close()
+        return w.bytes
+
+
 def assemble(chroot, out, v):
     tmp = out + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -538,6 +566,8 @@ def assemble(chroot, out, v):
             size = w.bytes
         guest_size, guest_libs = build_guest_cpio(
             chroot, os.path.join(tmp, "linux-guest-fio.cpio"), os.path.join(kd, "lib", "modules", abi))
+        build_guest_net_cpio(os.path.join(tmp, "linux-guest-net.cpio"),
+                             os.path.join(kd, "lib", "modules", abi))
         manifest = {
             "key": os.path.basename(out),
             "versions": v,

@@ -277,6 +277,21 @@ class RetryTests(unittest.TestCase):
         self.assertEqual(o.verdict, lab.FAIL)
 
 
+class NetBenchTests(unittest.TestCase):
+    def test_rows_and_ratios(self):
+        figs = {("linux", "pv"): {"net_tcp_tx": "90.0", "net_ping_ms": "2.5", "net_udp_64": "x"},
+                ("xenolith", "pv"): {"net_tcp_tx": "45", "net_ping_ms": "1.25"}}
+        rows = {(r[0], r[1]): r for r in lab.net_bench_rows(figs)}
+        self.assertEqual(len(rows), len(lab.NET_FIGURES))
+        self.assertEqual(rows[("pv", "TCP dom0 -> guest")][3:], ["45", "90.0", "0.50"])
+        # Less is better for the RTT: the ratio is Linux/Xenolith.
+        self.assertEqual(rows[("pv", "ping RTT (avg)")][5], "2.00")
+        # A value that is not a number, or missing on one side: no ratio.
+        self.assertEqual(rows[("pv", "UDP echo 64 B")][3:], ["-", "-", "-"])
+        self.assertEqual(rows[("pv", "TCP guest -> dom0")][5], "-")
+        self.assertFalse(any(r[0] == "pvh" for r in rows.values()))
+
+
 class CpioTests(unittest.TestCase):
     def test_round_trip_and_concatenation(self):
         with tempfile.TemporaryDirectory() as d:

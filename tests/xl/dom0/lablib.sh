@@ -682,3 +682,102 @@ lab_mon() {
 	MON_OUT=$(awk -v s=$((n + 1)) 'NR >= s { sub(/\r+$/, ""); print }' $log)
 	return 1
 }
+
+# ------------------------------------------------------------------ network lab
+# docs/xen-lab.md, "The network lab". dom0 is 10.0.0.1/24 on xenbr0 (next
+# to the bridge's link-local address); guests are 10.0.0.2 and up.
+LAB_NET_DOM0=10.0.0.1
+LAB_NET_PREFIX=24
+
+# lab_net_up: the bridge with dom0's address on it.
+lab_net_up() {
+	lab_bridge_up || return 1
+	ip -4 addr show dev xenbr0 | grep -q "inet $LAB_NET_DOM0/" ||
+		ip addr add $LAB_NET_DOM0/$LAB_NET_PREFIX dev xenbr0
+}
+
+# lab_vif DOMID [DEVID] [TIMEOUT_S]: wait until netback's interface for
+# the domain's vif DEVID (default 0) exists in dom0; LAB_VIF = its name
+# (vifDOMID.DEVID, what netback calls it). 1 on timeout.
+lab_vif() {
+	local id=${1:-$LAB_DOMID} dev=${2:-0} tmo=${3:-20} i=0
+	LAB_VIF=vif$id.$dev
+	while [ ! -e /sys/class/net/$LAB_VIF ]; do
+		i=$((i + 1))
+		[ $i -gt $((tmo * 10)) ] && { lab_log "no $LAB_VIF after $tmo s"; return 1; }
+		sleep 0.1
+	done
+}
+
+# lab_netem_on VIF [NETEM-ARGS...]: tc netem on both directions of a vif:
+# its egress (dom0 -> guest) directly, its ingress (guest -> dom0) through
+# an ifb device it is redirected to (ingress qdisc, matchall, mirred).
+# Default: 1 ms delay with 25% of the packets sent at once (reordering),
+# 2% loss, 1% duplication, 0.5% corruption (a flipped bit).
+LAB_NETEM_DEFAULT="delay 1ms reorder 25% 50% loss 2% duplicate 1% corrupt 0.5%"
+# By path: busybox sh runs its own applets (tc and ip among them) before
+# anything in PATH, and busybox's tc has no netem.
+LAB_TC=/usr/sbin/tc
+LAB_IP=/usr/bin/ip
+lab_netem_ifb() { echo "nifb${1#vif}"; }
+lab_netem_on() {
+	local vif=$1 ifb
+	shift
+	[ $# -eq 0 ] && set -- $LAB_NETEM_DEFAULT
+	ifb=$(lab_netem_ifb $vif)
+	lab_log "netem on $vif and $ifb (its ingress): $*"
+	$LAB_TC qdisc replace dev $vif root netem "$@" || return 1
+	$LAB_IP link show $ifb >/dev/null 2>&1 || $LAB_IP link add name $ifb type ifb || return 1
+	$LAB_IP link set $ifb up || return 1
+	$LAB_TC qdisc replace dev $ifb root netem "$@" || return 1
+	$LAB_TC qdisc add dev $vif handle ffff: ingress 2>/dev/null
+	$LAB_TC filter replace dev $vif parent ffff: matchall action mirred egress redirect dev $ifb ||
+		return 1
+}
+
+# lab_netem_stats VIF: what netem did (sent, dropped) in both directions, as notes.
+lab_netem_stats() {
+	local vif=$1
+	$LAB_TC -s qdisc show dev $vif 2>&1 | sed "s/^/lab: tc $vif: /"
+	$LAB_TC -s qdisc show dev $(lab_netem_ifb $vif) 2>&1 | sed "s/^/lab: tc $(lab_netem_ifb $vif): /"
+}
+
+# lab_netem_off VIF: back to a plain vif (the ifb device goes too).
+lab_netem_off() {
+	local vif=$1
+	$LAB_TC qdisc del dev $vif root 2>/dev/null
+	$LAB_TC qdisc del dev $vif ingress 2>/dev/null
+	$LAB_IP link del $(lab_netem_ifb $vif) 2>/dev/null
+	return 0
+}
+
+# lab_udhcpd_start [MAC IP]...: busybox udhcpd on xenbr0 handing out
+# 10.0.0.100-199 (router dom0), with a fixed lease for each MAC IP pair.
+lab_udhcpd_start() {
+	local conf=$LAB_RUN/udhcpd.conf
+	lab_net_up || return 1
+	{
+		echo "start 10.0.0.100"
+		echo "end 10.0.0.199"
+		echo "interface xenbr0"
+		echo "lease_file $LAB_RUN/udhcpd.leases"
+		echo "pidfile $LAB_RUN/udhcpd.pid"
+		echo "option subnet 255.255.255.0"
+		echo "option router $LAB_NET_DOM0"
+		echo "option lease 600"
+		while [ $# -ge 2 ]; do
+			echo "static_lease $1 $2"
+			shift 2
+		done
+	} >$conf
+	: >$LAB_RUN/udhcpd.leases
+	udhcpd -f $conf >$LAB_RUN/udhcpd.log 2>&1 &
+	echo $! >$LAB_RUN/udhcpd.bgpid
+}
+
+lab_udhcpd_stop() {
+	[ -f $LAB_RUN/udhcpd.bgpid ] && kill $(cat $LAB_RUN/udhcpd.bgpid) 2>/dev/null
+	rm -f $LAB_RUN/udhcpd.bgpid
+	[ -f $LAB_RUN/udhcpd.log ] && sed 's/^/lab: udhcpd: /' $LAB_RUN/udhcpd.log | tail -n 20
+	rm -f $LAB_RUN/udhcpd.log
+}

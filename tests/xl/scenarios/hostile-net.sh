@@ -229,7 +229,7 @@ ip addr add $DOM0_HIP/24 dev xenbr0 2>/dev/null
 VIF0="vif = [ 'bridge=xenbr0,mac=$G0_MAC,ip=$G0_IP' ]"
 if [ $GUEST = linux ]; then
 	set -- kernel=$LAB_IMAGES/vmlinux ramdisk=$LAB_IMAGES/linux-guest-fio.cpio memory=384 \
-		extra="console=hvc0 loglevel=7 labnet=eth0:$G0_IP/16,eth1:$G1_IP/24"
+		extra="console=hvc0 loglevel=7 labhnet=eth0:$G0_IP/16,eth1:$G1_IP/24"
 	# Debian's kernel uses XSAVE and RDTSCP; see docs/xen-lab.md.
 	[ "$LAB_TYPE" = pvh ] && set -- "$@" cfg='cpuid = "host,xsave=0"' cfg='tsc_mode = "native"'
 	ready='lab-linux: net ready'
