@@ -44,11 +44,7 @@
 #include <xenstore.h>
 #include <xengnttab.h>
 #include <xenevtchn.h>
-/* The ring macros use the caller's barriers (x86-64: the CPU orders
- * stores among themselves and loads among themselves). */
-#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define rmb() __atomic_signal_fence(__ATOMIC_ACQUIRE)
-#define wmb() __atomic_signal_fence(__ATOMIC_RELEASE)
+#include "hostile-common.h"
 #include <xen/io/blkif.h>
 #include <xen/io/xenbus.h>
 
@@ -122,76 +118,11 @@ static volatile sig_atomic_t armed_sig, stop_sig;
 static void on_usr1(int s) { (void)s; armed_sig = 1; }
 static void on_term(int s) { (void)s; stop_sig = 1; }
 
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("hostile-blkback: ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ---------------------------------------------------------------- xenstore */
-
-static bool xwrite(xs_transaction_t t, const char *dir, const char *key, const char *fmt, ...)
-{
-	char path[256], val[128];
-	va_list ap;
-	int n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	va_start(ap, fmt);
-	n = vsnprintf(val, sizeof(val), fmt, ap);
-	va_end(ap);
-	if (!xs_write(g.xs, t, path, val, (unsigned int)n)) {
-		say("xs_write %s: %s", path, strerror(errno));
-		return false;
-	}
-	return true;
-}
-
-/* A key as a string (malloc'd) or NULL. */
-static char *xread(const char *dir, const char *key)
-{
-	char path[256];
-	unsigned int len;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return xs_read(g.xs, XBT_NULL, path, &len);
-}
-
-/* A key as an unsigned number: 0 ok, -1 absent or not a number. */
-static int xread_ul(const char *dir, const char *key, unsigned long *v)
-{
-	char *s = xread(dir, key), *end;
-	int rc = -1;
-
-	if (s) {
-		errno = 0;
-		*v = strtoul(s, &end, 10);
-		if (!errno && end != s && !*end && s[0] != '-')
-			rc = 0;
-		free(s);
-	}
-	return rc;
-}
 
 static int fe_state(void)
 {
-	unsigned long s;
-
-	return xread_ul(g.fe, "state", &s) ? -1 : (int)s;
+	return hc_state(g.fe);
 }
 
 static void set_state(int s)
@@ -201,17 +132,9 @@ static void set_state(int s)
 	xwrite(XBT_NULL, g.be, "state", "%d", s);
 }
 
-/* Both directories, as a toolstack would, in one transaction. */
-static int create_nodes(void)
+/* Both directories, as a toolstack would (one transaction). */
+static bool fill_nodes(xs_transaction_t t)
 {
-	struct xs_permissions fe_perms[2] = {
-		{ .id = g.domid, .perms = XS_PERM_NONE },
-		{ .id = 0, .perms = XS_PERM_READ },
-	};
-	struct xs_permissions be_perms[2] = {
-		{ .id = 0, .perms = XS_PERM_NONE },
-		{ .id = g.domid, .perms = XS_PERM_READ },
-	};
 	unsigned int order = HONEST_ORDER, queues = HONEST_QUEUES;
 	unsigned long long indirect = HONEST_INDIRECT;
 
@@ -221,43 +144,30 @@ static int create_nodes(void)
 		queues = 100000;
 	if (g.mode == M_ABSURD_INDIRECT)
 		indirect = 4294967295ULL;
+	return hc_mkdirs(t, g.domid, g.fe, g.be) &&
+	       xwrite(t, g.fe, "backend", "%s", g.be) && xwrite(t, g.fe, "backend-id", "0") &&
+	       xwrite(t, g.fe, "virtual-device", "%u", g.devid) &&
+	       xwrite(t, g.fe, "device-type", "disk") &&
+	       (g.trusted < 0 || xwrite(t, g.fe, "trusted", "%d", g.trusted)) &&
+	       xwrite(t, g.fe, "state", "%d", XenbusStateInitialising) &&
+	       xwrite(t, g.be, "frontend", "%s", g.fe) &&
+	       xwrite(t, g.be, "frontend-id", "%u", g.domid) &&
+	       xwrite(t, g.be, "online", "1") && xwrite(t, g.be, "removable", "0") &&
+	       xwrite(t, g.be, "dev", "hostile") && xwrite(t, g.be, "type", "file") &&
+	       xwrite(t, g.be, "mode", "w") && xwrite(t, g.be, "device-type", "disk") &&
+	       xwrite(t, g.be, "max-ring-page-order", "%u", order) &&
+	       xwrite(t, g.be, "multi-queue-max-queues", "%u", queues) &&
+	       xwrite(t, g.be, "feature-max-indirect-segments", "%llu", indirect) &&
+	       xwrite(t, g.be, "feature-persistent", "0") &&
+	       xwrite(t, g.be, "feature-flush-cache", "1") &&
+	       xwrite(t, g.be, "feature-barrier", "0") &&
+	       xwrite(t, g.be, "feature-discard", "0") &&
+	       xwrite(t, g.be, "state", "%d", XenbusStateInitWait);
+}
 
-	for (int tries = 0; tries < 10; tries++) {
-		xs_transaction_t t = xs_transaction_start(g.xs);
-		bool ok;
-
-		if (t == XBT_NULL)
-			return -1;
-		ok = xs_mkdir(g.xs, t, g.fe) && xs_set_permissions(g.xs, t, g.fe, fe_perms, 2) &&
-		     xs_mkdir(g.xs, t, g.be) && xs_set_permissions(g.xs, t, g.be, be_perms, 2) &&
-		     xwrite(t, g.fe, "backend", "%s", g.be) && xwrite(t, g.fe, "backend-id", "0") &&
-		     xwrite(t, g.fe, "virtual-device", "%u", g.devid) &&
-		     xwrite(t, g.fe, "device-type", "disk") &&
-		     (g.trusted < 0 || xwrite(t, g.fe, "trusted", "%d", g.trusted)) &&
-		     xwrite(t, g.fe, "state", "%d", XenbusStateInitialising) &&
-		     xwrite(t, g.be, "frontend", "%s", g.fe) &&
-		     xwrite(t, g.be, "frontend-id", "%u", g.domid) &&
-		     xwrite(t, g.be, "online", "1") && xwrite(t, g.be, "removable", "0") &&
-		     xwrite(t, g.be, "dev", "hostile") && xwrite(t, g.be, "type", "file") &&
-		     xwrite(t, g.be, "mode", "w") && xwrite(t, g.be, "device-type", "disk") &&
-		     xwrite(t, g.be, "max-ring-page-order", "%u", order) &&
-		     xwrite(t, g.be, "multi-queue-max-queues", "%u", queues) &&
-		     xwrite(t, g.be, "feature-max-indirect-segments", "%llu", indirect) &&
-		     xwrite(t, g.be, "feature-persistent", "0") &&
-		     xwrite(t, g.be, "feature-flush-cache", "1") &&
-		     xwrite(t, g.be, "feature-barrier", "0") &&
-		     xwrite(t, g.be, "feature-discard", "0") &&
-		     xwrite(t, g.be, "state", "%d", XenbusStateInitWait);
-		if (!ok) {
-			xs_transaction_end(g.xs, t, true);
-			return -1;
-		}
-		if (xs_transaction_end(g.xs, t, false))
-			return 0;
-		if (errno != EAGAIN)
-			return -1;
-	}
-	return -1;
+static int create_nodes(void)
+{
+	return hc_transaction(fill_nodes);
 }
 
 /* ---------------------------------------------------------------- connect */
@@ -581,7 +491,7 @@ static bool serve(struct queue *q, const blkif_request_t *req_in)
 		break;
 	case M_UNKNOWN_ID:
 		say("fault unknown-id: id %#" PRIx64 " answered as %#" PRIx64, req.id,
-		    req.id ^ (1ULL << 40));
+		    (uint64_t)(req.id ^ (1ULL << 40)));
 		push(q, req.id ^ (1ULL << 40), rop, (int16_t)status);
 		break;
 	case M_RSP_PROD_JUMP:
@@ -661,18 +571,6 @@ static void usage(void)
 	exit(2);
 }
 
-static unsigned long num(const char *s)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-')
-		usage();
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	const char *reason = "?";
@@ -682,6 +580,7 @@ int main(int argc, char **argv)
 	int rc = 0;
 
 	g.devid = 51728;   /* xvdb */
+	hc_prog = "hostile-blkback";
 	g.timeout_s = 300;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -730,7 +629,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_term);
 	signal(SIGPIPE, SIG_IGN);
 
-	g.xs = xs_open(0);
+	g.xs = hc_xs = xs_open(0);
 	g.xgt = xengnttab_open(NULL, 0);
 	g.xce = xenevtchn_open(NULL, 0);
 	if (!g.xs || !g.xgt || !g.xce) {

@@ -250,9 +250,9 @@ def write_initrd(path, lab, image, cases, shell=False):
             w.file("lab/images/xenolith.map", data=nm.stdout)
         # Host-built dom0 tools from the image's build tree: the disk
         # pattern tool (lib/blkpattern.c) for the blk scenario, the
-        # misbehaving block backend for the hostile one.
+        # misbehaving block and network backends for the hostile ones,
         # nettest (tests/xl/nettest.c) for the network lab.
-        tools = [t for t in ("blkpat", "hostile-blkback", "nettest")
+        tools = [t for t in ("blkpat", "hostile-blkback", "hostile-netback", "nettest")
                  if os.path.isfile(os.path.join(os.path.dirname(image), "host", t))]
         if tools:
             w.dir("lab/bin")

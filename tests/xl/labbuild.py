@@ -104,9 +104,10 @@ EXTRA_LIBS = ["/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"]
 # Busybox applets never linked: real tools above win, and without brctl the
 # hotplug scripts use iproute2.
 BUSYBOX_SKIP = {"brctl", "ip", "stat", "losetup", "bash", "busybox", "linuxrc"}
-# dom0 kernel modules (dependencies are added from .modinfo).
+# dom0 kernel modules (dependencies are added from .modinfo). tun: the
+# TAP device of the user-space hostile-netback.
 MODULES = ["xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-privcmd",
-           "xen-blkback", "xen-netback", "bridge", "loop",
+           "xen-blkback", "xen-netback", "bridge", "loop", "tun",
            # The network lab: netem on a vif's egress, and on its ingress
            # through an ifb device (ingress qdisc, matchall filter, mirred
            # redirect).

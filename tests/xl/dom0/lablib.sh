@@ -640,6 +640,49 @@ lab_dump() {
 	lab_log "----"
 }
 
+# lab_mon PROMPT CMD [TMO]: type CMD on the guest console and wait for the
+# next line that starts with PROMPT (Xenolith's monitor prompt, or the end
+# line of a guest that has one). MON_OUT: the lines between the command's
+# echo and that line. 0 when it came, 1 if not within TMO seconds (default
+# 20; MON_OUT: what came). With Xenolith's prompt it first waits (at most
+# 20 s) for the monitor to be at its prompt.
+lab_mon() {
+	local prompt=$1 cmd=$2 tmo=${3:-20} log n i deadline
+	log=$LAB_CONSOLE_DIR/guest-$LAB_DOM.log
+	[ "$prompt" = "$LAB_PROMPT" ] && { lab_wait_console "$LAB_PROMPT" 20 >/dev/null || true; }
+	lab_type "$cmd\r"
+	n=""
+	i=0
+	while [ -z "$n" ] && [ $i -lt 50 ]; do
+		# The echo ends its line; a kernel message may come between
+		# the prompt and it.
+		n=$(awk -v s=$((LAB_MARK + 1)) -v c="$cmd" \
+			'NR >= s { sub(/\r+$/, ""); if (length($0) >= length(c) &&
+				substr($0, length($0) - length(c) + 1) == c) { print NR; exit } }' $log)
+		[ -z "$n" ] && sleep 0.2
+		i=$((i + 1))
+	done
+	if [ -z "$n" ]; then
+		lab_log "mon: no echo of '$cmd'"
+		MON_OUT=""
+		return 1
+	fi
+	LAB_MARK=$n
+	lab_now
+	deadline=$((LAB_NOW + tmo * 1000))
+	while :; do
+		if awk -v s=$((n + 1)) -v p="$prompt" 'NR >= s && index($0, p) == 1 { f = 1 } END { exit !f }' $log; then
+			MON_OUT=$(awk -v s=$((n + 1)) -v p="$prompt" 'NR >= s { sub(/\r+$/, ""); if (index($0, p) == 1) exit; print }' $log)
+			return 0
+		fi
+		lab_now
+		[ $LAB_NOW -ge $deadline ] && break
+		sleep 0.3
+	done
+	MON_OUT=$(awk -v s=$((n + 1)) 'NR >= s { sub(/\r+$/, ""); print }' $log)
+	return 1
+}
+
 # ------------------------------------------------------------------ network lab
 # docs/xen-lab.md, "The network lab". dom0 is 10.0.0.1/24 on xenbr0 (next
 # to the bridge's link-local address); guests are 10.0.0.2 and up.

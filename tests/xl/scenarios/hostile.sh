@@ -71,46 +71,9 @@ done
 
 GLOG() { echo $LAB_CONSOLE_DIR/guest-$LAB_DOM.log; }
 
-# mon CMD [TMO]: type CMD at the monitor, wait for the next prompt.
-# MON_OUT: the lines between the command's echo and that prompt. 0 when
-# the prompt came, 1 if not within TMO seconds (MON_OUT: what came).
-mon() {
-	local cmd=$1 tmo=${2:-20} log n i deadline
-	log=$(GLOG)
-	lab_wait_console "$LAB_PROMPT" 20 >/dev/null || true
-	lab_type "$cmd\r"
-	n=""
-	i=0
-	while [ -z "$n" ] && [ $i -lt 50 ]; do
-		# The echo ends its line; a kernel message may come between
-		# the prompt and it.
-		n=$(awk -v s=$((LAB_MARK + 1)) -v c="$cmd" \
-			'NR >= s { sub(/\r+$/, ""); if (length($0) >= length(c) &&
-				substr($0, length($0) - length(c) + 1) == c) { print NR; exit } }' $log)
-		[ -z "$n" ] && sleep 0.2
-		i=$((i + 1))
-	done
-	if [ -z "$n" ]; then
-		lab_log "mon: no echo of '$cmd'"
-		MON_OUT=""
-		return 1
-	fi
-	LAB_MARK=$n
-	lab_now
-	deadline=$((LAB_NOW + tmo * 1000))
-	while :; do
-		# The next prompt: a line starting with it after the echo.
-		if awk -v s=$((n + 1)) -v p="$LAB_PROMPT" 'NR >= s && index($0, p) == 1 { f = 1 } END { exit !f }' $log; then
-			MON_OUT=$(awk -v s=$((n + 1)) -v p="$LAB_PROMPT" 'NR >= s { sub(/\r+$/, ""); if (index($0, p) == 1) exit; print }' $log)
-			return 0
-		fi
-		lab_now
-		[ $LAB_NOW -ge $deadline ] && break
-		sleep 0.3
-	done
-	MON_OUT=$(awk -v s=$((n + 1)) 'NR >= s { sub(/\r+$/, ""); print }' $log)
-	return 1
-}
+# mon CMD [TMO]: type CMD at the monitor, wait for the next prompt
+# (lab_mon; MON_OUT: the lines between the command's echo and it).
+mon() { lab_mon "$LAB_PROMPT" "$@"; }
 
 # Show MON_OUT (a few lines) as notes.
 mon_show() { printf '%s\n' "$MON_OUT" | head -n ${1:-12} | sed "s/^/lab: guest: /"; }
