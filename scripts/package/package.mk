@@ -64,6 +64,9 @@ install-test: deb-pkg
 # Host tests of the packaging scripts (fast; part of check).
 .PHONY: check-package
 check: check-package
-check-package:
+check-package: all
 	$(quiet) TEST "scripts/package (version.sh, mkman, package names)"
 	$(Q)$(PYTHON) $(PKG_DIR)/test_package.py $(if $(filter 1,$(V)),-v,-q)
+	$(quiet) TEST "README options table covers the image's options (mkman)"
+	$(Q)$(PYTHON) $(PKG_DIR)/mkman.py --image $(objtree)/xenolith --readme $(srctree)/README.md \
+		--version check --date 1970-01-01 >/dev/null
