@@ -5,9 +5,10 @@
 #include <net/inet.h>
 #include <kernel/errno.h>
 
-/* One decimal part 0..255 at *s; no sign, no leading zero (so that "010"
- * cannot be read as octal by someone and decimal by us). */
-static int parse_octet(const char **s, u32 *v)
+/* A decimal number 0..max of at most max_digits digits at *s; no sign and
+ * no leading zero (so that "010" cannot be read as octal by someone and
+ * decimal by us). Octets and prefix lengths. */
+static int parse_small_decimal(const char **s, int max_digits, u32 max, u32 *v)
 {
 	const char *p = *s;
 	u32 n = 0;
@@ -17,7 +18,7 @@ static int parse_octet(const char **s, u32 *v)
 		if (digits == 1 && n == 0)
 			return -EINVAL;
 		n = n * 10 + (u32)(*p - '0');
-		if (++digits > 3 || n > 255)
+		if (++digits > max_digits || n > max)
 			return -EINVAL;
 		p++;
 	}
@@ -26,6 +27,11 @@ static int parse_octet(const char **s, u32 *v)
 	*v = n;
 	*s = p;
 	return 0;
+}
+
+static int parse_octet(const char **s, u32 *v)
+{
+	return parse_small_decimal(s, 3, 255, v);
 }
 
 /* Address at *s, stopping at the first byte that is not part of it. */
@@ -109,22 +115,11 @@ bool inet_addr_is_unicast(u32 addr)
 /* "/n" after an address, n 0..32, no leading zero. */
 static int parse_plen(const char **s, u8 *prefix)
 {
-	const char *p = *s;
-	u32 n = 0;
-	int digits = 0;
+	u32 n;
 
-	while (*p >= '0' && *p <= '9') {
-		if (digits == 1 && n == 0)
-			return -EINVAL;
-		n = n * 10 + (u32)(*p - '0');
-		if (++digits > 2 || n > 32)
-			return -EINVAL;
-		p++;
-	}
-	if (!digits)
+	if (parse_small_decimal(s, 2, 32, &n))
 		return -EINVAL;
 	*prefix = (u8)n;
-	*s = p;
 	return 0;
 }
 
