@@ -5,8 +5,9 @@
 #                             native, grub, xen-pv-dom0, xen-pvh-dom0 with
 #                             ktest=all, plus the native_defconfig image natively
 #                             and the dom0_defconfig image as PV and PVH dom0;
-#                             after the lab, the domu_defconfig image as PV and
-#                             PVH xl domUs (lab-domu); between the boot
+#                             in the lab, the domu_defconfig image as PV and
+#                             PVH xl domUs too (scenario ktap, variant domu,
+#                             same lab boot); between the boot
 #                             matrix and the lab, the packages: deb-check
 #                             (lintian, reproducible from make dist) and
 #                             install-test (scripts/package/package.mk),
@@ -42,7 +43,7 @@ boot-modes      := $(subst $(boot-space),$(boot-comma),$(strip $(BOOT_MODES)))
 boot-echo       := $(if $(filter 1 y yes,$(BOOT_ECHO)),--echo)
 boot-sq          = '$(subst ','\'',$(1))'
 
-.PHONY: check-boot-runner boot-images boot-matrix test run bench lab-domu
+.PHONY: check-boot-runner boot-images boot-matrix test soak run bench lab-domu
 
 check-boot-runner:
 	$(quiet) TEST "tests/boot (boot runner, KTAP parser)"
@@ -72,7 +73,11 @@ test:
 	$(Q)$(boot-submake) O=$(objtree) install-test
 	$(Q)$(boot-submake) O=$(objtree) virsh-test
 	$(Q)$(boot-submake) O=$(objtree) lab-test
-	$(Q)$(boot-submake) O=$(objtree) lab-domu
+
+# Long repetitions and every lab case on every guest type (not in test).
+soak:
+	$(Q)bash $(DEPS_SH) test
+	$(Q)$(boot-submake) O=$(objtree) lab-soak
 
 run:
 	$(Q)bash $(DEPS_SH) run
@@ -91,8 +96,9 @@ bench:
 # The domu_defconfig image (no dom0 support, no native ACPI) as the guest it
 # is made for: PV and PVH xl domUs in the lab running ktest=all.
 lab-domu: lab-deps
+	$(Q)$(boot-submake) O=$(objtree) all
 	$(Q)$(boot-submake) O=$(DOMU_OBJTREE) domu_defconfig
 	$(Q)$(boot-submake) O=$(DOMU_OBJTREE) all
-	$(Q)$(PYTHON) $(srctree)/tests/xl/lab.py test --objtree $(DOMU_OBJTREE) \
-		--image $(DOMU_OBJTREE)/xenolith --types pv,pvh --scenarios ktap --variants fifo \
+	$(Q)$(PYTHON) $(srctree)/tests/xl/lab.py test --objtree $(objtree) --image $(objtree)/xenolith \
+		--extra-image xenolith-domu=$(DOMU_OBJTREE)/xenolith --types pv,pvh --scenarios ktap --variants domu \
 		--retries $(LAB_RETRIES) --flake-budget $(LAB_FLAKE_BUDGET)

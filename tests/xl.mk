@@ -45,14 +45,29 @@ xl-args         := --objtree $(objtree) --image $(objtree)/xenolith \
 		   $(if $(strip $(LAB_VARIANTS)),--variants $(call xl-list,$(LAB_VARIANTS))) \
 		   $(if $(filter 1 y yes,$(LAB_ECHO)),--echo)
 
-.PHONY: lab-deps lab-test lab-bench lab-shell lab-list check-xl-lab
+.PHONY: lab-deps lab-test lab-soak lab-bench lab-shell lab-list check-xl-lab
 
 lab-deps:
 	$(Q)bash $(XL_DEPS_SH) lab
 
+# The domu_defconfig image rides along in the same lab boot (scenario ktap,
+# variant domu) when the run includes that scenario.
+xl-domu-wanted  = $(if $(strip $(LAB_SCENARIOS)),$(filter ktap,$(LAB_SCENARIOS)),y)
+xl-domu-args     = $(if $(xl-domu-wanted),--extra-image xenolith-domu=$(DOMU_OBJTREE)/xenolith)
+
 lab-test: lab-deps
 	$(Q)$(xl-submake) O=$(objtree) all blkpat hostile-blkback
-	$(Q)$(PYTHON) $(XL_DIR)/lab.py test $(xl-args)
+	$(if $(xl-domu-wanted),$(Q)$(xl-submake) O=$(DOMU_OBJTREE) domu_defconfig)
+	$(if $(xl-domu-wanted),$(Q)$(xl-submake) O=$(DOMU_OBJTREE) all)
+	$(Q)$(PYTHON) $(XL_DIR)/lab.py test $(xl-args) $(xl-domu-args)
+
+# make soak: every test case on every guest type (variants that make test
+# runs on one type only run on both) plus the scenarios of suite "soak".
+lab-soak: lab-deps
+	$(Q)$(xl-submake) O=$(objtree) all blkpat hostile-blkback
+	$(Q)$(xl-submake) O=$(DOMU_OBJTREE) domu_defconfig
+	$(Q)$(xl-submake) O=$(DOMU_OBJTREE) all
+	$(Q)$(PYTHON) $(XL_DIR)/lab.py soak $(xl-args) --extra-image xenolith-domu=$(DOMU_OBJTREE)/xenolith
 
 lab-bench: lab-deps
 	$(Q)$(xl-submake) O=$(objtree) all

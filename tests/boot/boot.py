@@ -47,7 +47,7 @@ XEN_MODES = ("xen-pv-dom0", "xen-pvh-dom0")
 # by name. A new suite goes into every mode that can run it; BASE_SUITES
 # are those every mode runs. The lab's guest types have their own table
 # (tests/xl/lab.py, GUEST_TYPES).
-BASE_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp", "blk")
+BASE_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp", "blk", "net", "tcp")
 REQUIRED_SUITES = {
     "native": BASE_SUITES,
     "grub": BASE_SUITES,

@@ -3,6 +3,7 @@
 
     lab.py test  --image IMG [--objtree DIR] [--types pv,pvh] [--scenarios a,b] [--variants x,y]
     lab.py bench --image IMG [--objtree DIR] [--types pv,pvh]
+    lab.py soak  --image IMG ...        every test case on every type, plus the soak suite
     lab.py shell --image IMG            dom0 shell on this terminal (Ctrl-A X quits)
     lab.py list                         scenarios and their cases
 
@@ -67,7 +68,7 @@ QEMU_MEM = 3072
 # into every type that can run it; the boot modes have their own table
 # (tests/boot/boot.py, REQUIRED_SUITES).
 DOMU_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp", "blk", "evtchn",
-               "xenstore", "gnttab", "xenbus")
+               "xenstore", "gnttab", "xenbus", "net", "tcp")
 GUEST_TYPES = {
     "pv": {"required": DOMU_SUITES + ("multicall", "pvmap")},
     "pvh": {"required": DOMU_SUITES},
@@ -163,10 +164,17 @@ class Case:
 
 
 def make_cases(scenarios, suite=None, names=None, types=None, variants=None):
+    """The cases of a suite (or of the named scenarios). The soak suite is
+    every "test" scenario on every type it declares, LAB_ONLY_TYPES
+    ignored, plus the scenarios of suite "soak" (long repetitions)."""
     cases = []
+    soak = suite == "soak"
     for s in scenarios.values():
         if names:
             if s.name not in names:
+                continue
+        elif soak:
+            if s.suite not in ("test", "soak"):
                 continue
         elif suite and s.suite != suite:
             continue
@@ -176,6 +184,8 @@ def make_cases(scenarios, suite=None, names=None, types=None, variants=None):
             # A variant may run on some of the scenario's types only
             # (LAB_ONLY_TYPES=pv+pvh style), to keep make test's time.
             only = env.get("LAB_ONLY_TYPES", "").split("+") if env.get("LAB_ONLY_TYPES") else None
+            if soak:
+                only = None
             for t in s.types:
                 if types and t not in types:
                     continue
@@ -215,6 +225,13 @@ def guest_linux_initrd(busybox, extra=None, nettest=None):
     return buf.getvalue()
 
 
+# Further Xenolith images a run carries besides the one under test
+# (--extra-image NAME=PATH, e.g. the domu_defconfig build as
+# "xenolith-domu"): /lab/images/NAME in dom0, chosen by a case with the
+# variant key LAB_KERNEL=NAME (lablib's lab_create boots it).
+EXTRA_IMAGES = {}
+
+
 def write_initrd(path, lab, image, cases, shell=False):
     """dom0.cpio from the lab build, then this run's archive."""
     need_linux = shell or any(c.env.get("LAB_GUEST") == "linux" for c in cases)
@@ -243,6 +260,9 @@ def write_initrd(path, lab, image, cases, shell=False):
         w.file("lab/cases", data=("".join(c.line() + "\n" for c in cases)).encode())
         w.dir("lab/images")
         w.file("lab/images/xenolith", src=image, mode=0o644)
+        for name in sorted(n for n in EXTRA_IMAGES
+                           if shell or any(c.env.get("LAB_KERNEL") == n for c in cases)):
+            w.file("lab/images/" + name, src=EXTRA_IMAGES[name], mode=0o644)
         # Symbols for xenctx after a failure (System.map format).
         nm = subprocess.run(["nm", "-n", image], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL)
@@ -1072,6 +1092,12 @@ def cmd_test(args, suite):
         raise LabError("no cases selected")
     if not os.path.isfile(args.image):
         raise LabError("image %s not found (build it first)" % args.image)
+    for c in cases:
+        k = c.env.get("LAB_KERNEL")
+        if k and k not in EXTRA_IMAGES:
+            raise LabError("case %s boots image %s: pass --extra-image %s=PATH" % (c.name, k, k))
+        if k and not os.path.isfile(EXTRA_IMAGES[k]):
+            raise LabError("image %s not found (build it first)" % EXTRA_IMAGES[k])
     lab = lab_dir()
     manifest = json.load(open(os.path.join(lab, "lab.json")))
     logdir = os.path.join(args.objtree, "xl-logs")
@@ -1390,7 +1416,7 @@ def cmd_list(args):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("command", choices=("test", "bench", "shell", "list", "build"))
+    ap.add_argument("command", choices=("test", "bench", "soak", "shell", "list", "build"))
     ap.add_argument("--image", help="the xenolith ELF image (default OBJTREE/xenolith)")
     ap.add_argument("--objtree", default=os.path.join(SRCTREE, "build"))
     ap.add_argument("--types", help="comma-separated guest types (pv,pvh)")
@@ -1402,7 +1428,16 @@ def main(argv=None):
                     help="INFRA-FLAKE attempts the whole run may have (default %d)"
                     % DEFAULT_FLAKE_BUDGET)
     ap.add_argument("--echo", action="store_true", help="copy the serial console to stdout")
+    ap.add_argument("--extra-image", action="append", default=[], metavar="NAME=PATH",
+                    help="another image as /lab/images/NAME, for cases with LAB_KERNEL=NAME")
     args = ap.parse_args(argv)
+    EXTRA_IMAGES.clear()
+    for e in args.extra_image:
+        name, sep, path = e.partition("=")
+        if not sep or not name or "/" in name or name in ("xenolith", "vmlinux"):
+            print("lab: error: bad --extra-image %r (want NAME=PATH)" % e, file=sys.stderr)
+            return 4
+        EXTRA_IMAGES[name] = os.path.abspath(path)
     args.objtree = os.path.abspath(args.objtree)
     args.image = args.image or os.path.join(args.objtree, "xenolith")
     try:

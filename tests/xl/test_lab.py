@@ -642,6 +642,21 @@ class SmpScenarioTests(unittest.TestCase):
         self.assertEqual(v, lab.PASS)
         self.assertTrue(why[0].startswith("4 vCPUs (4 ran), boot 0.76 s; KTAP "), why)
 
+    def test_soak_lifts_only_types(self):
+        # make test runs some variants on one type (LAB_ONLY_TYPES); make
+        # soak runs every test variant on every type, plus its own suite.
+        def scen(name, suite, variants):
+            s = lab.Scenario.__new__(lab.Scenario)
+            s.name, s.suite, s.types, s.variants = name, suite, ["pv", "pvh"], variants
+            return s
+        scens = {"a": scen("a", "test", [("x", {"LAB_ONLY_TYPES": "pv"}), ("y", {})]),
+                 "b": scen("b", "soak", [("", {})]),
+                 "c": scen("c", "bench", [("", {})])}
+        test = sorted(c.name for c in lab.make_cases(scens, suite="test"))
+        soak = sorted(c.name for c in lab.make_cases(scens, suite="soak"))
+        self.assertEqual(test, ["a-x-pv", "a-y-pv", "a-y-pvh"])
+        self.assertEqual(soak, ["a-x-pv", "a-x-pvh", "a-y-pv", "a-y-pvh", "b-pv", "b-pvh"])
+
     def test_shipped_smp_scenarios(self):
         scen = lab.load_scenarios()
         names = [c.name for c in lab.make_cases(scen, suite="test")]

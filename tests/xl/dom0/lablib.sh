@@ -196,7 +196,9 @@ lab_stream_check() {
 # Sets LAB_DOM, LAB_DOMID, LAB_TTY, LAB_T_CREATE (ms before xl create),
 # LAB_T_START (ms after unpause). Reports result "create" (or "create-N").
 lab_create() {
-	local a file="" type=$LAB_TYPE kernel=$LAB_IMAGES/xenolith ramdisk="" memory=128 vcpus=1
+	# LAB_KERNEL (a variant key): another Xenolith image the run carries
+	# (lab.py --extra-image), e.g. the domu_defconfig build.
+	local a file="" type=$LAB_TYPE kernel=$LAB_IMAGES/${LAB_KERNEL:-xenolith} ramdisk="" memory=128 vcpus=1
 	local extra="" name="" disk="" vif="" raw="" pre="" cfg rc t0 t1 t2 ta i tty rname
 	for a in "$@"; do
 		case $a in

@@ -1,12 +1,14 @@
 # Xenolith's in-kernel self-tests as an xl domU: KTAP on the guest console,
 # then a clean power-off (the kernel crashes the domain instead when a test
 # fails). The host checks the KTAP itself too. Once with each event-channel
-# ABI: FIFO (the kernel's choice when Xen offers it) and 2-level.
+# ABI: FIFO (the kernel's choice when Xen offers it) and 2-level; and the
+# domu_defconfig image (the smallest guest configuration) under FIFO,
+# carried by the same lab boot (lab.py --extra-image xenolith-domu=...).
 #
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 200
-# lab-variants: fifo:EVTCHN=fifo 2l:EVTCHN=2l
+# lab-variants: fifo:EVTCHN=fifo 2l:EVTCHN=2l domu:EVTCHN=fifo,LAB_KERNEL=xenolith-domu
 # lab-expect: create ktest-done shutdown destroy
 # lab-ktap: yes
 
