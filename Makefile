@@ -235,6 +235,8 @@ help:
 	@echo '  lab-test          only the xl lab: PV/PVH domUs under a Linux dom0'
 	@echo '                    (LAB_TYPES=pvh, LAB_SCENARIOS="ktap boot")'
 	@echo '  lab-shell         a Linux dom0 shell with the toolstack, by hand'
+	@echo '  soak              every lab case on every guest type, plus the'
+	@echo '                    soak scenarios (long; not part of test)'
 	@echo '  fuzz              run the fuzzers longer (FUZZ_SECONDS=N)'
 	@echo '  kernelversion     print the version the image reports'
 	@echo '  deb-pkg           Debian packages in $$(O)/deb (scripts/package)'
