@@ -10,9 +10,11 @@
 #                     PVH, Xenolith next to Debian's Linux kernel as a domU
 #   make lab-shell    a dom0 shell on this terminal (Ctrl-A X quits QEMU)
 #   make lab-test LAB_SCENARIOS=net, make lab-bench LAB_SCENARIOS=netbench
-#                     the network lab (suite "net", outside the default
-#                     lists until Xenolith's stack passes it; nettest is
-#                     built by tests/nettest.mk; docs/xen-lab.md)
+#                     the network lab (net in make test, net-big in make
+#                     soak, netbench in make bench; nettest is built by
+#                     tests/nettest.mk; docs/xen-lab.md)
+#   make lab-soak     every test case on every guest type and the soak
+#                     scenarios (make soak)
 #   make lab-deps     install and build what the lab needs (scripts/deps.sh lab)
 #   make lab-list     the scenarios and their cases
 #   make check-xl-lab host-side tests of the lab runner (fast; part of check)

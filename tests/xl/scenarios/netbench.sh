@@ -17,14 +17,11 @@
 # Each is reported as a metric (net_FIGURE=VALUE); the host (lab.py,
 # print_net_bench) prints them side by side with Xenolith/Linux.
 #
-# The Xenolith variant needs the stack (CONFIG_NET, netfront, the netsvc
-# services); until that lands it fails at "ready" or at the figures. So
-# the scenario is not in the default `make lab-bench` list (lab-suite
-# net): run it with `make lab-bench LAB_SCENARIOS=netbench` (only Linux:
-# add LAB_VARIANTS=linux); to make it part of `make lab-bench`, change
-# "lab-suite: net" to "lab-suite: bench".
+# Part of `make bench` (lab-suite bench); alone with
+# `make lab-bench LAB_SCENARIOS=netbench` (only Linux: add
+# LAB_VARIANTS=linux). docs/netfront.md has the figures.
 #
-# lab-suite: net
+# lab-suite: bench
 # lab-types: pv pvh
 # lab-timeout: 300
 # lab-variants: xenolith:LAB_GUEST=xenolith,VCPUS=1 linux:LAB_GUEST=linux,VCPUS=1
