@@ -1044,7 +1044,11 @@ static void usage(void)
 	fprintf(stderr, "usage: hostile-netback --domid D [--devid N] [--mode MODE] [--after N]\n"
 			"       [--timeout S] [--bridge BR] [--tap NAME] [--mac MAC] [--ip ADDR]\n"
 			"modes:");
-	for (unsigned int i = 0; i < NR_MODES; i++)
+	for (unsigned int i = 0; i < M_RX_STATUS_ERROR; i++)
+		fprintf(stderr, " %s", modes[i]);
+	/* The modes whose fault is no violation, on a line of their own. */
+	fprintf(stderr, "\nmodes without a violation (the packet is lost, the vif lives):");
+	for (unsigned int i = M_RX_STATUS_ERROR; i < NR_MODES; i++)
 		fprintf(stderr, " %s", modes[i]);
 	fputc('\n', stderr);
 	exit(2);
