@@ -56,6 +56,12 @@
 
 #define NF_STORM_LIMIT 10000u           /* events without work per second */
 #define NF_POLL_NS NSEC_PER_SEC         /* the safety-net poll */
+/* TX slots in flight with no answer at all for this long: the backend
+ * is dead or wedged (a killed backend leaves our rings mapped-looking
+ * and its port closed; nothing else would tell). netback answers a TX
+ * slot as soon as it copied (or its mapping was released); 10 s is far
+ * beyond that even on an emulated, loaded host. */
+#define NF_TX_TIMEOUT_NS (10 * NSEC_PER_SEC)
 #define NF_BACKLOG 512u                 /* packets waiting for TX ring room */
 #define NF_GSO_MAX_SEGS 64u
 
@@ -158,6 +164,7 @@ struct nf_queue {
 	struct pkb_queue backlog;
 	bool tx_saw_pending;
 	u32 tx_poll_cons;
+	u64 tx_stall_since;         /* poll time since which nothing was answered; 0: none */
 	unsigned long tx_events, tx_spurious, tx_missed, tx_pkts, tx_slots, tx_errs, tx_bounced;
 	unsigned long tx_backlogged, tx_gso;
 
@@ -825,6 +832,29 @@ static void nf_event_both(unsigned int port, void *data)
 	}
 }
 
+/* TX completion timeout (tx_lock held, from the poll, before
+ * tx_poll_cons moves on): slots in flight and no answer consumed for
+ * NF_TX_TIMEOUT_NS make the vif fail, which completes everything in
+ * flight and in the backlog as errors. */
+static void nf_tx_watchdog(struct nf_queue *q)
+{
+	u32 inflight = q->tx.req_prod_pvt - q->tx.rsp_cons;
+	u64 now = clock_ns();
+
+	if (!inflight) {
+		q->tx_stall_since = 0;
+		return;
+	}
+	if (!q->tx_stall_since || q->tx.rsp_cons != q->tx_poll_cons) {
+		q->tx_stall_since = now;
+		return;
+	}
+	if (now - q->tx_stall_since >= NF_TX_TIMEOUT_NS)
+		nf_broken(q, -ETIMEDOUT,
+			  "queue %u: backend answered none of %u TX slots in %llu s (dead backend?)",
+			  q->index, inflight, (unsigned long long)((now - q->tx_stall_since) / NSEC_PER_SEC));
+}
+
 /* The safety net, once a second while the queue lives: responses that a
  * second look still finds unconsumed, with nothing consumed in between,
  * lost their event (counted as missed) and are handled here; RX buffers
@@ -845,8 +875,10 @@ static void nf_poll(struct timer *t)
 			pending = false;
 		}
 		q->tx_saw_pending = pending;
+		nf_tx_watchdog(q);
 		q->tx_poll_cons = q->tx.rsp_cons;
-		nf_tx_drain_backlog(q);
+		if (nf_q_usable(q))
+			nf_tx_drain_backlog(q);
 	}
 	spin_unlock_irqrestore(&q->tx_lock, flags);
 
@@ -1132,7 +1164,26 @@ static int cmd_netfront(int argc, char **argv)
 		return nf_cmd_arp(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "tcp"))
 		return nf_cmd_tcp(argc, argv);
-	if (argc >= 2)
+	/* "netfront N": vif N only (the listing of every vif is long, and
+	 * a slow console makes it slower still). */
+	if (argc == 2) {
+		unsigned int handle;
+
+		if (kstrtouint(argv[1], 10, &handle))
+			return -EINVAL;
+		flags = spin_lock_irqsave(&nf_list_lock);
+		for (nf = nf_list; nf; nf = nf->next) {
+			if (nf->handle == handle) {
+				nf_show_one(nf);
+				n++;
+			}
+		}
+		spin_unlock_irqrestore(&nf_list_lock, flags);
+		if (!n)
+			kprintf("  no vif %u\n", handle);
+		return 0;
+	}
+	if (argc > 2)
 		return -EINVAL;
 	flags = spin_lock_irqsave(&nf_list_lock);
 	for (nf = nf_list; nf; nf = nf->next, n++)
@@ -1143,7 +1194,7 @@ static int cmd_netfront(int argc, char **argv)
 	return 0;
 }
 MONITOR_COMMAND(netfront, "netfront",
-		"netfront [arp IF A.B.C.D [COUNT [LEN]] | tcp IF A.B.C.D SEGS MSS]",
+		"netfront [N | arp IF A.B.C.D [COUNT [LEN]] | tcp IF A.B.C.D SEGS MSS]",
 		"Xen network frontends: queues, rings, counters, state; L2 test frames",
 		cmd_netfront);
 
@@ -1289,6 +1340,8 @@ static int nf_queue_setup(struct netfront *nf, struct nf_queue *q)
 	q->dead = false;
 	q->broken = false;
 	q->tx_nulls_due = 0;
+	q->tx_stall_since = 0;
+	q->tx_poll_cons = 0;
 	pkbq_init(&q->backlog, NF_BACKLOG);
 	for (unsigned int i = 0; i < NF_RING_SIZE; i++) {
 		q->tx_refs[i] = q->rx_refs[i] = GNTTAB_INVALID_REF;

@@ -31,6 +31,12 @@
 /* Largest frame on the wire of the ABI (first TX slot's size is u16). */
 #define NF_MAX_PKT XEN_NETIF_MAX_TX_SIZE
 #define NF_ETH_HLEN 14u
+/* Largest packet a backend may hand us in one RX chain: the biggest
+ * IPv4 datagram (its total length is 16 bits: 65535, also the bound of a
+ * GSO packet, whose headers count in that length) behind an Ethernet
+ * header with one 802.1Q tag (14 + 4). A chain longer than that is no
+ * packet of any kind (docs/netfront.md, "RX"). */
+#define NF_RX_MAX_LEN (0xFFFFu + NF_ETH_HLEN + 4u)
 
 /* ---------------------------------------------------------------- TX */
 
@@ -82,7 +88,7 @@ struct nf_rx_pkt {
 	u32 nr_data;                        /* data slots */
 	u32 len;                            /* bytes over all data slots */
 	u16 flags;                          /* first slot's NETRXF_* */
-	bool error;                         /* a slot said error: drop, not fatal */
+	bool error;                         /* a slot said ERROR/DROPPED: drop, not fatal */
 	u16 gso_size;                       /* 0: not GSO */
 	u8 gso_type;                        /* XEN_NETIF_GSO_TYPE_* */
 	u8 data_slot[NF_MAX_DATA_SLOTS];    /* which slot (from the first) holds piece k */
@@ -98,6 +104,8 @@ enum nf_rx_verdict {
 	NF_RXV_TOO_MANY_SLOTS,  /* more data slots than any packet may take */
 	NF_RXV_BAD_EXTRA,       /* extra-info chain: bad type, repeated type, too long */
 	NF_RXV_BAD_GSO,         /* GSO extra not asked for, or with size 0 or bad type */
+	NF_RXV_BAD_STATUS,      /* negative status other than NETIF_RSP_ERROR/DROPPED */
+	NF_RXV_TOO_LONG,        /* the slots add up to more than NF_RX_MAX_LEN bytes */
 };
 
 /* Parse the packet whose first slot is ring index first. Slot k of it
@@ -105,7 +113,13 @@ enum nf_rx_verdict {
  * shared ring); avail slots from first are published. A data slot must
  * carry id (first + k) & (NF_RING_SIZE - 1): each response lands in its
  * request's slot and the driver posts request i with id i. gso_ok: we
- * advertised feature-gso-tcpv4. */
+ * advertised feature-gso-tcpv4.
+ *
+ * A data slot's status is its byte count, or one of the two negative
+ * codes of the ABI: NETIF_RSP_ERROR (netback's answer when its grant copy
+ * into our page failed) and NETIF_RSP_DROPPED. Those mark the packet
+ * lost (pkt->error) with the protocol intact; any other negative value
+ * is not in the ABI and is refused like any other lie. */
 enum nf_rx_verdict nf_rx_parse(const union nf_rx_slot *ring, u32 first, u32 avail, bool gso_ok,
 			       struct nf_rx_pkt *pkt);
 const char *nf_rx_verdict_str(enum nf_rx_verdict v);

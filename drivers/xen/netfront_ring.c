@@ -92,8 +92,11 @@ static enum nf_rx_verdict nf_rx_piece(const struct netif_rx_response *r, u32 rin
 		return NF_RXV_BAD_ID;
 	pkt->data_slot[n] = (u8)k;
 	if (untrusted_status < 0) {
-		/* The backend could not fill this slot: the packet is lost,
-		 * the protocol intact. */
+		/* ERROR and DROPPED: the backend could not fill this slot;
+		 * the packet is lost, the protocol intact. Any other negative
+		 * value is no status of the ABI. */
+		if (untrusted_status != NETIF_RSP_ERROR && untrusted_status != NETIF_RSP_DROPPED)
+			return NF_RXV_BAD_STATUS;
 		pkt->error = true;
 		pkt->off[n] = 0;
 		pkt->size[n] = 0;
@@ -104,6 +107,10 @@ static enum nf_rx_verdict nf_rx_piece(const struct netif_rx_response *r, u32 rin
 		pkt->off[n] = untrusted_off;
 		pkt->size[n] = (u16)untrusted_status;
 		pkt->len += (u32)untrusted_status;
+		/* Checked per slot, so that a chain is refused as soon as
+		 * it is too long, not only once it ends. */
+		if (pkt->len > NF_RX_MAX_LEN)
+			return NF_RXV_TOO_LONG;
 	}
 	pkt->nr_data = n + 1;
 	return NF_RXV_OK;
@@ -193,6 +200,10 @@ const char *nf_rx_verdict_str(enum nf_rx_verdict v)
 		return "bad extra-info chain";
 	case NF_RXV_BAD_GSO:
 		return "bad GSO extra";
+	case NF_RXV_BAD_STATUS:
+		return "negative status outside the ABI";
+	case NF_RXV_TOO_LONG:
+		return "chain longer than any packet";
 	}
 	return "?";
 }

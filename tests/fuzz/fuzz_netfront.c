@@ -16,7 +16,8 @@
  *   4-byte TX responses (id u16, status s16), minus the MAC probe bytes.
  *
  * Checked: every accepted RX packet against the slots it came from
- * (ids, offset + size in the page, the more_data chain, extras only
+ * (ids, offset + size in the page, negative statuses only ERROR and
+ * DROPPED, at most NF_RX_MAX_LEN bytes, the more_data chain, extras only
  * behind a first slot that announced them, at most 4, sizes summed), the
  * parser's prefix property (the same packet from exactly its own slots,
  * incomplete from one fewer), and a TX reference model (NULL only while
@@ -70,6 +71,8 @@ static void check_pkt(const struct nf_rx_pkt *pkt, u32 first, u32 avail, bool gs
 		if (!!(r->flags & NETRXF_more_data) != (k + 1 < pkt->nr_data))
 			FAIL("more_data chain broken at piece %u", k);
 		if (r->status < 0) {
+			if (r->status != NETIF_RSP_ERROR && r->status != NETIF_RSP_DROPPED)
+				FAIL("accepted status %d outside the ABI", r->status);
 			if (!pkt->error)
 				FAIL("error slot not reported");
 			continue;
@@ -83,6 +86,8 @@ static void check_pkt(const struct nf_rx_pkt *pkt, u32 first, u32 avail, bool gs
 	}
 	if (sum != pkt->len)
 		FAIL("len %u, pieces sum to %u", pkt->len, sum);
+	if (pkt->len > NF_RX_MAX_LEN)
+		FAIL("accepted a %u-byte packet", pkt->len);
 	if (pkt->gso_size && (!gso_ok || pkt->gso_type != XEN_NETIF_GSO_TYPE_TCPV4))
 		FAIL("GSO %u/%u accepted (advertised %d)", pkt->gso_size, pkt->gso_type, gso_ok);
 	/* The prefix property: exactly its slots give the same packet. */

@@ -204,9 +204,21 @@ TEST(rx_single)
 	put_data(b, 0xFFFF, NETIF_RSP_ERROR, 0);
 	CHECK_EQ(nf_rx_parse(ring, b, 1, true, &pkt), NF_RXV_OK);
 	CHECK(pkt.error);
-	put_data(b, 0, -32768, 0);
+	put_data(b, 0, NETIF_RSP_DROPPED, 0);
 	CHECK_EQ(nf_rx_parse(ring, b, 1, true, &pkt), NF_RXV_OK);
 	CHECK(pkt.error);
+	CHECK_EQ(pkt.len, 0u);
+	/* Other negative values are no status of the ABI: refused. */
+	put_data(b, 0, -3, 0);
+	CHECK_EQ(nf_rx_parse(ring, b, 1, true, &pkt), NF_RXV_BAD_STATUS);
+	put_data(b, 0, -1234, NETRXF_data_validated);
+	CHECK_EQ(nf_rx_parse(ring, b, 1, true, &pkt), NF_RXV_BAD_STATUS);
+	put_data(b, 0, -32768, 0);
+	CHECK_EQ(nf_rx_parse(ring, b, 1, true, &pkt), NF_RXV_BAD_STATUS);
+	/* NULL (1) is a TX answer; on RX it reads as one byte of data. */
+	put_data(b, 0, NETIF_RSP_NULL, 0);
+	CHECK_EQ(nf_rx_parse(ring, b, 1, true, &pkt), NF_RXV_OK);
+	CHECK_EQ(pkt.len, 1u);
 	/* Wrong id. */
 	put_data(b, 0, 60, 0);
 	ring[b].rsp.id = (u16)(b + 1);
@@ -242,6 +254,47 @@ TEST(rx_multi)
 	/* An error in a later slot spoils the packet, not the ring. */
 	put_data(b + 2, 0, NETIF_RSP_DROPPED, 0);
 	CHECK_EQ(nf_rx_parse(ring, b, 3, true, &pkt), NF_RXV_OK);
+	CHECK(pkt.error);
+	/* ... but a status outside the ABI in a later slot is a lie. */
+	put_data(b + 2, 0, -7, 0);
+	CHECK_EQ(nf_rx_parse(ring, b, 3, true, &pkt), NF_RXV_BAD_STATUS);
+}
+
+/* The packet's total against NF_RX_MAX_LEN (65553): the biggest IPv4
+ * datagram behind a tagged Ethernet header passes, a byte more not. */
+TEST(rx_too_long)
+{
+	struct nf_rx_pkt pkt;
+	u32 b = 250, i;
+
+	CHECK_EQ(NF_RX_MAX_LEN, 65553u);
+	/* 16 full pages (65536) and 17 bytes: the largest packet. */
+	for (i = 0; i < 16; i++)
+		put_data(b + i, 0, 4096, NETRXF_more_data);
+	put_data(b + 16, 0, 17, 0);
+	CHECK_EQ(nf_rx_parse(ring, b, 17, true, &pkt), NF_RXV_OK);
+	CHECK_EQ(pkt.len, NF_RX_MAX_LEN);
+	CHECK_EQ(pkt.nr_data, 17u);
+	put_data(b + 16, 0, 18, 0);
+	CHECK_EQ(nf_rx_parse(ring, b, 17, true, &pkt), NF_RXV_TOO_LONG);
+	/* hostile-netback's rx-too-long: 17 full slots, 69632 bytes. */
+	put_data(b + 16, 0, 4096, 0);
+	CHECK_EQ(nf_rx_parse(ring, b, 17, true, &pkt), NF_RXV_TOO_LONG);
+	/* Refused as soon as the published slots exceed the bound, before
+	 * the chain's end is there. */
+	put_data(b + 16, 0, 4096, NETRXF_more_data);
+	CHECK_EQ(nf_rx_parse(ring, b, 17, true, &pkt), NF_RXV_TOO_LONG);
+	CHECK_EQ(nf_rx_parse(ring, b, 16, true, &pkt), NF_RXV_INCOMPLETE);
+	/* Offsets count nothing: only sizes add up. */
+	for (i = 0; i < 17; i++)
+		put_data(b + i, 96, 4000, i < 16 ? NETRXF_more_data : 0);
+	CHECK_EQ(nf_rx_parse(ring, b, 17, true, &pkt), NF_RXV_TOO_LONG);
+	put_data(b + 16, 0, 1553, 0);
+	CHECK_EQ(nf_rx_parse(ring, b, 17, true, &pkt), NF_RXV_OK);
+	CHECK_EQ(pkt.len, 65553u);
+	/* Error slots add nothing and do not hide the excess of others. */
+	put_data(b + 16, 0, NETIF_RSP_ERROR, 0);
+	CHECK_EQ(nf_rx_parse(ring, b, 17, true, &pkt), NF_RXV_OK);
 	CHECK(pkt.error);
 }
 
@@ -325,7 +378,7 @@ TEST(rx_extras)
 			  XEN_NETIF_GSO_TYPE_TCPV4);
 	CHECK_EQ(nf_rx_parse(ring, b, 10, true, &pkt), NF_RXV_BAD_EXTRA);
 	CHECK_EQ(nf_rx_parse(ring, b, 5, true, &pkt), NF_RXV_INCOMPLETE);
-	for (int v = NF_RXV_OK; v <= NF_RXV_BAD_GSO; v++)
+	for (int v = NF_RXV_OK; v <= NF_RXV_TOO_LONG; v++)
 		CHECK(strcmp(nf_rx_verdict_str((enum nf_rx_verdict)v), "?") != 0);
 }
 
@@ -362,6 +415,7 @@ int main(void)
 	RUN(rx_single);
 	RUN(rx_multi);
 	RUN(rx_slot_limit);
+	RUN(rx_too_long);
 	RUN(rx_extras);
 	RUN(mac);
 	return xt_done();

@@ -77,7 +77,7 @@ enum mode {
 	M_HONEST, M_TX_UNKNOWN_ID, M_TX_DUP_ID, M_TX_RSP_PROD_JUMP, M_RX_OFFSET_OVERFLOW,
 	M_RX_STATUS_NEGATIVE, M_RX_STATUS_HUGE, M_RX_TOO_LONG, M_RX_MORE_SLOTS, M_RX_EXTRA_LOOP,
 	M_RX_EXTRA_UNKNOWN, M_RX_RSP_PROD_JUMP, M_STORM, M_ABSURD_QUEUES, M_ABSURD_FEATURES,
-	M_BAD_MAC, M_CLOSE_MIDIO, M_NODES_REMOVED, M_KILLED,
+	M_BAD_MAC, M_CLOSE_MIDIO, M_NODES_REMOVED, M_KILLED, M_RX_STATUS_ERROR,
 };
 
 static const char *const modes[] = {
@@ -90,6 +90,7 @@ static const char *const modes[] = {
 	[M_ABSURD_QUEUES] = "absurd-queues", [M_ABSURD_FEATURES] = "absurd-features",
 	[M_BAD_MAC] = "bad-mac", [M_CLOSE_MIDIO] = "close-midio",
 	[M_NODES_REMOVED] = "nodes-removed", [M_KILLED] = "killed",
+	[M_RX_STATUS_ERROR] = "rx-status-error",
 };
 #define NR_MODES (sizeof(modes) / sizeof(modes[0]))
 
@@ -103,7 +104,7 @@ static enum where fault_where(enum mode m)
 	case M_CLOSE_MIDIO: case M_NODES_REMOVED: case M_KILLED:
 		return W_TX;
 	case M_RX_OFFSET_OVERFLOW: case M_RX_STATUS_NEGATIVE: case M_RX_STATUS_HUGE:
-	case M_RX_TOO_LONG: case M_RX_MORE_SLOTS: case M_RX_EXTRA_LOOP: case M_RX_EXTRA_UNKNOWN:
+	case M_RX_STATUS_ERROR: case M_RX_TOO_LONG: case M_RX_MORE_SLOTS: case M_RX_EXTRA_LOOP: case M_RX_EXTRA_UNKNOWN:
 	case M_RX_RSP_PROD_JUMP:
 		return W_RX;
 	default:
@@ -805,6 +806,15 @@ static bool rx_fault(struct queue *q, const unsigned char *f, size_t len, RING_I
 		c++;
 		break;
 	}
+	case M_RX_STATUS_ERROR:
+		/* What netback writes when its copy into the guest's page
+		 * failed: the packet is lost, the ring intact (the control
+		 * case next to rx-status-negative). */
+		rx_copy(q, c, f, l1, &id);
+		say("fault rx-status-error: RX id %u answered with NETIF_RSP_ERROR (-1)", id);
+		rx_set(q, c, id, 0, NETRXF_data_validated, NETIF_RSP_ERROR);
+		c++;
+		break;
 	case M_RX_STATUS_NEGATIVE:
 		rx_copy(q, c, f, l1, &id);
 		say("fault rx-status-negative: RX id %u answered with status -1234", id);
@@ -1034,7 +1044,11 @@ static void usage(void)
 	fprintf(stderr, "usage: hostile-netback --domid D [--devid N] [--mode MODE] [--after N]\n"
 			"       [--timeout S] [--bridge BR] [--tap NAME] [--mac MAC] [--ip ADDR]\n"
 			"modes:");
-	for (unsigned int i = 0; i < NR_MODES; i++)
+	for (unsigned int i = 0; i < M_RX_STATUS_ERROR; i++)
+		fprintf(stderr, " %s", modes[i]);
+	/* The modes whose fault is no violation, on a line of their own. */
+	fprintf(stderr, "\nmodes without a violation (the packet is lost, the vif lives):");
+	for (unsigned int i = M_RX_STATUS_ERROR; i < NR_MODES; i++)
 		fprintf(stderr, " %s", modes[i]);
 	fputc('\n', stderr);
 	exit(2);
