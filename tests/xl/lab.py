@@ -81,6 +81,10 @@ GUEST_TYPES = {
 # checked the guest's own behaviour: that failure is the guest's, and a
 # segfault elsewhere in dom0 does not make it a flake.
 DOM0_STEPS = ("create", "destroy", "vbd", "vif", "unplug", "net-attach", "net-detach")
+# The virsh scenario's toolstack steps: libvirt's start builds the domain
+# as xl create does, attach-disk and detach-disk run the block hotplug
+# script (the guest's side of those is judged by results of their own).
+DOM0_STEPS += ("start", "start-2", "attach-disk", "detach-disk")
 DEFAULT_FLAKE_BUDGET = 2
 DOM0_BOOT_TIMEOUT = 180     # QEMU start -> "XLLAB dom0-ready"
 CASE_SLACK = 60             # beyond a case's own timeout before the host gives up

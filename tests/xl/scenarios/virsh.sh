@@ -234,7 +234,7 @@ if vstep attach-disk attach-disk $VNAME $VDISK xvdb --driver phy --subdriver raw
 	if lab_wait_console 'blkfront xvdb: [0-9]+ sectors' 60; then
 		lab_log "guest: $LAB_MATCH"
 	else
-		lab_result attach-disk fail "the guest's blkfront never connected xvdb"
+		lab_result connected fail "the guest's blkfront never connected xvdb"
 	fi
 	# The monitor's blk, typed on the console pty itself (cheaper than
 	# another virsh console; raw as virsh console leaves it, set again
@@ -248,7 +248,7 @@ if vstep attach-disk attach-disk $VNAME $VDISK xvdb --driver phy --subdriver raw
 	lab_mark
 	if vstep detach-disk detach-disk $VNAME xvdb; then
 		if ! lab_wait_console 'blkfront xvdb: closed' 60; then
-			lab_result detach-disk fail "the guest's blkfront never closed xvdb"
+			lab_result closed fail "the guest's blkfront never closed xvdb"
 		fi
 		if lab_mon "$LAB_PROMPT" blk 20 && ! echo "$MON_OUT" | grep -q '^xvdb '; then
 			lab_result unlisted pass "blk no longer lists xvdb"
