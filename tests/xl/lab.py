@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -56,6 +57,9 @@ QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 SCENARIO_DIR = os.path.join(HERE, "scenarios")
 DOM0_DIR = os.path.join(HERE, "dom0")
 GUEST_LINUX_DIR = os.path.join(HERE, "guest-linux")
+# The package's example configs (the virsh scenario defines its domains
+# from the libvirt ones), shipped as /lab/examples.
+EXAMPLES_DIR = os.path.join(SRCTREE, "scripts", "package", "examples")
 
 XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M "
                "loglvl=all guest_loglvl=all bootscrub=0")
@@ -78,6 +82,10 @@ GUEST_TYPES = {
 # checked the guest's own behaviour: that failure is the guest's, and a
 # segfault elsewhere in dom0 does not make it a flake.
 DOM0_STEPS = ("create", "destroy", "vbd", "vif", "unplug", "net-attach", "net-detach")
+# The virsh scenario's toolstack steps: libvirt's start builds the domain
+# as xl create does, attach-disk and detach-disk run the block hotplug
+# script (the guest's side of those is judged by results of their own).
+DOM0_STEPS += ("start", "start-2", "attach-disk", "detach-disk")
 DEFAULT_FLAKE_BUDGET = 2
 DOM0_BOOT_TIMEOUT = 180     # QEMU start -> "XLLAB dom0-ready"
 CASE_SLACK = 60             # beyond a case's own timeout before the host gives up
@@ -241,6 +249,9 @@ def write_initrd(path, lab, image, cases, shell=False):
     # The network lab's Linux guest (scenarios net*): xen-netfront and nettest.
     need_net = shell or any(c.env.get("LAB_GUEST") == "linux" and c.scenario.name.startswith("net")
                             for c in cases)
+    # The virsh scenario's dom0: libvirtd, its libxl driver and virsh
+    # (the lab build's dom0-libvirt.cpio, appended after the run's archive).
+    need_libvirt = shell or any(c.scenario.name.startswith("virsh") for c in cases)
     with open(path, "wb") as out:
         with open(os.path.join(lab, "dom0.cpio"), "rb") as f:
             while True:
@@ -293,11 +304,17 @@ def write_initrd(path, lab, image, cases, shell=False):
             w.file("lab/images/linux-guest-net.cpio",
                    data=guest_linux_initrd(os.path.join(lab, "busybox"),
                                            os.path.join(lab, "linux-guest-net.cpio"), nettest))
+        w.dir("lab/examples")
+        for fn in sorted(os.listdir(EXAMPLES_DIR)):
+            w.file("lab/examples/" + fn, src=os.path.join(EXAMPLES_DIR, fn), mode=0o644)
         if shell:
             w.file("lab/shell", data=b"1\n")
             w.file("etc/profile", data=b". /lab/lablib.sh\nLAB_CASE=shell LAB_TYPE=pv\n"
                    b"PS1='dom0# '\n")
         w.close()
+        if need_libvirt:
+            with open(os.path.join(lab, "dom0-libvirt.cpio"), "rb") as f:
+                shutil.copyfileobj(f, out, 1 << 20)
 
 
 def qemu_command(lab, initrd, serial="stdio"):

@@ -30,6 +30,10 @@ repository, under ${XENOLITH_CACHE:-~/.cache/xenolith}/lab:
                  linux-guest-net.cpio
                              what every Linux domU gets for the network
                              lab: the xen-netfront module
+                 dom0-libvirt.cpio
+                             what the virsh scenario adds to dom0 (lab.py
+                             appends it): libvirtd with the libxl driver,
+                             virsh, and the libraries dom0.cpio lacks
                  lab.json    versions, kernel ABI, sizes, key
 
 The versions are the host apt's candidates; the chroot installs exactly
@@ -70,7 +74,11 @@ BASE_INCLUDE = ["busybox-static", "bash", "coreutils", "util-linux", "iproute2",
 # Installed afterwards with apt-get at the pinned versions (these come from
 # bookworm-security or -updates as often as from bookworm).
 # fio is for the bench's Linux domU (its block figures), not for dom0.
-PINNED = ["xen-utils-4.17", "xen-utils-common", "xenstore-utils", "busybox-static", "fio"]
+PINNED = ["xen-utils-4.17", "xen-utils-common", "xenstore-utils", "busybox-static", "fio",
+          # libvirt's libxl driver and virsh, for the virsh scenario: the
+          # daemon (libvirt-daemon, pulled in at the same version) without
+          # libvirt-daemon-system's systemd units, polkit and firewall.
+          "libvirt-daemon-driver-xen", "libvirt-clients"]
 # Bump to force a rebuild of the chroot when its recipe changes.
 CHROOT_RECIPE = 1
 
@@ -99,6 +107,17 @@ GUEST_MODULES = ["xen-blkfront"]
 # Debian), in an archive of its own (linux-guest-net.cpio, small, shipped
 # with every Linux domU) under /usr/lib/modules/lab-net.
 GUEST_NET_MODULES = ["xen-netfront"]
+# The virsh scenario's dom0 additions, an archive of their own
+# (dom0-libvirt.cpio) that lab.py appends only to runs with a virsh case:
+# the monolithic daemon with the libxl connection driver alone (libvirtd
+# skips the driver modules it does not find), virsh, util-linux script
+# (virsh console wants a terminal), and the data libvirt reads at run
+# time (the CPU map for the capabilities, the schemas). Debian 12's
+# libvirt has no virtxend. The driver module is dlopen()ed: named here,
+# its libraries then follow from its DT_NEEDED.
+LIBVIRT_PROGRAMS = ["/usr/sbin/libvirtd", "/usr/bin/virsh", "/usr/bin/script",
+                    "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_libxl.so"]
+LIBVIRT_TREES = ["/etc/libvirt", "/usr/share/libvirt"]
 # Not in any DT_NEEDED, but xl needs it (pthread cancellation unwinds).
 EXTRA_LIBS = ["/usr/lib/x86_64-linux-gnu/libgcc_s.so.1"]
 # Busybox applets never linked: real tools above win, and without brctl the
@@ -163,7 +182,8 @@ def versions():
     """Pinned versions from the host's apt lists: {package: version}."""
     v = {}
     for p in ("xen-utils-4.17", "xen-utils-common", "xenstore-utils",
-              "xen-hypervisor-4.17-amd64", "busybox-static", "fio", "linux-image-amd64"):
+              "xen-hypervisor-4.17-amd64", "busybox-static", "fio", "linux-image-amd64",
+              "libvirt-daemon-driver-xen", "libvirt-clients"):
         v[p] = apt_candidate(p)
     missing = [p for p, x in v.items() if not x]
     if missing:
@@ -495,6 +515,24 @@ def build_guest_net_cpio(path, moddir):
         return w.bytes
 
 
+def build_libvirt_cpio(chroot, path, have):
+    """The virsh scenario's archive, appended after dom0.cpio and the run's
+    own: LIBVIRT_PROGRAMS with the libraries found by following DT_NEEDED
+    and LIBVIRT_TREES, leaving out every path in have (what dom0.cpio
+    holds already: libc, libxenlight and the merged-/usr links). Returns
+    (bytes, [library names])."""
+    with open(path, "wb") as fh:
+        w = cpio.CpioWriter(fh)
+        inst = Installer(chroot, w)
+        inst.done = set(have)
+        for p in LIBVIRT_PROGRAMS:
+            inst.install(p)
+        for t in LIBVIRT_TREES:
+            inst.tree(t)
+        w.close()
+        return w.bytes, sorted(inst.libs)
+
+
 def assemble(chroot, out, v):
     tmp = out + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -564,6 +602,8 @@ def assemble(chroot, out, v):
             w.file("usr/lib/modules/lab/order", data=("\n".join(order) + "\n").encode())
             w.close()
             size = w.bytes
+        libvirt_size, libvirt_libs = build_libvirt_cpio(
+            chroot, os.path.join(tmp, "dom0-libvirt.cpio"), inst.done)
         guest_size, guest_libs = build_guest_cpio(
             chroot, os.path.join(tmp, "linux-guest-fio.cpio"), os.path.join(kd, "lib", "modules", abi))
         build_guest_net_cpio(os.path.join(tmp, "linux-guest-net.cpio"),
@@ -576,6 +616,8 @@ def assemble(chroot, out, v):
             "libraries": sorted(inst.libs),
             "dom0_cpio_bytes": size,
             "guest_cpio_bytes": guest_size,
+            "libvirt_cpio_bytes": libvirt_size,
+            "libvirt_libraries": libvirt_libs,
             "guest_libraries": guest_libs,
             "vmlinux_bytes": os.path.getsize(os.path.join(tmp, "vmlinux")),
             "built": time.strftime("%Y-%m-%dT%H:%M:%S"),

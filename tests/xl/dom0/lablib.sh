@@ -389,9 +389,11 @@ lab_wait_console() {
 				lab_now
 				LAB_MATCH=$m
 				# When dom0 saw the line: the stream's stamp (the stream
-				# may be a moment behind the log), else now.
+				# may be a moment behind the log), else now (at once
+				# for a domain without a stream: libvirt's, whose pty
+				# virsh console reads).
 				i=0
-				while :; do
+				while [ -f "$LAB_RUN/$name.tlog" ]; do
 					LAB_MATCH_MS=$(awk -v s=$((LAB_MARK + 1)) -v re="$re" \
 						'NR >= s { t = $1; sub(/^[0-9]+ /, ""); if ($0 ~ re) { print t; exit } }' \
 						"$LAB_RUN/$name.tlog" 2>/dev/null)
