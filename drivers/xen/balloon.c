@@ -437,6 +437,7 @@ int xen_balloon_watch_start(void)
 static int mem_cmd(int argc, char **argv)
 {
 	struct balloon_stats s;
+	char target[32];
 	long cur;
 
 	if (!ops) {
@@ -446,14 +447,15 @@ static int mem_cmd(int argc, char **argv)
 	}
 	xen_balloon_stats(&s);
 	cur = xen_balloon_current_pages();
-	kprintf("mem: current %ld KiB, target ", cur < 0 ? cur : cur << (PAGE_SHIFT - 10));
 	if (s.target_kib)
-		kprintf("%llu KiB", (unsigned long long)s.target_kib);
+		snprintf(target, sizeof(target), "%llu KiB", (unsigned long long)s.target_kib);
 	else
-		kprintf("none");
-	kprintf(", ballooned %lu pages (goal %lu), floor %lu KiB, free %lu KiB\n", s.out,
-		s.want_out, s.floor_pages << (PAGE_SHIFT - 10),
-		mm_free_pages() << (PAGE_SHIFT - 10));
+		strlcpy(target, "none", sizeof(target));
+	/* One line in one call: a reader of the console sees it whole. */
+	kprintf("mem: current %ld KiB, target %s, ballooned %lu pages (goal %lu), floor %lu KiB, "
+		"free %lu KiB\n",
+		cur < 0 ? cur : cur << (PAGE_SHIFT - 10), target, s.out, s.want_out,
+		s.floor_pages << (PAGE_SHIFT - 10), mm_free_pages() << (PAGE_SHIFT - 10));
 	kprintf("mem: %s balloon, %lu pages at boot, %lu given and %lu taken back since, %lu bad "
 		"targets ignored\n",
 		ops->name, s.boot_pages, s.gave, s.took, s.bad_targets);

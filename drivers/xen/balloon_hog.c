@@ -1,12 +1,13 @@
-/* `memhog MiB SECONDS`: memory-hungry work for the balloon tests
+/* `memhog MiB SECONDS [PAUSE_MS]`: memory-hungry work for the balloon tests
  * (tests/xl/scenarios/balloon.sh). A thread takes up to MiB of pages from
  * the allocator one at a time, writes a pattern naming the round and the
  * page into each, reads every page back, frees them and starts over, for
  * SECONDS. Pages the balloon gave back to the allocator come through here
  * like any other, so a page that is not really usable again (no frame
  * behind it, unmapped, wrong P2M) shows up as a fault or a pattern error.
- * It ends with one line: "memhog: done: R rounds, P pages checked,
- * S short rounds, E errors". */
+ * `memhog stop` ends it early (after the round in progress). It ends
+ * with one line: "memhog: done: R rounds, P pages checked, S short
+ * rounds, E errors". */
 #include <kernel/monitor.h>
 #include <kernel/sched.h>
 #include <kernel/mm.h>
@@ -18,9 +19,10 @@
 struct hog {
 	unsigned long pages;
 	u64 seconds;
+	u64 pause_ns;       /* sleep between rounds (leaves the vCPU to others) */
 };
 
-static bool hog_running;
+static bool hog_running, hog_stop;
 
 static u64 pattern(unsigned long round, unsigned long pfn, unsigned int word)
 {
@@ -40,7 +42,7 @@ static int hog_main(void *arg)
 		WRITE_ONCE(hog_running, false);
 		return -ENOMEM;
 	}
-	while (clock_ns() < end) {
+	while (clock_ns() < end && !READ_ONCE(hog_stop)) {
 		unsigned long n;
 
 		round++;
@@ -60,6 +62,8 @@ static int hog_main(void *arg)
 		}
 		if (n < h.pages)
 			short_rounds++;
+		if (h.pause_ns)
+			sleep_ns(h.pause_ns);
 		for (unsigned long i = 0; i < n; i++) {
 			u64 *p = pages[i];
 
@@ -86,12 +90,21 @@ static int hog_main(void *arg)
 
 static int memhog_cmd(int argc, char **argv)
 {
-	unsigned int mib, secs;
+	unsigned int mib, secs, pause_ms = 0;
 	struct hog *h;
 	struct thread *t;
 
-	if (argc != 3 || kstrtouint(argv[1], 10, &mib) || kstrtouint(argv[2], 10, &secs) || !mib ||
-	    mib > 4096 || !secs || secs > 3600)
+	if (argc == 2 && !strcmp(argv[1], "stop")) {
+		if (!READ_ONCE(hog_running)) {
+			kprintf("memhog: not running\n");
+			return -ESRCH;
+		}
+		WRITE_ONCE(hog_stop, true);
+		return 0;
+	}
+	if (argc < 3 || argc > 4 || kstrtouint(argv[1], 10, &mib) ||
+	    kstrtouint(argv[2], 10, &secs) || !mib || mib > 4096 || !secs || secs > 3600 ||
+	    (argc == 4 && (kstrtouint(argv[3], 10, &pause_ms) || pause_ms > 10000)))
 		return -EINVAL;
 	if (READ_ONCE(hog_running)) {
 		kprintf("memhog: already running\n");
@@ -102,7 +115,9 @@ static int memhog_cmd(int argc, char **argv)
 		return -ENOMEM;
 	h->pages = (unsigned long)mib << (20 - PAGE_SHIFT);
 	h->seconds = secs;
+	h->pause_ns = (u64)pause_ms * 1000000;
 	WRITE_ONCE(hog_running, true);
+	WRITE_ONCE(hog_stop, false);
 	t = thread_create("memhog", hog_main, h, CPU_ANY);
 	if (!t) {
 		kfree(h);
@@ -110,8 +125,8 @@ static int memhog_cmd(int argc, char **argv)
 		return -ENOMEM;
 	}
 	thread_detach(t);
-	kprintf("memhog: %u MiB for %u s\n", mib, secs);
+	kprintf("memhog: %u MiB for %u s, %u ms between rounds\n", mib, secs, pause_ms);
 	return 0;
 }
-MONITOR_COMMAND(memhog, "memhog", "memhog MIB SECONDS",
-		"allocate, fill, verify and free MIB of pages over and over for SECONDS", memhog_cmd);
+MONITOR_COMMAND(memhog, "memhog", "memhog MIB SECONDS [PAUSE_MS] | memhog stop",
+		"allocate, fill, verify and free MIB of pages over and over for SECONDS (a pause between rounds)", memhog_cmd);
