@@ -216,12 +216,13 @@ void xen_balloon_stats(struct balloon_stats *s)
 }
 
 /* Read memory/target and set the goal from it. Called on the balloon
- * thread only. true if the goal changed. */
+ * thread only. true if the target is new (a different value). */
 static bool read_target(void)
 {
 	char untrusted_val[32];
 	struct balloon_goal g;
 	unsigned long flags;
+	bool changed;
 	u64 kib;
 	int rc;
 
@@ -240,6 +241,7 @@ static bool read_target(void)
 		return false;
 	}
 	flags = spin_lock_irqsave(&goal_lock);
+	changed = !have_base || kib != target_kib;
 	if (!have_base) {
 		/* The first target is the size the guest booted with: Xen's
 		 * count may differ from it (a PVH guest's special pages), so
@@ -249,12 +251,10 @@ static bool read_target(void)
 	}
 	balloon_goal(&plan, kib, &g);
 	target_kib = kib;
-	if (g.want_out == want_out) {
-		spin_unlock_irqrestore(&goal_lock, flags);
-		return false;
-	}
 	want_out = g.want_out;
 	spin_unlock_irqrestore(&goal_lock, flags);
+	if (!changed)
+		return false;
 	if (g.clamp == BALLOON_BELOW_FLOOR)
 		pr_warn("balloon: refusing target %llu KiB: below the floor of %lu KiB; going no "
 			"lower than the floor\n",
