@@ -10,6 +10,7 @@
 #include <xen/xenbus.h>
 #include <xen/xenstore.h>
 #include <xen/grant_table.h>
+#include <xen/balloon.h>
 
 struct shared_info *HYPERVISOR_shared_info;
 struct start_info *xen_start_info;
@@ -133,6 +134,7 @@ void xen_guest_late_init(void)
 
 	if (gnttab_init())
 		pr_err("xen: no grant table; xenstore starts without it\n");
+	xen_balloon_init();
 	if (!xen_boot.store_pa || !xen_boot.store_evtchn) {
 		pr_info("xenstore: none in this domain%s\n",
 			xen_initial_domain ? " (dom0 booted without xenstored)" : "");
@@ -147,6 +149,7 @@ void xen_guest_late_init(void)
 	if (!rc) {
 		xen_control_init();
 		xen_cpu_hotplug_init();
+		xen_balloon_watch_start();
 		xenbus_init();
 		if (IS_ENABLED(CONFIG_XEN_BLKFRONT))
 			xen_blkfront_init();
