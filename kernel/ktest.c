@@ -227,15 +227,23 @@ static bool fired_at_least(void *arg)
 
 static void timer_fires_on_time(struct ktest *t)
 {
-	u64 start = clock_ns(), deadline[3] = { start + 30 * NSEC_PER_MSEC,
-					      start + 10 * NSEC_PER_MSEC,
-					      start + 20 * NSEC_PER_MSEC };
+	unsigned long flags;
+	u64 start, deadline[3];
 
 	nr_fired = 0;
+	/* All three are queued before any may fire: a vCPU descheduled for
+	 * longer than 30 ms while adding them (an emulated, loaded host)
+	 * would otherwise see each fire as it is added, in adding order. */
+	flags = local_irq_save();
+	start = clock_ns();
+	deadline[0] = start + 30 * NSEC_PER_MSEC;
+	deadline[1] = start + 10 * NSEC_PER_MSEC;
+	deadline[2] = start + 20 * NSEC_PER_MSEC;
 	for (int i = 0; i < 3; i++) {
 		fired_at[i] = 0;
 		timer_add(&ktest_timers[i], deadline[i], timer_cb);
 	}
+	local_irq_restore(flags);
 	/* Idle until all fired (bounded by 2 s of clock time). */
 	idle_wait(fired_at_least, &three, 2 * NSEC_PER_SEC);
 	KT_ASSERT(t, nr_fired == 3);

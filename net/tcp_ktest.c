@@ -335,6 +335,42 @@ struct xfer {
 	struct completion ready, done;
 };
 
+/* Sends bytes of the pattern on c through buf (4096 bytes); with crc,
+ * accumulates their CRC-32 there. 0 or -errno. */
+static int xfer_send_pattern(struct socket *c, u8 *buf, u32 bytes, u32 seed, u32 *crc)
+{
+	int rc = 0;
+
+	for (u32 off = 0; off < bytes && !rc;) {
+		u32 n = bytes - off < 4096 ? bytes - off : 4096;
+		long w;
+
+		for (u32 i = 0; i < n; i++)
+			buf[i] = pattern_byte(off + i, seed);
+		if (crc)
+			*crc = crc32(*crc, buf, n);
+		w = sock_send(c, buf, n, XFER_TIMEOUT);
+		if (w != (long)n)
+			rc = w < 0 ? (int)w : -EIO;
+		off += n;
+	}
+	return rc;
+}
+
+/* Reads c through buf (4096 bytes) until end of stream, accumulating the
+ * CRC-32 and the byte count. 0 at end of stream, or -errno. */
+static int xfer_recv_all(struct socket *c, u8 *buf, u32 *crc, u32 *got)
+{
+	for (;;) {
+		long r = sock_recv(c, buf, 4096, XFER_TIMEOUT);
+
+		if (r <= 0)
+			return r < 0 ? (int)r : 0;
+		*crc = crc32(*crc, buf, (size_t)r);
+		*got += (u32)r;
+	}
+}
+
 /* The server side: accept one connection, then sink (CRC) or source. */
 static int xfer_server(void *arg)
 {
@@ -352,31 +388,10 @@ static int xfer_server(void *arg)
 	complete(&x->ready);
 	if (!rc)
 		rc = sock_accept(l, &c, XFER_TIMEOUT);
-	if (!rc && x->server_sends) {
-		for (u32 off = 0; off < x->bytes && !rc;) {
-			u32 n = x->bytes - off < 4096 ? x->bytes - off : 4096;
-			long w;
-
-			for (u32 i = 0; i < n; i++)
-				buf[i] = pattern_byte(off + i, x->seed);
-			w = sock_send(c, buf, n, XFER_TIMEOUT);
-			if (w != (long)n)
-				rc = w < 0 ? (int)w : -EIO;
-			off += n;
-		}
-	} else if (!rc) {
-		for (;;) {
-			long r = sock_recv(c, buf, 4096, XFER_TIMEOUT);
-
-			if (r <= 0) {
-				if (r < 0)
-					rc = (int)r;
-				break;
-			}
-			x->crc = crc32(x->crc, buf, (size_t)r);
-			x->got += (u32)r;
-		}
-	}
+	if (!rc && x->server_sends)
+		rc = xfer_send_pattern(c, buf, x->bytes, x->seed, NULL);
+	else if (!rc)
+		rc = xfer_recv_all(c, buf, &x->crc, &x->got);
 	if (c)
 		sock_close(c);
 	if (l)
@@ -401,31 +416,11 @@ static int xfer_client(struct xfer *x, u32 *crc, u32 *got)
 	rc = sock_connect(c, INADDR_LOOPBACK, x->port, XFER_TIMEOUT);
 	x->connect_ns = clock_ns();
 	if (!rc && !x->server_sends) {
-		for (u32 off = 0; off < x->bytes && !rc;) {
-			u32 n = x->bytes - off < 4096 ? x->bytes - off : 4096;
-			long w;
-
-			for (u32 i = 0; i < n; i++)
-				buf[i] = pattern_byte(off + i, x->seed);
-			*crc = crc32(*crc, buf, n);
-			w = sock_send(c, buf, n, XFER_TIMEOUT);
-			if (w != (long)n)
-				rc = w < 0 ? (int)w : -EIO;
-			off += n;
-			*got += n;
-		}
+		rc = xfer_send_pattern(c, buf, x->bytes, x->seed, crc);
+		if (!rc)
+			*got = x->bytes;
 	} else if (!rc) {
-		for (;;) {
-			long r = sock_recv(c, buf, 4096, XFER_TIMEOUT);
-
-			if (r <= 0) {
-				if (r < 0)
-					rc = (int)r;
-				break;
-			}
-			*crc = crc32(*crc, buf, (size_t)r);
-			*got += (u32)r;
-		}
+		rc = xfer_recv_all(c, buf, crc, got);
 	}
 	x->sent_ns = clock_ns();
 	sock_close(c);
@@ -627,7 +622,8 @@ static void lo_close_wakes_reader(struct ktest *t)
 	sleep_ns(50 * MS);
 	KT_EXPECT(t, !completion_done(&b.done));
 	sock_close(c); /* from this thread, while the reader waits */
-	KT_EXPECT(t, wait_for_completion_timeout(&b.done, 2 * SEC));
+	/* Generous: an emulated guest on a loaded host stalls for seconds. */
+	KT_EXPECT(t, wait_for_completion_timeout(&b.done, 10 * SEC));
 	KT_EXPECT(t, b.rc < 0);
 	thread_join(th);
 	sock_close(a);
@@ -635,9 +631,14 @@ static void lo_close_wakes_reader(struct ktest *t)
 	/* Everything but TIME_WAIT connections is freed once both ends
 	 * finished (the reset/FIN exchange runs on the receive thread);
 	 * connections of earlier cases may finish meanwhile, so: no more
-	 * than before. */
-	sleep_ns(200 * MS);
-	tcp_glue_stats(&after);
+	 * than before, within a bound (the receive thread may be held up
+	 * for a while on an emulated, loaded host). */
+	for (unsigned int i = 0; i < 100; i++) {
+		tcp_glue_stats(&after);
+		if (after.live - after.time_wait <= before.live - before.time_wait)
+			break;
+		sleep_ns(100 * MS);
+	}
 	KT_EXPECT(t, after.live - after.time_wait <= before.live - before.time_wait);
 	KT_EXPECT_EQ(t, after.bad_csum, before.bad_csum);
 }

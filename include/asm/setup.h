@@ -18,5 +18,8 @@ void acpi_reboot(void);
 
 /* Native clock and timer (time_native.c). */
 extern const struct pv_time_ops native_time_ops;
+/* Starts the PIT countdown that time init later reads to calibrate the
+ * TSC, so that the calibration overlaps the rest of early boot. */
+void native_tsc_calibration_start(void);
 
 #endif

@@ -155,6 +155,7 @@ void native_early_setup(struct bootinfo *bi)
 {
 	int rc;
 
+	native_tsc_calibration_start();
 	serial_init();
 	kimg_map_limit = 1ULL << 30;
 	if (bi->entry == BOOT_ENTRY_MULTIBOOT2) {

@@ -77,6 +77,65 @@ static u64 pit_window_khz(void)
 	return (t1 - t0) * 1000 / CALIBRATE_WINDOW_US;
 }
 
+/* The overlapped calibration: PIT channel 2 counts down once from 0xffff
+ * (55 ms) from early setup on, while the kernel sets up memory, traps and
+ * the allocator; time init latches the count and reads the TSC. Boot takes
+ * a few milliseconds to get there, so one window of that length replaces
+ * the waits of the short windows below. If the countdown already ended
+ * (a slow start), never began (no PIT: the status bit reads as set, or
+ * the count never moves within the spin bound), or fewer than
+ * PIT_LONG_MIN_TICKS have passed after waiting, the caller falls back. */
+#define PIT_LONG_COUNT 0xffffU
+#define PIT_LONG_MIN_TICKS (PIT_HZ * 2 / 1000)  /* 2 ms: 0.04% per tick of jitter */
+#define PIT_LONG_SPINS 10000000UL
+
+static u64 pit_long_tsc0;
+static bool pit_long_started;
+
+void native_tsc_calibration_start(void)
+{
+	/* Gate on, speaker off; channel 2, lobyte/hibyte, mode 0
+	 * (interrupt on terminal count: OUT rises at zero and stays). */
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
+	outb(0x43, 0xb0);
+	outb(0x42, (u8)PIT_LONG_COUNT);
+	outb(0x42, (u8)(PIT_LONG_COUNT >> 8));
+	pit_long_tsc0 = rdtsc();
+	pit_long_started = true;
+}
+
+static u64 pit_long_khz(void)
+{
+	unsigned long spins = 0;
+	u32 ticks;
+	u64 t1;
+
+	if (!pit_long_started)
+		return 0;
+	pit_long_started = false; /* the fallback reprograms the channel */
+	for (;;) {
+		u8 lo, hi;
+
+		outb(0x43, 0x80); /* latch channel 2's count */
+		t1 = rdtsc();
+		lo = inb(0x42);
+		hi = inb(0x42);
+		/* OUT high: the count reached zero (or no PIT). A wrap
+		 * between the latch and this read only costs the fallback. */
+		if (inb(0x61) & 0x20)
+			return 0;
+		ticks = PIT_LONG_COUNT - ((u32)hi << 8 | lo);
+		if (ticks >= PIT_LONG_MIN_TICKS)
+			break;
+		if (++spins >= PIT_LONG_SPINS)
+			return 0;
+		cpu_relax();
+	}
+	if (t1 <= pit_long_tsc0)
+		return 0;
+	return (t1 - pit_long_tsc0) * PIT_HZ / ((u64)ticks * 1000);
+}
+
 /* The PIT fallback waits CALIBRATE_WINDOWS short windows and takes the
  * median: under emulation on a loaded host one window can be stretched
  * (or shortened) by the emulator being descheduled, and the median of
@@ -149,6 +208,11 @@ static u64 find_tsc_khz(const char **how, u64 *apic_khz)
 			*how = "CPUID 0x16";
 			return (u64)(a & 0xffff) * 1000;
 		}
+	}
+	khz = pit_long_khz();
+	if (khz) {
+		*how = "PIT, overlapped with early boot";
+		return khz;
 	}
 	*how = "PIT-calibrated";
 	return calibrate_tsc_pit();
