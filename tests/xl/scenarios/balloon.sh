@@ -95,7 +95,7 @@ fi
 # The memory-hungry work, across all three steps (stopped after them).
 # A pause between rounds leaves dom0, which shares the lab's two emulated
 # CPUs with the guest, enough time to run xl.
-if lab_cmd 'memhog 16 300 40' 'memhog: 16 MiB for 300 s' 20; then
+if lab_cmd 'memhog 16 300 150' 'memhog: 16 MiB for 300 s' 20; then
 	lab_result memhog-start pass "$LAB_MATCH"
 else
 	lab_result memhog-start fail "memhog did not start"
