@@ -894,5 +894,48 @@ class BlkBenchTests(unittest.TestCase):
         self.assertEqual(out[1], "bench: linux-fio xvdb failed: 1 of 6 jobs reported")
 
 
+class TestVirshInitrd(unittest.TestCase):
+    """write_initrd: the package's examples always come along; the lab
+    build's dom0-libvirt.cpio is appended only when a virsh case runs."""
+
+    def build(self, scenario_names):
+        d = tempfile.mkdtemp()
+        self.addCleanup(__import__("shutil").rmtree, d, True)
+        for fn, member in (("dom0.cpio", "usr/bin/xl"), ("dom0-libvirt.cpio", "usr/sbin/libvirtd")):
+            with open(os.path.join(d, fn), "wb") as f:
+                w = cpio.CpioWriter(f)
+                w.file(member, data=b"x", mode=0o755)
+                w.close()
+        image = os.path.join(d, "xenolith")
+        with open(image, "wb") as f:
+            f.write(b"not an ELF")
+        scen = lab.load_scenarios()
+        cases = [lab.Case(scen[n], "pv", "", {}) for n in scenario_names]
+        out = os.path.join(d, "initrd.cpio")
+        lab.write_initrd(out, d, image, cases)
+        return cpio.read_names(out)
+
+    def test_virsh_case_gets_libvirt(self):
+        names = self.build(["boot", "virsh"])
+        self.assertIn("usr/bin/xl", names)
+        self.assertIn("usr/sbin/libvirtd", names)
+        self.assertIn("lab/examples/libvirt-xen-pv.xml", names)
+        self.assertIn("lab/examples/libvirt-xen-pvh.xml", names)
+        self.assertIn("lab/scenarios/virsh.sh", names)
+
+    def test_other_cases_do_not(self):
+        names = self.build(["boot"])
+        self.assertIn("lab/examples/libvirt-xen-pv.xml", names)
+        self.assertNotIn("usr/sbin/libvirtd", names)
+
+    def test_virsh_scenario_header(self):
+        s = lab.load_scenarios()["virsh"]
+        self.assertEqual(s.suite, "test")
+        self.assertEqual(s.types, ["pv", "pvh"])
+        for name in ("define", "start", "console", "attach-disk", "listed", "detach-disk",
+                     "unlisted", "reboot", "shutdown", "destroy", "undefine"):
+            self.assertIn(name, s.expect)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -35,6 +35,14 @@ static bool image_alias_mapped(phys_addr_t pa)
 	return ptep && (READ_ONCE(*ptep) & PTE_P);
 }
 
+/* A page coming back gets an image-map alias where the image map has a
+ * leaf table for it (update_va_mapping needs one); it had one before it
+ * went, unless the image map never covered it. */
+static bool image_alias_possible(phys_addr_t pa)
+{
+	return pa < kimg_map_limit && pgt_leaf_pte((unsigned long)kimg_va(pa));
+}
+
 /* Queue the mappings of pa: to its frame (map) or to nothing. */
 static int queue_mappings(phys_addr_t pa, bool map, bool alias)
 {
@@ -224,7 +232,7 @@ static int pv_reclaim(unsigned long *pfns, unsigned int n)
 
 	xen_mc_batch_begin();
 	for (i = 0; i < ok; i++) {
-		int q = queue_mappings(PFN_PHYS(pfns[i]), true, PFN_PHYS(pfns[i]) < kimg_map_limit);
+		int q = queue_mappings(PFN_PHYS(pfns[i]), true, image_alias_possible(PFN_PHYS(pfns[i])));
 
 		if (q)
 			rc = q;
@@ -236,7 +244,7 @@ static int pv_reclaim(unsigned long *pfns, unsigned int n)
 		 * page that will not map goes back to Xen with the rest
 		 * after it. */
 		for (i = 0; i < ok; i++)
-			if (remap_one(pfns[i], PFN_PHYS(pfns[i]) < kimg_map_limit))
+			if (remap_one(pfns[i], image_alias_possible(PFN_PHYS(pfns[i]))))
 				break;
 		if (i < ok) {
 			pr_err("balloon: cannot map pfn %#lx again\n", pfns[i]);

@@ -95,7 +95,7 @@ fi
 # The memory-hungry work, across all three steps (stopped after them).
 # A pause between rounds leaves dom0, which shares the lab's two emulated
 # CPUs with the guest, enough time to run xl.
-if lab_cmd 'memhog 16 300 40' 'memhog: 16 MiB for 300 s' 20; then
+if lab_cmd 'memhog 16 300 150' 'memhog: 16 MiB for 300 s' 20; then
 	lab_result memhog-start pass "$LAB_MATCH"
 else
 	lab_result memhog-start fail "memhog did not start"
@@ -151,7 +151,9 @@ if lab_wait_console 'memhog: done' 1; then
 	give_up
 fi
 lab_type 'memhog stop\r'
-if lab_wait_console 'memhog: done' 30; then
+# The whole line (the console log may be read while a line is half
+# written).
+if lab_wait_console 'memhog: done: .* errors$' 30; then
 	rounds=$(echo "$LAB_MATCH" | sed -n 's/.*done: \([0-9]*\) rounds.*/\1/p')
 	if echo "$LAB_MATCH" | grep -q ' 0 errors$' && [ "${rounds:-0}" -gt 0 ]; then
 		lab_result memhog pass "${LAB_MATCH#*memhog: }"

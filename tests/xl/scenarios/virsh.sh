@@ -1,16 +1,16 @@
 # libvirt's libxl driver drives a Xenolith domU through its life cycle:
 # Debian's libvirtd (started here, once per lab boot) and virsh, with the
 # domain defined from the package's example XML (libvirt-xen-pv.xml or
-# libvirt-xen-pvh.xml, only the image path and the name changed). virsh
-# define, start (the guest reaches its ready line), console (a terminal
-# under util-linux script: the monitor's `info` answers with the guest's
-# mode), attach-disk of a file-backed disk while it runs (the guest's
-# blkfront connects it and the monitor's `blk`, typed on the console pty,
-# lists it) and detach-disk
+# libvirt-xen-pvh.xml; only the image path and the name changed, and a
+# PVH domain gets the lab's TSC mode). virsh define, start (the guest
+# reaches its ready line), console (a terminal under util-linux script:
+# the monitor's `info` answers with the guest's mode), attach-disk of a
+# file-backed disk while it runs (the guest's blkfront connects it and the
+# monitor's `blk`, typed on the console pty, lists it) and detach-disk
 # (blkfront closes it, `blk` no longer lists it), reboot (a new domain of
 # the same name boots to ready again), shutdown (the guest powers itself
 # off: "shut off (shutdown)"), start and destroy ("shut off (destroyed)"),
-# undefine (the name is gone).
+# undefine (the name is gone). docs/libvirt.md, docs/xen-lab.md.
 #
 # lab-suite: test
 # lab-types: pv pvh
