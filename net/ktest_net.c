@@ -413,10 +413,13 @@ out:
 
 static void icmp_echo_lo(struct ktest *t)
 {
-	u64 rtt = 0;
+	u64 rtt = ~0ULL;
 
+	/* The RTT is set, and within the timeout; it may be 0: over lo the
+	 * reply can come back within one clock step (and a Xen clock that
+	 * stepped back is held, not rewound). */
 	KT_EXPECT_EQ(t, icmp_ping(INADDR_LOOPBACK, 1, 56, NSEC_PER_SEC, &rtt), 0);
-	KT_EXPECT(t, rtt > 0 && rtt < NSEC_PER_SEC);
+	KT_EXPECT(t, rtt < NSEC_PER_SEC);
 	KT_EXPECT_EQ(t, icmp_ping(INADDR_LOOPBACK, 2, 1472, NSEC_PER_SEC, &rtt), 0);
 	KT_EXPECT_EQ(t, icmp_ping(0x7f000005, 3, 0, NSEC_PER_SEC, &rtt), 0);
 	KT_EXPECT_EQ(t, icmp_ping(INADDR_LOOPBACK, 4, 4000, NSEC_PER_SEC, &rtt), -EINVAL);
