@@ -15,4 +15,8 @@
 # lab-expect: create ready honest-vif-before modes destroy
 
 MODES=$MODE
+# Every check, also those make test's many-mode run leaves to xenstore:
+# the monitor per mode, netfront's listing and its L2 probes on the
+# failed vif.
+HN_THOROUGH=1
 . /lab/scenarios/hostile-net.sh
