@@ -175,6 +175,12 @@ hn_start() {
 			lab_log "hostile-netback ended before serving (exit $?; dom0 process crash?): started again; it said:"
 			hn_log
 			: >$HLOG
+			# What it wrote goes first, as a toolstack cleans up
+			# (the guest may have probed the device already; the
+			# new nodes make it a new device).
+			xenstore-rm /local/domain/$LAB_DOMID/device/vif/$HDEV 2>/dev/null
+			xenstore-rm /local/domain/0/backend/vif/$LAB_DOMID/$HDEV 2>/dev/null
+			sleep 1
 			try=1
 			i=0
 			$HN --domid $LAB_DOMID --devid $HDEV --mode $MODE --mac $G1_MAC --ip $G1_IP/24 \
