@@ -221,9 +221,10 @@ def write_initrd(path, lab, image, cases, shell=False):
     # The block bench's Linux guest: the same initramfs with fio (large).
     need_fio = shell or any(c.env.get("LAB_GUEST") == "linux" and c.env.get("LAB_FIO")
                             for c in cases)
-    # The network lab's Linux guest (scenarios net*): xen-netfront and nettest.
-    need_net = shell or any(c.env.get("LAB_GUEST") == "linux" and c.scenario.name.startswith("net")
-                            for c in cases)
+    # The network lab's Linux guest (scenarios net* and hostile-net*):
+    # xen-netfront and nettest.
+    need_net = shell or any(c.env.get("LAB_GUEST") == "linux" and
+                            c.scenario.name.startswith(("net", "hostile-net")) for c in cases)
     with open(path, "wb") as out:
         with open(os.path.join(lab, "dom0.cpio"), "rb") as f:
             while True:

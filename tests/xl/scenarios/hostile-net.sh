@@ -642,7 +642,9 @@ if [ $GUEST = linux ]; then
 	[ $NMODES = 1 ] || { lab_result modes fail "the Linux guest takes one mode per case"; exit 1; }
 	mode_vars 1 $MODES
 	ip addr add $DOM0_HIP/24 dev xenbr0 2>/dev/null
-	set -- kernel=$LAB_IMAGES/vmlinux ramdisk=$LAB_IMAGES/linux-guest-fio.cpio memory=384 \
+	# The network lab's initramfs: busybox, nettest and xen-netfront
+	# (lab.py ships it for the hostile-net scenarios too).
+	set -- kernel=$LAB_IMAGES/vmlinux ramdisk=$LAB_IMAGES/linux-guest-net.cpio memory=384 \
 		extra="console=hvc0 loglevel=7 labhnet=eth0:$G0_IP/16,eth1:$G1_IP/24" pre=hn_start
 	# Debian's kernel uses XSAVE and RDTSCP; see docs/xen-lab.md.
 	[ "$LAB_TYPE" = pvh ] && set -- "$@" cfg='cpuid = "host,xsave=0"' cfg='tsc_mode = "native"'
