@@ -246,9 +246,10 @@ def write_initrd(path, lab, image, cases, shell=False):
     # The block bench's Linux guest: the same initramfs with fio (large).
     need_fio = shell or any(c.env.get("LAB_GUEST") == "linux" and c.env.get("LAB_FIO")
                             for c in cases)
-    # The network lab's Linux guest (scenarios net*): xen-netfront and nettest.
-    need_net = shell or any(c.env.get("LAB_GUEST") == "linux" and c.scenario.name.startswith("net")
-                            for c in cases)
+    # The network lab's Linux guest (scenarios net* and hostile-net*):
+    # xen-netfront and nettest.
+    need_net = shell or any(c.env.get("LAB_GUEST") == "linux" and
+                            c.scenario.name.startswith(("net", "hostile-net")) for c in cases)
     # The virsh scenario's dom0: libvirtd, its libxl driver and virsh
     # (the lab build's dom0-libvirt.cpio, appended after the run's archive).
     need_libvirt = shell or any(c.scenario.name.startswith("virsh") for c in cases)
