@@ -1,0 +1,203 @@
+# Suspend and resume through the toolstack (docs/lifecycle.md), one
+# operation a variant, on a domU with 2 vCPUs and no devices:
+#   save        xl save DOM FILE, then xl restore FILE: a new domain
+#   checkpoint  xl save -c DOM FILE: the guest is suspended, saved and
+#               resumed in the same domain (the hypercall returns 1)
+#   migrate     xl migrate -s '' DOM 'xl migrate-receive': a live
+#               migration to this host over a pipe, a new domain
+# Before: the monitor answers, its clock's uptime is read, a xenstore watch
+# is set from the guest. After: the guest says how it came back, the
+# monitor answers on the (new) console, the clock went on (not backwards,
+# not beyond the time dom0 saw pass, and it keeps moving), the watch fires
+# on a write from dom0, both vCPUs are online again and the guest's
+# suspend counters say what happened.
+#
+# lab-suite: lifecycle
+# lab-types: pv pvh
+# lab-timeout: 420
+# lab-variants: save:OP=save checkpoint:OP=checkpoint migrate:OP=migrate
+# lab-expect: create ready before suspend resumed monitor clock watch vcpus counters destroy
+
+# The monitor's uptime in ms (from 'info') into UPTIME; 1 if no answer.
+read_uptime() {
+	UPTIME=""
+	lab_cmd info 'clock: .*uptime [0-9]+ ms' 30 || return 1
+	UPTIME=$(echo "$LAB_MATCH" | sed -n 's/.*uptime \([0-9]*\) ms.*/\1/p')
+	[ -n "$UPTIME" ]
+}
+
+# After the old domain went away: the new domain of the same name, its
+# console stream attached (as lab_wait_reboot does for a reboot).
+attach_new() {
+	local old=$1 tmo=${2:-60} id tty i
+	i=0
+	while :; do
+		id=$(xl domid $LAB_DOM 2>/dev/null)
+		[ -n "$id" ] && [ "$id" != "$old" ] && break
+		i=$((i + 1))
+		[ $i -gt $((tmo * 2)) ] && return 1
+		sleep 0.5
+	done
+	LAB_DOMID=$id
+	i=0
+	while :; do
+		tty=$(xenstore-read /local/domain/$id/console/tty 2>/dev/null)
+		[ -n "$tty" ] && [ -e "$tty" ] && break
+		i=$((i + 1))
+		[ $i -gt 50 ] && { tty=""; break; }
+		sleep 0.1
+	done
+	LAB_TTY=$tty
+	[ -n "$tty" ] && lab_stream_start $LAB_DOM $tty
+	lab_marker domain case=$LAB_CASE dom=$LAB_DOM domid=$id tty=${tty:-none} restored_from=$old
+	return 0
+}
+
+lab_create vcpus=2 memory=64 || exit 1
+lab_expect_ready || exit 1
+
+if read_uptime && lab_cmd "xs watch data/lab-watch" "watching data/lab-watch" &&
+	lab_wait_console "xs watch: .*data/lab-watch changed" 20; then
+	U0=$UPTIME
+	lab_result before pass "uptime $U0 ms, watch set"
+else
+	lab_result before fail "the monitor did not answer, or the watch was not set"
+	lab_dump
+	lab_destroy
+	exit 1
+fi
+
+save=$LAB_RUN/$LAB_DOM.save
+old=$LAB_DOMID
+lab_mark
+lab_now
+T0=$LAB_NOW
+case $OP in
+save)
+	out=$(xl save $LAB_DOM $save 2>&1)
+	rc=$?
+	lab_now
+	T1=$LAB_NOW
+	echo "$out" | sed 's/^/lab: xl save: /'
+	if [ $rc -eq 0 ]; then
+		if lab_domstate $old; then
+			rc=1
+			out="domain $old still there after xl save"
+		else
+			out=$(xl restore $save 2>&1)
+			rc=$?
+			echo "$out" | sed 's/^/lab: xl restore: /'
+		fi
+	fi
+	lab_now
+	T2=$LAB_NOW
+	[ $rc -eq 0 ] && ! attach_new $old && { rc=1; out="no new domain after xl restore"; }
+	lab_metric op=save save_ms=$((T1 - T0)) restore_ms=$((T2 - T1)) \
+		size_kib=$(($(stat -c %s $save 2>/dev/null || echo 0) / 1024))
+	detail="xl save $((T1 - T0)) ms, xl restore $((T2 - T1)) ms"
+	;;
+checkpoint)
+	out=$(xl save -c $LAB_DOM $save 2>&1)
+	rc=$?
+	lab_now
+	T2=$LAB_NOW
+	echo "$out" | sed 's/^/lab: xl save -c: /'
+	[ $rc -eq 0 ] && [ "$(xl domid $LAB_DOM 2>/dev/null)" != "$old" ] &&
+		{ rc=1; out="domid changed after a checkpoint"; }
+	lab_metric op=checkpoint save_ms=$((T2 - T0))
+	detail="xl save -c $((T2 - T0)) ms"
+	;;
+migrate)
+	out=$(xl migrate -s '' $LAB_DOM 'xl migrate-receive' 2>&1)
+	rc=$?
+	lab_now
+	T2=$LAB_NOW
+	echo "$out" | sed 's/^/lab: xl migrate: /'
+	[ $rc -eq 0 ] && ! attach_new $old && { rc=1; out="no domain $LAB_DOM after xl migrate"; }
+	lab_metric op=migrate migrate_ms=$((T2 - T0))
+	detail="xl migrate $((T2 - T0)) ms"
+	;;
+*)
+	rc=1
+	out="unknown OP '$OP'"
+	;;
+esac
+rm -f $save
+if [ $rc -eq 0 ]; then
+	lab_result suspend pass "$detail; domid $old -> $LAB_DOMID"
+else
+	lab_result suspend fail "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
+	lab_dmesg 30
+	lab_dump
+	lab_destroy
+	exit 1
+fi
+
+if [ $OP = checkpoint ]; then
+	want="suspend cancelled or checkpointed, resumed"
+	counters='suspends=1 resumed_new=0 cancelled=1 failed=0'
+else
+	want="resumed in a new domain"
+	counters='suspends=1 resumed_new=1 cancelled=0 failed=0'
+fi
+# The stream of a new domain starts with its new console: the line may
+# have been printed before it attached; the log (same name) has it.
+if lab_wait_console "xen: $want" 60; then
+	lab_result resumed pass "$LAB_MATCH"
+else
+	lab_result resumed fail "no 'xen: $want' on the guest console"
+	lab_dump
+fi
+
+lab_now
+T3=$LAB_NOW
+if lab_type '\r' && read_uptime; then
+	U1=$UPTIME
+	lab_result monitor pass "info answers on domid $LAB_DOMID"
+else
+	lab_result monitor fail "no answer from the monitor after the operation"
+	lab_dump
+	lab_destroy
+	exit 1
+fi
+
+# Not backwards; not more than dom0 saw pass since the first reading (plus
+# slack for the console round trips); and moving on after a pause.
+lab_now
+elapsed=$((LAB_NOW - T0 + 30000))
+sleep 2
+if read_uptime; then
+	U2=$UPTIME
+	if [ $U1 -ge $U0 ] && [ $((U1 - U0)) -le $elapsed ] && [ $((U2 - U1)) -ge 1500 ] &&
+		[ $((U2 - U1)) -le 30000 ]; then
+		lab_result clock pass "uptime $U0 -> $U1 -> $U2 ms"
+	else
+		lab_result clock fail "uptime $U0 -> $U1 -> $U2 ms (dom0 saw $elapsed ms incl. slack)"
+	fi
+else
+	lab_result clock fail "no second uptime reading"
+fi
+
+lab_mark
+xenstore-write /local/domain/$LAB_DOMID/data/lab-watch fired-after-$OP
+if lab_wait_console "xs watch: .*data/lab-watch changed" 20; then
+	lab_result watch pass "$LAB_MATCH"
+else
+	lab_result watch fail "the watch set before the operation did not fire after it"
+fi
+
+if lab_cmd info '^vcpus: 2 online of 2' 30; then
+	lab_result vcpus pass "$LAB_MATCH"
+else
+	lab_cmd info '^vcpus: ' 10
+	lab_result vcpus fail "not both vCPUs online: $LAB_MATCH"
+fi
+
+if lab_cmd suspend "suspend: $counters" 20; then
+	lab_result counters pass "$LAB_MATCH"
+else
+	lab_cmd suspend "suspend: " 10
+	lab_result counters fail "want '$counters', got '$LAB_MATCH'"
+fi
+
+lab_destroy
