@@ -31,6 +31,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/time.h>
 #include <kernel/monitor.h>
+#include <xen/xenstore.h>
 
 #define MAX_HOOKS 32
 
@@ -159,9 +160,10 @@ int xen_suspend(void)
 		stats.resumed_new++;
 	else
 		stats.cancelled++;
-	pr_info("xen: %s after %llu ms\n",
+	pr_info("xen: %s after %llu ms (xenstore event channel %u, console %u)\n",
 		rc == 0 ? "resumed in a new domain" : "suspend cancelled or checkpointed, resumed",
-		(unsigned long long)(stats.last_down_ns / NSEC_PER_MSEC));
+		(unsigned long long)(stats.last_down_ns / NSEC_PER_MSEC), ri.store_evtchn,
+		ri.console_evtchn);
 
 cpus_up:
 	for (cpu = 1; cpu < NR_CPUS; cpu++) {
@@ -184,11 +186,37 @@ void xen_suspend_get_stats(struct xen_suspend_stats *st)
 	*st = stats;
 }
 
+static void read_raw_clock(void *arg)
+{
+	*(u64 *)arg = xen_clock_raw_ns();
+}
+
 static int cmd_suspend(int argc, char **argv)
 {
 	struct xen_suspend_stats st;
+	unsigned int cpu;
 
 	xen_suspend_get_stats(&st);
+	/* Each vCPU's own pvclock: after a restore they must agree. */
+	for_each_online_cpu(cpu) {
+		u64 ns = 0;
+
+		if (cpu == smp_processor_id())
+			ns = xen_clock_raw_ns();
+		else
+			smp_call_function_single(cpu, read_raw_clock, &ns);
+		kprintf("suspend: cpu%u pvclock %llu ms\n", cpu, (unsigned long long)(ns / NSEC_PER_MSEC));
+	}
+	kprintf("suspend: clock clamps %lu, TSC %s\n", xen_clock_clamps,
+		xen_tsc_emulated ? "emulated" : "native");
+	if (xenstore_available()) {
+		char domid[16];
+		u64 t0 = clock_ns();
+		int rc = xs_read(0, "domid", domid, sizeof(domid));
+
+		kprintf("suspend: xenstore round trip %llu us (%d)\n",
+			(unsigned long long)((clock_ns() - t0) / 1000), rc);
+	}
 	kprintf("suspend: suspends=%lu resumed_new=%lu cancelled=%lu failed=%lu last_down_ms=%llu\n",
 	       st.suspends, st.resumed_new, st.cancelled, st.failed,
 	       (unsigned long long)(st.last_down_ns / NSEC_PER_MSEC));

@@ -29,6 +29,7 @@
  * flush_req) are atomics too. */
 #include "xenbus_internal.h"
 #include <xen/xen.h>
+#include <xen/suspend.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
@@ -483,10 +484,42 @@ static void add_device(struct xenbus_bus *bus, const char *type, unsigned int id
 	xenbus_state_changed_notify();
 }
 
+/* Set while the suspend hook stops the bus: a device removed then tells
+ * its backend (Closed, as Linux does on unbind) and waits, bounded, for
+ * the backend to close too. The backend is then ready to reconnect when
+ * the device is found again after the resume (a cancelled suspend or a
+ * checkpoint keeps the same backend); without this it would still hold
+ * our old rings and ignore a new Initialising. */
+static bool pm_closing;
+#define PM_CLOSE_WAIT_NS (5 * NSEC_PER_SEC)
+
+static void close_for_suspend(struct xenbus_device *dev)
+{
+	u64 waited = 0;
+	enum xenbus_state st;
+
+	xenbus_frontend_closed(dev);
+	for (;;) {
+		st = xenbus_read_otherend_state(dev);
+		if (st == XenbusStateClosed || st == XenbusStateUnknown)
+			return;
+		if (waited >= PM_CLOSE_WAIT_NS)
+			break;
+		sleep_ns(50 * NSEC_PER_MSEC);
+		waited += 50 * NSEC_PER_MSEC;
+	}
+	pr_warn("xenbus: %s: backend still %s after %llu s; suspending anyway\n", dev->nodename,
+		xenbus_strstate(st), (unsigned long long)(PM_CLOSE_WAIT_NS / NSEC_PER_SEC));
+}
+
 static void remove_device(struct xenbus_bus *bus, struct xenbus_device *dev)
 {
+	bool was_probed = has_flag(dev, XB_PROBED);
+
 	pr_info("xenbus: %s: removed\n", dev->nodename);
 	unbind(dev);
+	if (was_probed && READ_ONCE(pm_closing))
+		close_for_suspend(dev);
 	mutex_lock(&bus_mutex);
 	for (struct xenbus_device **pp = &bus->devices; *pp; pp = &(*pp)->next) {
 		if (*pp == dev) {
@@ -837,6 +870,55 @@ int xenbus_bus_stop(struct xenbus_bus *bus)
 	return rc;
 }
 
+/* ---- suspend and resume ----
+ * Every frontend is removed before the suspend (its driver's remove:
+ * in-flight work drained, bounded, then failed with an error; grants
+ * and ports given back while the old domain still has them; the backend
+ * closed) and the bus started afresh after the resume, which finds the
+ * devices again and probes them from Initialising. A new domain has new
+ * backend paths (they name the new domid), so nothing of the old device
+ * records is kept. Runs on the suspend thread, never on the bus's. */
+static bool bus_stopped_for_pm;
+
+static int xenbus_pm_suspend(void)
+{
+	int rc;
+
+	if (!READ_ONCE(frontend_bus.running))
+		return 0;
+	WRITE_ONCE(pm_closing, true);
+	rc = xenbus_bus_stop(&frontend_bus);
+	WRITE_ONCE(pm_closing, false);
+	if (rc == -ENOENT)
+		return 0;
+	bus_stopped_for_pm = true;
+	if (rc)
+		pr_err("xenbus: suspend: devices not all removed (%d)\n", rc);
+	return 0;
+}
+
+static void xenbus_pm_resume(const struct xen_resume_info *ri)
+{
+	int rc;
+
+	if (!bus_stopped_for_pm)
+		return;
+	bus_stopped_for_pm = false;
+	/* The bus thread may still be finishing the stop (timed out). */
+	for (int i = 0; i < 100 && READ_ONCE(frontend_bus.running); i++)
+		sleep_ns(100 * NSEC_PER_MSEC);
+	rc = xenbus_bus_start(&frontend_bus);
+	if (rc)
+		pr_err("xenbus: resume: cannot start the bus again: %d; no devices\n", rc);
+}
+
+static struct xen_pm_hook xenbus_pm_hook = {
+	.name = "xenbus frontends",
+	.level = XEN_PM_DEVICES,
+	.suspend = xenbus_pm_suspend,
+	.resume = xenbus_pm_resume,
+};
+
 int xenbus_init(void)
 {
 	char domid[16];
@@ -853,6 +935,7 @@ int xenbus_init(void)
 		return rc ? rc : -EINVAL;
 	}
 	xenbus_own_domid = (domid_t)id;
+	xen_pm_register(&xenbus_pm_hook);
 	rc = xenbus_bus_start(&frontend_bus);
 	if (rc)
 		pr_err("xenbus: cannot start: %d\n", rc);

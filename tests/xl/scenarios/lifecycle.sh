@@ -1,5 +1,5 @@
 # Suspend and resume through the toolstack (docs/lifecycle.md), one
-# operation a variant, on a domU with 2 vCPUs and no devices:
+# operation a variant, on a domU with 2 vCPUs and a disk (xvda):
 #   save        xl save DOM FILE, then xl restore FILE: a new domain
 #   checkpoint  xl save -c DOM FILE: the guest is suspended, saved and
 #               resumed in the same domain (the hypercall returns 1)
@@ -10,13 +10,15 @@
 # monitor answers on the (new) console, the clock went on (not backwards,
 # not beyond the time dom0 saw pass, and it keeps moving), the watch fires
 # on a write from dom0, both vCPUs are online again and the guest's
-# suspend counters say what happened.
+# suspend counters say what happened. The disk, filled with a seeded
+# pattern before, verifies after: its frontend was closed before the
+# suspend and reconnects from Initialising afterwards.
 #
 # lab-suite: lifecycle
 # lab-types: pv pvh
 # lab-timeout: 420
-# lab-variants: save:OP=save checkpoint:OP=checkpoint migrate:OP=migrate
-# lab-expect: create ready before suspend resumed monitor clock watch vcpus counters destroy
+# lab-variants: save:OP=save save1:OP=save,VCPUS=1 checkpoint:OP=checkpoint migrate:OP=migrate
+# lab-expect: create ready before disk-before suspend resumed monitor clock watch vcpus disk-after counters destroy
 
 # The monitor's uptime in ms (from 'info') into UPTIME; 1 if no answer.
 read_uptime() {
@@ -53,20 +55,30 @@ attach_new() {
 	return 0
 }
 
-lab_create vcpus=2 memory=64 || exit 1
+lab_create vcpus=${VCPUS:-2} memory=64 disk=16 || exit 1
 lab_expect_ready || exit 1
 
 if read_uptime && lab_cmd "xs watch data/lab-watch" "watching data/lab-watch" &&
 	lab_wait_console "xs watch: .*data/lab-watch changed" 20; then
 	U0=$UPTIME
+	T_U0=$LAB_MATCH_MS
 	lab_result before pass "uptime $U0 ms, watch set"
 else
 	lab_result before fail "the monitor did not answer, or the watch was not set"
 	lab_dump
-	lab_destroy
+	lab_cmd evtchn "xenolith> " 20
+lab_destroy
 	exit 1
 fi
 
+lab_cmd suspend "suspend: xenstore round trip" 20
+SEED=$((LAB_T_START % 100000 + 7))
+if lab_cmd "blk fill xvda $SEED 0 512" "blk: fill xvda: .*: ok|blk: .*(differs|fail|error|no such|not)" 120 &&
+	echo "$LAB_MATCH" | grep -q ': ok'; then
+	lab_result disk-before pass "$LAB_MATCH"
+else
+	lab_result disk-before fail "blk fill xvda: ${LAB_MATCH:-no answer}"
+fi
 save=$LAB_RUN/$LAB_DOM.save
 old=$LAB_DOMID
 lab_mark
@@ -129,7 +141,8 @@ else
 	lab_result suspend fail "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
 	lab_dmesg 30
 	lab_dump
-	lab_destroy
+	lab_cmd evtchn "xenolith> " 20
+lab_destroy
 	exit 1
 fi
 
@@ -157,14 +170,16 @@ if lab_type '\r' && read_uptime; then
 else
 	lab_result monitor fail "no answer from the monitor after the operation"
 	lab_dump
-	lab_destroy
+	lab_cmd evtchn "xenolith> " 20
+lab_destroy
 	exit 1
 fi
 
-# Not backwards; not more than dom0 saw pass since the first reading (plus
-# slack for the console round trips); and moving on after a pause.
+# Not backwards; not more than dom0 saw pass since the first reading was
+# printed (plus slack for the console round trips); and moving on after a
+# pause.
 lab_now
-elapsed=$((LAB_NOW - T0 + 30000))
+elapsed=$((LAB_NOW - T_U0 + 30000))
 sleep 2
 if read_uptime; then
 	U2=$UPTIME
@@ -186,11 +201,25 @@ else
 	lab_result watch fail "the watch set before the operation did not fire after it"
 fi
 
-if lab_cmd info '^vcpus: 2 online of 2' 30; then
+if lab_cmd info "^vcpus: ${VCPUS:-2} online of ${VCPUS:-2}" 30; then
 	lab_result vcpus pass "$LAB_MATCH"
 else
 	lab_cmd info '^vcpus: ' 10
 	lab_result vcpus fail "not both vCPUs online: $LAB_MATCH"
+fi
+
+# The frontend comes back by itself; give it a bounded while.
+i=0
+while ! lab_cmd blkfront 'blkfront xvda: .*connected' 10 && [ $i -lt 6 ]; do
+	i=$((i + 1))
+	sleep 2
+done
+if lab_cmd "blk verify xvda $SEED 0 512" "blk: verify xvda: .*: ok|blk: .*(differs|fail|error|no such|not)" 120 &&
+	echo "$LAB_MATCH" | grep -q ': ok'; then
+	lab_result disk-after pass "$LAB_MATCH"
+else
+	lab_cmd blkfront "xenolith> " 10
+	lab_result disk-after fail "blk verify xvda after the operation: ${LAB_MATCH:-no answer}"
 fi
 
 if lab_cmd suspend "suspend: $counters" 20; then
@@ -200,4 +229,5 @@ else
 	lab_result counters fail "want '$counters', got '$LAB_MATCH'"
 fi
 
+lab_cmd evtchn "xenolith> " 20
 lab_destroy
