@@ -904,6 +904,20 @@ static void xenbus_pm_resume(const struct xen_resume_info *ri)
 	if (!bus_stopped_for_pm)
 		return;
 	bus_stopped_for_pm = false;
+	/* A new domain has a new id, and backend paths name it. */
+	if (ri->new_domain) {
+		char domid[16];
+		unsigned int id;
+
+		rc = xs_read(0, "domid", domid, sizeof(domid));
+		if (rc >= 0)
+			rc = xenbus_parse_id(domid, &id);
+		if (rc || id >= DOMID_FIRST_RESERVED) {
+			pr_err("xenbus: resume: cannot read our new domain id (%d); no devices\n", rc);
+			return;
+		}
+		xenbus_own_domid = (domid_t)id;
+	}
 	/* The bus thread may still be finishing the stop (timed out). */
 	for (int i = 0; i < 100 && READ_ONCE(frontend_bus.running); i++)
 		sleep_ns(100 * NSEC_PER_MSEC);

@@ -17,7 +17,7 @@
 # lab-suite: lifecycle
 # lab-types: pv pvh
 # lab-timeout: 420
-# lab-variants: save:OP=save save1:OP=save,VCPUS=1 checkpoint:OP=checkpoint migrate:OP=migrate
+# lab-variants: save:OP=save save1:OP=save,VCPUS=1 checkpoint:OP=checkpoint migrate:OP=migrate,LAB_ONLY_TYPES=pvh
 # lab-expect: create ready before disk-before suspend resumed monitor clock watch vcpus disk-after counters destroy
 
 # The monitor's uptime in ms (from 'info') into UPTIME; 1 if no answer.
@@ -126,6 +126,15 @@ migrate)
 	T2=$LAB_NOW
 	echo "$out" | sed 's/^/lab: xl migrate: /'
 	[ $rc -eq 0 ] && ! attach_new $old && { rc=1; out="no domain $LAB_DOM after xl migrate"; }
+	# xenconsoled named the receiving domain's log after its name then,
+	# <name>--incoming: follow that log from its start.
+	inc=$LAB_CONSOLE_DIR/guest-$LAB_DOM--incoming.log
+	if [ $rc -eq 0 ] && [ -f "$inc" ]; then
+		mv -f $LAB_CONSOLE_DIR/guest-$LAB_DOM.log $LAB_RUN/$LAB_DOM.before-migrate.log
+		ln -sf "$inc" $LAB_CONSOLE_DIR/guest-$LAB_DOM.log
+		LAB_MARK=0
+		lab_log "following the console log $inc"
+	fi
 	lab_metric op=migrate migrate_ms=$((T2 - T0))
 	detail="xl migrate $((T2 - T0)) ms"
 	;;
