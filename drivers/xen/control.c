@@ -122,7 +122,7 @@ static void publish_suspend_evtchn(void)
 		pr_warn("xen control: cannot publish the suspend event channel: %d\n", rc);
 }
 
-static void write_features(void)
+static void write_features(bool suspend)
 {
 	/* The toolstack pre-creates these nodes writable for the guest; sysrq
 	 * needs no feature node, control/sysrq itself is watched. libxl
@@ -133,7 +133,7 @@ static void write_features(void)
 		"control/feature-suspend",
 	};
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(features); i++) {
+	for (unsigned int i = 0; i < ARRAY_SIZE(features) - (suspend ? 0 : 1); i++) {
 		int rc = xs_write(0, features[i], "1");
 
 		if (rc)
@@ -146,7 +146,7 @@ static void control_resume(const struct xen_resume_info *ri)
 {
 	if (!ri->new_domain)
 		return;
-	write_features();
+	write_features(true);
 	publish_suspend_evtchn();
 }
 
@@ -243,15 +243,17 @@ int xen_control_init(void)
 {
 	int rc;
 
-	/* Suspend support first, so that feature-suspend is never written
-	 * without a thread to act on it. */
-	suspend_thread = thread_create("xensuspend", suspend_fn, NULL, 0);
+	/* Nobody saves the hardware domain. feature-suspend is only written
+	 * with a thread to act on it. */
+	if (!xen_initial_domain) {
+		suspend_thread = thread_create("xensuspend", suspend_fn, NULL, 0);
+		if (!suspend_thread)
+			pr_err("xen control: no suspend thread; suspend unsupported\n");
+	}
+	write_features(suspend_thread != NULL);
 	if (suspend_thread) {
-		write_features();
 		publish_suspend_evtchn();
 		xen_pm_register(&control_hook);
-	} else {
-		pr_err("xen control: no suspend thread; suspend unsupported\n");
 	}
 	rc = xs_watch(&shutdown_watch);
 	if (rc) {

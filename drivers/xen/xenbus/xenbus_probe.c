@@ -486,30 +486,62 @@ static void add_device(struct xenbus_bus *bus, const char *type, unsigned int id
 
 /* Set while the suspend hook stops the bus: a device removed then tells
  * its backend (Closed, as Linux does on unbind) and waits, bounded, for
- * the backend to close too. The backend is then ready to reconnect when
- * the device is found again after the resume (a cancelled suspend or a
- * checkpoint keeps the same backend); without this it would still hold
- * our old rings and ignore a new Initialising. */
+ * the backend to close too, then asks it to wait for a reconnection
+ * (close_for_suspend). Without this, after a cancelled suspend or a
+ * checkpoint (the same backend) it would still hold our old rings and
+ * ignore a new Initialising. */
 static bool pm_closing;
 #define PM_CLOSE_WAIT_NS (5 * NSEC_PER_SEC)
 
+/* Poll (bounded) until the backend's state satisfies want(); the last
+ * state read. */
+static enum xenbus_state wait_otherend(struct xenbus_device *dev, bool (*want)(enum xenbus_state))
+{
+	enum xenbus_state st;
+
+	for (u64 waited = 0;; waited += 50 * NSEC_PER_MSEC) {
+		st = xenbus_read_otherend_state(dev);
+		if (want(st) || waited >= PM_CLOSE_WAIT_NS)
+			return st;
+		sleep_ns(50 * NSEC_PER_MSEC);
+	}
+}
+
+static bool otherend_closed(enum xenbus_state st)
+{
+	return st == XenbusStateClosed || st == XenbusStateUnknown;
+}
+
+static bool otherend_reopened(enum xenbus_state st)
+{
+	return st != XenbusStateClosed;
+}
+
+/* Closed, then Initialising once the backend has closed: Linux backends
+ * answer that with InitWait ("prepare for reconnect"), so after a
+ * cancelled suspend or a checkpoint the device found again meets a
+ * backend waiting for it rather than a Closed one, which the driver
+ * would take for the end of the device. In a new domain the old backend
+ * is simply destroyed with the old domain. */
 static void close_for_suspend(struct xenbus_device *dev)
 {
-	u64 waited = 0;
 	enum xenbus_state st;
 
 	xenbus_frontend_closed(dev);
-	for (;;) {
-		st = xenbus_read_otherend_state(dev);
-		if (st == XenbusStateClosed || st == XenbusStateUnknown)
-			return;
-		if (waited >= PM_CLOSE_WAIT_NS)
-			break;
-		sleep_ns(50 * NSEC_PER_MSEC);
-		waited += 50 * NSEC_PER_MSEC;
+	st = wait_otherend(dev, otherend_closed);
+	if (!otherend_closed(st)) {
+		pr_warn("xenbus: %s: backend still %s after %llu s; suspending anyway\n",
+			dev->nodename, xenbus_strstate(st),
+			(unsigned long long)(PM_CLOSE_WAIT_NS / NSEC_PER_SEC));
+		return;
 	}
-	pr_warn("xenbus: %s: backend still %s after %llu s; suspending anyway\n", dev->nodename,
-		xenbus_strstate(st), (unsigned long long)(PM_CLOSE_WAIT_NS / NSEC_PER_SEC));
+	if (st == XenbusStateUnknown)
+		return;
+	xenbus_switch_state(dev, XenbusStateInitialising);
+	st = wait_otherend(dev, otherend_reopened);
+	if (!otherend_reopened(st))
+		pr_warn("xenbus: %s: backend did not leave Closed; it may not reconnect\n",
+			dev->nodename);
 }
 
 static void remove_device(struct xenbus_bus *bus, struct xenbus_device *dev)

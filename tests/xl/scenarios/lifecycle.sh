@@ -1,10 +1,12 @@
 # Suspend and resume through the toolstack (docs/lifecycle.md), one
-# operation a variant, on a domU with 2 vCPUs and a disk (xvda):
+# operation a variant (OP), on a domU with 2 vCPUs (VCPUS) and a disk
+# (xvda); make test runs save for PV and PVH, lifecycle-more.sh the rest:
 #   save        xl save DOM FILE, then xl restore FILE: a new domain
 #   checkpoint  xl save -c DOM FILE: the guest is suspended, saved and
 #               resumed in the same domain (the hypercall returns 1)
 #   migrate     xl migrate -s '' DOM 'xl migrate-receive': a live
-#               migration to this host over a pipe, a new domain
+#               migration to this host over a pipe, a new domain (PVH
+#               only: the lab's Xen has no log-dirty mode for PV)
 # Before: the monitor answers, its clock's uptime is read, a xenstore watch
 # is set from the guest. After: the guest says how it came back, the
 # monitor answers on the (new) console, the clock went on (not backwards,
@@ -14,10 +16,10 @@
 # pattern before, verifies after: its frontend was closed before the
 # suspend and reconnects from Initialising afterwards.
 #
-# lab-suite: lifecycle
+# lab-suite: test
 # lab-types: pv pvh
-# lab-timeout: 420
-# lab-variants: save:OP=save save1:OP=save,VCPUS=1 checkpoint:OP=checkpoint migrate:OP=migrate,LAB_ONLY_TYPES=pvh
+# lab-timeout: 600
+# lab-variants: save:OP=save
 # lab-expect: create ready before disk-before suspend resumed monitor clock watch vcpus disk-after counters destroy
 
 # The monitor's uptime in ms (from 'info') into UPTIME; 1 if no answer.
