@@ -152,7 +152,7 @@ void xen_console_ring_exit(void)
 	ring_evtchn = 0;
 }
 
-void xen_console_pm_init(void);
+static void xen_console_pm_init(void);
 
 static void console_event(unsigned int port, void *data)
 {
@@ -208,7 +208,7 @@ static struct xen_pm_hook console_hook = {
 	.resume_noirq = console_resume_noirq,
 };
 
-void xen_console_pm_init(void)
+static void xen_console_pm_init(void)
 {
 	if (ring)
 		xen_pm_register(&console_hook);
