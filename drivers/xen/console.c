@@ -6,6 +6,7 @@
 #include <xen/xen.h>
 #include <xen/events.h>
 #include <xen/console.h>
+#include <xen/suspend.h>
 #include <xen/hypercall.h>
 #include <xen/interface/io/console.h>
 #include <kernel/printk.h>
@@ -151,6 +152,8 @@ void xen_console_ring_exit(void)
 	ring_evtchn = 0;
 }
 
+static void xen_console_pm_init(void);
+
 static void console_event(unsigned int port, void *data)
 {
 	console_input_kick();
@@ -174,5 +177,39 @@ int xen_console_late_init(void)
 	}
 	if (rc)
 		pr_warn("xen console: no input events (%d)\n", rc);
+	xen_console_pm_init();
 	return rc;
+}
+
+/* A new domain has a new ring event channel (the ring page is ours and
+ * stays): output notifies the new port from here on, input is bound to
+ * it. Early, so that the resume's own messages reach xenconsoled. */
+static void console_resume_noirq(const struct xen_resume_info *ri)
+{
+	int rc;
+
+	if (!ri->new_domain || !ring)
+		return;
+	if (!ri->console_evtchn) {
+		ring_fail("no event channel after restore", 0, 0);
+		return;
+	}
+	ring_evtchn = ri->console_evtchn;
+	rc = evtchn_bind(ring_evtchn, console_event, NULL);
+	if (rc)
+		pr_warn("xen console: no input events after restore (%d)\n", rc);
+	/* Whatever was written while the port was unknown. */
+	ring_notify();
+}
+
+static struct xen_pm_hook console_hook = {
+	.name = "console",
+	.level = XEN_PM_CONSOLE,
+	.resume_noirq = console_resume_noirq,
+};
+
+static void xen_console_pm_init(void)
+{
+	if (ring)
+		xen_pm_register(&console_hook);
 }

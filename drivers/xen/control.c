@@ -1,7 +1,16 @@
 /* Guest control through xenstore: the toolstack's shutdown requests
  * (control/shutdown), sysrq keys (control/sysrq), and the feature-* nodes
  * that tell it what this guest supports. Values come from the toolstack
- * (untrusted): anything unexpected is logged and ignored. */
+ * (untrusted): anything unexpected is logged and ignored.
+ *
+ * Suspend (xl save / migrate) comes either as control/shutdown =
+ * "suspend" (acknowledged by clearing it) or, when we published one in
+ * device/suspend/event-channel, as an event on that port (no
+ * acknowledgement: libxl then waits for the domain to shut down with
+ * reason suspend). Both only wake the "xensuspend" thread, pinned to the
+ * boot CPU, which runs xen_suspend() (arch/x86/xen/suspend.c): a watch
+ * callback must not hold the xenwatch thread through a suspend that
+ * re-registers every watch, and an event handler must not sleep. */
 #include <xen/xenstore.h>
 #include <xen/xen.h>
 #include <xen/events.h>
@@ -9,6 +18,8 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 #include <kernel/stats.h>
+#include <kernel/sched.h>
+#include <xen/suspend.h>
 #include <asm/paravirt.h>
 
 enum shutdown_request { REQ_NONE, REQ_POWEROFF, REQ_REBOOT, REQ_SUSPEND, REQ_GARBAGE };
@@ -49,12 +60,101 @@ static int take_request(xs_tx_t tx, void *arg)
 	} else {
 		r->req = classify(r->value);
 	}
-	/* Suspend is not supported yet: leave it unacknowledged so the
-	 * toolstack reports that the guest did not respond. */
-	if (r->req == REQ_NONE || r->req == REQ_SUSPEND)
+	if (r->req == REQ_NONE)
 		return 0;
 	return xs_write(tx, "control/shutdown", "");
 }
+
+static DEFINE_WAITQUEUE(suspend_wq);
+static bool suspend_requested;
+static unsigned int suspend_port;
+static struct thread *suspend_thread;
+
+static void request_suspend(void)
+{
+	WRITE_ONCE(suspend_requested, true);
+	wake_up(&suspend_wq);
+}
+
+static int suspend_fn(void *arg)
+{
+	for (;;) {
+		int rc;
+
+		wait_event(suspend_wq, READ_ONCE(suspend_requested));
+		WRITE_ONCE(suspend_requested, false);
+		rc = xen_suspend();
+		if (rc < 0)
+			pr_err("xen control: suspend failed: %d; the toolstack will time out\n", rc);
+	}
+	return 0;
+}
+
+/* Interrupt context: only wake the thread. */
+static void suspend_event(unsigned int port, void *data)
+{
+	request_suspend();
+}
+
+/* A port the toolstack (dom0) can bind and notify, published where libxl
+ * looks for it. Without it libxl uses control/shutdown, which works too;
+ * so failures here are only reported. */
+static void publish_suspend_evtchn(void)
+{
+	char val[16];
+	int rc;
+
+	suspend_port = 0;
+	rc = evtchn_alloc_unbound(0, &suspend_port);
+	if (!rc) {
+		rc = evtchn_bind(suspend_port, suspend_event, NULL);
+		if (rc)
+			evtchn_close(suspend_port);
+	}
+	if (rc) {
+		suspend_port = 0;
+		pr_warn("xen control: no suspend event channel: %d\n", rc);
+		return;
+	}
+	snprintf(val, sizeof(val), "%u", suspend_port);
+	rc = xs_write(0, "device/suspend/event-channel", val);
+	if (rc)
+		pr_warn("xen control: cannot publish the suspend event channel: %d\n", rc);
+}
+
+static void write_features(bool suspend)
+{
+	/* The toolstack pre-creates these nodes writable for the guest; sysrq
+	 * needs no feature node, control/sysrq itself is watched. libxl
+	 * does not read them, so a failure is only reported. */
+	static const char *const features[] = {
+		"control/feature-poweroff",
+		"control/feature-reboot",
+		"control/feature-suspend",
+	};
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(features) - (suspend ? 0 : 1); i++) {
+		int rc = xs_write(0, features[i], "1");
+
+		if (rc)
+			pr_warn("xen control: cannot write %s: %d\n", features[i], rc);
+	}
+}
+
+/* A new domain has neither our port nor our feature nodes. */
+static void control_resume(const struct xen_resume_info *ri)
+{
+	if (!ri->new_domain)
+		return;
+	write_features(true);
+	publish_suspend_evtchn();
+}
+
+static struct xen_pm_hook control_hook = {
+	.name = "control",
+	.level = XEN_PM_CONTROL,
+	.resume = control_resume,
+};
 
 static void shutdown_changed(struct xs_watch *w, const char *path)
 {
@@ -75,7 +175,8 @@ static void shutdown_changed(struct xs_watch *w, const char *path)
 		pr_info("xen control: reboot requested by the toolstack\n");
 		pv_ops->cpu->shutdown(SHUTDOWN_REBOOT, 0);
 	case REQ_SUSPEND:
-		pr_warn("xen control: suspend requested, not supported yet; ignored\n");
+		pr_info("xen control: suspend requested by the toolstack\n");
+		request_suspend();
 		return;
 	case REQ_GARBAGE:
 		pr_warn("xen control: unknown shutdown request '%s' ignored\n", r.value);
@@ -140,18 +241,19 @@ static struct xs_watch sysrq_watch = { .path = "control/sysrq", .cb = sysrq_chan
 
 int xen_control_init(void)
 {
-	/* The toolstack pre-creates these nodes writable for the guest; sysrq
-	 * needs no feature node, control/sysrq itself is watched. */
-	static const char *const features[] = {
-		"control/feature-poweroff",
-		"control/feature-reboot",
-	};
 	int rc;
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(features); i++) {
-		rc = xs_write(0, features[i], "1");
-		if (rc)
-			pr_warn("xen control: cannot write %s: %d\n", features[i], rc);
+	/* Nobody saves the hardware domain. feature-suspend is only written
+	 * with a thread to act on it. */
+	if (!xen_initial_domain) {
+		suspend_thread = thread_create("xensuspend", suspend_fn, NULL, 0);
+		if (!suspend_thread)
+			pr_err("xen control: no suspend thread; suspend unsupported\n");
+	}
+	write_features(suspend_thread != NULL);
+	if (suspend_thread) {
+		publish_suspend_evtchn();
+		xen_pm_register(&control_hook);
 	}
 	rc = xs_watch(&shutdown_watch);
 	if (rc) {

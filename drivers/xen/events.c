@@ -27,6 +27,7 @@
 #include <kernel/mm.h>
 #include <asm/processor.h>
 #include <asm/page.h>
+#include <xen/suspend.h>
 
 #define BITS_PER_XEN_ULONG (sizeof(xen_ulong_t) * 8)
 #define EVTCHN_2L_NR (BITS_PER_XEN_ULONG * BITS_PER_XEN_ULONG)
@@ -269,6 +270,8 @@ void xen_evtchn_do_upcall(void)
 	}
 }
 
+static struct xen_pm_hook events_hook;
+
 /* Runs before anything is bound (time_init binds VIRQ_TIMER later): Xen
  * drops events pending when a domain switches to FIFO, and a port bound
  * under one ABI's bookkeeping would be lost in the other's. */
@@ -298,10 +301,44 @@ int xen_events_init(void)
 			ops->mask(i);
 	}
 	evtchn_ops = ops;
+	xen_pm_register(&events_hook);
 	pr_info("xen: event channels: %s ABI, %u ports\n", evtchn_ops->name,
 		evtchn_ops->max_channels);
 	return 0;
 }
+
+/* Resume into a new domain: Xen starts it on the 2-level ABI with every
+ * port closed and masked. Forget every binding (their owners bind again
+ * in their own resume steps, and get new port numbers) and set the ABI
+ * up again: FIFO if we had it and the new host still has it. Events off,
+ * the other CPUs offline, so no handler runs. */
+static void events_resume_noirq(const struct xen_resume_info *ri)
+{
+	int rc;
+
+	if (!ri->new_domain)
+		return;
+	for (unsigned int c = 0; c < NR_CHUNKS; c++)
+		if (port_chunks[c])
+			memset(port_chunks[c], 0, PORTS_PER_CHUNK * sizeof(struct port_info));
+	if (evtchn_ops == &evtchn_fifo_ops) {
+		rc = evtchn_fifo_resume();
+		if (!rc)
+			return;
+		pr_warn("xen: resume: FIFO event channels unavailable (%d); 2-level\n", rc);
+		evtchn_ops = &evtchn_2l_ops;
+	}
+	memset(cpu_ports_2l, 0, sizeof(cpu_ports_2l));
+	evtchn_2l_init();
+	for (unsigned int i = 0; i < evtchn_2l_ops.max_channels; i++)
+		evtchn_2l_mask(i);
+}
+
+static struct xen_pm_hook events_hook = {
+	.name = "event channels",
+	.level = XEN_PM_EVENTS,
+	.resume_noirq = events_resume_noirq,
+};
 
 int evtchn_cpu_init(unsigned int cpu)
 {

@@ -36,6 +36,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/kconfig.h>
 #include <kernel/mm.h>
+#include <kernel/string.h>
 #include <asm/processor.h>
 #include <asm/page.h>
 
@@ -56,7 +57,8 @@ _Static_assert(EVTCHN_FIFO_NR_CHANNELS % WORDS_PER_PAGE == 0, "whole array pages
 _Static_assert(sizeof(struct evtchn_fifo_control_block) <= PAGE_SIZE, "control block fits a page");
 
 struct fifo_cpu {
-	struct evtchn_fifo_control_block *cb;   /* NULL until registered */
+	struct evtchn_fifo_control_block *cb;   /* NULL until first registered */
+	bool registered;                         /* with this domain's Xen */
 	u32 head[EVTCHN_FIFO_MAX_QUEUES];        /* next port; 0: read cb->head */
 	u32 ready;                               /* queues we know are non-empty */
 };
@@ -171,19 +173,27 @@ static int fifo_cpu_init(unsigned int cpu)
 	int rc;
 
 	/* The boot CPU registers in fifo_init(); a CPU back from hotplug
-	 * keeps its block (Xen has no way to unregister one). */
-	if (fc->cb)
+	 * keeps its block (Xen has no way to unregister one). After a
+	 * restore the same page is registered again, cleared: Xen takes the
+	 * queue heads from it as they are. */
+	if (fc->registered)
 		return 0;
-	page = alloc_pages(1);
+	page = fc->cb;
+	if (page)
+		memset(page, 0, PAGE_SIZE);
+	else
+		page = alloc_pages(1);
 	if (!page)
 		return -ENOMEM;
 	rc = page_gfn(page, &ic.control_gfn);
 	if (!rc)
 		rc = HYPERVISOR_event_channel_op(EVTCHNOP_init_control, &ic);
 	if (rc) {
-		free_pages(page, 1);
+		if (page != fc->cb)
+			free_pages(page, 1);
 		return rc;
 	}
+	fc->registered = true;
 	if (cpu == 0)
 		link_bits = ic.link_bits;
 	for (unsigned int q = 0; q < EVTCHN_FIFO_MAX_QUEUES; q++)
@@ -212,6 +222,36 @@ static int fifo_init(void)
 	rc = fifo_setup_port(1);
 	if (rc)
 		panic("xen: FIFO event channels: first array page: %d", rc);
+	return 0;
+}
+
+int evtchn_fifo_resume(void)
+{
+	unsigned int pages = array_ports / WORDS_PER_PAGE;
+	int rc;
+
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		fifo_cpus[cpu].registered = false;
+	memset(known, 0, sizeof(known));
+	rc = fifo_cpu_init(0);
+	if (rc)
+		return rc;
+	if (link_bits && link_bits < EVTCHN_FIFO_LINK_BITS)
+		max_ports = 1u << link_bits;
+	/* Our array pages, in order, every port masked and idle again. */
+	for (unsigned int i = 0; i < pages; i++) {
+		struct evtchn_expand_array ea = { 0 };
+
+		for (unsigned int w = 0; w < WORDS_PER_PAGE; w++)
+			array_pages[i][w] = F_MASKED;
+		rc = page_gfn(array_pages[i], &ea.array_gfn);
+		if (!rc)
+			rc = HYPERVISOR_event_channel_op(EVTCHNOP_expand_array, &ea);
+		if (rc) {
+			/* Xen is on FIFO now: there is no way back. */
+			panic("xen: resume: FIFO event array page %u: %d", i, rc);
+		}
+	}
 	return 0;
 }
 

@@ -20,6 +20,7 @@
  * nr_refs stays valid. */
 #include <xen/xen.h>
 #include <xen/grant_table.h>
+#include <xen/suspend.h>
 #include <xen/page.h>
 #include <kernel/atomic.h>
 #include <kernel/cmdline.h>
@@ -551,6 +552,41 @@ static unsigned int choose_version(void)
 	return 1;
 }
 
+/* Suspend: the save must not find Xen's frames in our page tables (PV).
+ * Nothing may use the table from here until the resume: the other CPUs
+ * are offline and events off. */
+static void gnttab_suspend_noirq(void)
+{
+	if (available && fops->unmap)
+		fops->unmap(nr_frames, nr_status);
+}
+
+/* Map the frames again; in a new domain the table is a new one: Xen
+ * knows our version no more and has only the frames the toolstack set up
+ * (with the console and xenstore entries), so it is set and grown to our
+ * size again. Grants made before the save are gone with the old domain;
+ * their owners (the frontends) grant again as they reconnect. */
+static void gnttab_resume_noirq(const struct xen_resume_info *ri)
+{
+	int rc;
+
+	/* Cancelled, and nothing was unmapped (PVH): all is as it was. */
+	if (!available || (!ri->new_domain && !fops->unmap))
+		return;
+	if (ri->new_domain && set_version(version))
+		panic("xen: resume: grant table version %u refused", version);
+	rc = fops->map(0, nr_frames, 0, nr_status);
+	if (rc)
+		panic("xen: resume: mapping %u grant frames failed: %d", nr_frames, rc);
+}
+
+static struct xen_pm_hook gnttab_hook = {
+	.name = "grant table",
+	.level = XEN_PM_GNTTAB,
+	.suspend_noirq = gnttab_suspend_noirq,
+	.resume_noirq = gnttab_resume_noirq,
+};
+
 int gnttab_init(void)
 {
 	struct gnttab_query_size q = { .dom = DOMID_SELF };
@@ -606,6 +642,7 @@ int gnttab_init(void)
 		return rc;
 	}
 	__atomic_store_n(&available, true, __ATOMIC_RELEASE);
+	xen_pm_register(&gnttab_hook);
 	pr_info("xen: grant table v%u: %u of %u frames (%u refs each), %s\n", version, nr_frames,
 		max_frames, refs_per_frame, fops->name);
 	return 0;

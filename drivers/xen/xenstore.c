@@ -20,6 +20,7 @@
 #include <xen/xs_wire_util.h>
 #include <xen/xen.h>
 #include <xen/events.h>
+#include <xen/suspend.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
@@ -670,6 +671,97 @@ static int watch_fn(void *arg)
 	return 0;
 }
 
+/* ---- suspend and resume ----
+ * Suspend holds tx_mutex from its suspend step to its resume step, so no
+ * request starts meanwhile, and waits (bounded) until every request in
+ * flight has its reply and the reader has consumed every whole message:
+ * the ring is quiet when the domain is saved. In a new domain xenstored
+ * knows nothing of us but the ring page: bind its new event channel and
+ * register every watch again (each fires once, as after any XS_WATCH). */
+#define SUSPEND_QUIET_NS (5 * NSEC_PER_SEC)
+static bool suspended_locked;
+
+static bool ring_quiet(void)
+{
+	unsigned long flags = spin_lock_irqsave(&req_lock);
+	bool idle = !pending;
+
+	spin_unlock_irqrestore(&req_lock, flags);
+	return READ_ONCE(broken) ||
+	       (idle && READ_ONCE(intf->rsp_cons) == READ_ONCE(intf->rsp_prod) && !rx_hdr_got);
+}
+
+static int xs_suspend(void)
+{
+	if (!READ_ONCE(intf))
+		return 0;
+	mutex_lock(&tx_mutex);
+	if (!wait_event_timeout(reply_wq, ring_quiet(), SUSPEND_QUIET_NS) && !ring_quiet()) {
+		mutex_unlock(&tx_mutex);
+		pr_warn("xenstore: requests still in flight after %llu s\n",
+			(unsigned long long)(SUSPEND_QUIET_NS / NSEC_PER_SEC));
+		return -EBUSY;
+	}
+	suspended_locked = true;
+	return 0;
+}
+
+static void xs_resume(const struct xen_resume_info *ri)
+{
+	struct xs_watch *list[32];
+	unsigned int n = 0;
+	unsigned long flags;
+	int rc;
+
+	if (!suspended_locked)
+		return;
+	suspended_locked = false;
+	if (!ri->new_domain) {
+		mutex_unlock(&tx_mutex);
+		return;
+	}
+	if (!ri->store_evtchn) {
+		xs_fail("no event channel after restore");
+		mutex_unlock(&tx_mutex);
+		return;
+	}
+	/* A reply half-written by the old xenstored is never finished. */
+	if (intf->rsp_cons != READ_ONCE(intf->rsp_prod)) {
+		pr_warn("xenstore: response ring not empty after restore; skipped\n");
+		intf->rsp_cons = READ_ONCE(intf->rsp_prod);
+	}
+	rx_hdr_got = rx_body_got = 0;
+	xs_port = ri->store_evtchn;
+	rc = evtchn_bind(xs_port, xs_event, NULL);
+	mutex_unlock(&tx_mutex);
+	if (rc) {
+		xs_fail("cannot bind the new event channel");
+		return;
+	}
+	wake_up(&ring_wq);
+	flags = spin_lock_irqsave(&watch_lock);
+	for (struct xs_watch *w = watches; w && n < ARRAY_SIZE(list); w = w->next)
+		list[n++] = w;
+	spin_unlock_irqrestore(&watch_lock, flags);
+	if (n == ARRAY_SIZE(list))
+		pr_warn("xenstore: more than %u watches; only %u registered again\n", n, n);
+	for (unsigned int i = 0; i < n; i++) {
+		const char *parts[2] = { list[i]->path, list[i]->token };
+
+		rc = xs_talk(XS_WATCH, 0, parts, 2, false, NULL);
+		if (rc)
+			pr_err("xenstore: watch on %s lost in the restore: %d\n", list[i]->path, rc);
+	}
+	pr_info("xenstore: reconnected (ring event channel %u), %u watches again\n", xs_port, n);
+}
+
+static struct xen_pm_hook xs_hook = {
+	.name = "xenstore",
+	.level = XEN_PM_XENSTORE,
+	.suspend = xs_suspend,
+	.resume = xs_resume,
+};
+
 int xenstore_init(void *ring, unsigned int evtchn)
 {
 	char domid[16];
@@ -702,6 +794,7 @@ int xenstore_init(void *ring, unsigned int evtchn)
 		WRITE_ONCE(intf, NULL);
 		return rc;
 	}
+	xen_pm_register(&xs_hook);
 	pr_info("xenstore: connected (ring event channel %u), domid %s\n", evtchn, domid);
 	return 0;
 }

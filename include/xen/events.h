@@ -53,6 +53,11 @@ struct evtchn_fifo_stats {
 void evtchn_fifo_get_stats(struct evtchn_fifo_stats *st);
 
 int xen_events_init(void);
+/* Resume into a new domain with the FIFO ABI (events_fifo.c): every
+ * vCPU's control block forgotten, the boot vCPU's registered again and
+ * the event array given back to Xen, every port masked; -errno leaves Xen
+ * on 2-level. */
+int evtchn_fifo_resume(void);
 void xen_evtchn_do_upcall(void);
 void evtchn_dispatch(unsigned int port);
 /* Per-vCPU event setup for cpu (ops->cpu_init); xen_smp_cpu_setup() calls

@@ -113,6 +113,10 @@ struct gnttab_frame_ops {
 	bool (*needs_v2)(void);
 	/* See gnttab_test_slot(). */
 	void *(*test_slot)(u64 *host_addr);
+	/* Before a suspend: take the frames (have, have_status) out of our
+	 * page tables if the save would refuse them there (PV: they are
+	 * Xen's frames). NULL: nothing to do. Events off. */
+	void (*unmap)(unsigned int have, unsigned int have_status);
 };
 extern const struct gnttab_frame_ops xen_gnttab_pv_frame_ops;
 extern const struct gnttab_frame_ops xen_gnttab_pvh_frame_ops;

@@ -13,6 +13,7 @@
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
+#include "suspend.h"
 
 void __noreturn xen_pv_start_c(struct start_info *si);
 void xen_pv_failsafe(unsigned long *frame);
@@ -202,6 +203,10 @@ static void xen_pv_reserve_memory(struct bootinfo *bi)
 
 static void xen_pv_post_mm_setup(struct bootinfo *bi)
 {
+	/* A save (even a live one, before it suspends us) finds the P2M
+	 * through shared_info. */
+	if (!xen_initial_domain)
+		xen_pv_publish_p2m();
 	xen_boot_events_init();
 	boot_phase_end(BOOT_PHASE_EVENTS);
 	xen_console_late_init();
@@ -259,6 +264,27 @@ static void __noreturn early_fail(const char *msg)
 	}
 }
 
+/* Point our shared_info page at Xen's (a machine address). */
+int xen_pv_map_shared_info(unsigned long maddr)
+{
+	return HYPERVISOR_update_va_mapping((unsigned long)shared_info_page,
+					    (maddr & PTE_ADDR_MASK) | PTE_P | PTE_W | PTE_A | PTE_D |
+						    PTE_NX,
+					    UVMF_INVLPG | UVMF_LOCAL);
+}
+
+/* Back to the page's own frame, while the domain is saved: the save
+ * refuses page tables that name a frame outside the domain, which Xen's
+ * shared_info is. Read as zeros meanwhile; nothing reads it then. */
+int xen_pv_unmap_shared_info(void)
+{
+	unsigned long mfn = pfn_to_mfn(PFN_DOWN(__pa(shared_info_page)));
+
+	if (mfn == INVALID_MFN_VALUE)
+		return -ENXIO;
+	return xen_pv_map_shared_info((u64)mfn << PAGE_SHIFT);
+}
+
 void __noreturn xen_pv_start_c(struct start_info *si)
 {
 	int rc;
@@ -280,9 +306,7 @@ void __noreturn xen_pv_start_c(struct start_info *si)
 	kimg_map_limit = ALIGN_UP(bootstrap_end + (512UL << 10), 4UL << 20);
 
 	/* shared_info is needed before anything touches the event mask. */
-	rc = HYPERVISOR_update_va_mapping((unsigned long)shared_info_page,
-					  si->shared_info | PTE_P | PTE_W | PTE_A | PTE_D | PTE_NX,
-					  UVMF_INVLPG | UVMF_LOCAL);
+	rc = xen_pv_map_shared_info(si->shared_info);
 	if (rc)
 		early_fail("xenolith: cannot map shared_info\n");
 	HYPERVISOR_shared_info = (struct shared_info *)shared_info_page;

@@ -128,8 +128,21 @@ static void *pv_test_slot(u64 *host_addr)
 	return win_slot;
 }
 
+/* Not-present entries: the save walks our page tables and refuses a
+ * frame that is not the domain's; map() puts the frames back. */
+static void pv_unmap(unsigned int have, unsigned int have_status)
+{
+	for (unsigned int i = 0; i < have; i++)
+		HYPERVISOR_update_va_mapping((unsigned long)win_shared + i * PAGE_SIZE, 0,
+					     UVMF_INVLPG | UVMF_LOCAL);
+	for (unsigned int i = 0; i < have_status; i++)
+		HYPERVISOR_update_va_mapping((unsigned long)win_status + i * PAGE_SIZE, 0,
+					     UVMF_INVLPG | UVMF_LOCAL);
+}
+
 const struct gnttab_frame_ops xen_gnttab_pv_frame_ops = {
 	.name = "PV setup_table",
+	.unmap = pv_unmap,
 	.reserve = pv_reserve,
 	.map = pv_map,
 	.needs_v2 = pv_needs_v2,

@@ -8,6 +8,8 @@
 #include <kernel/printk.h>
 #include <kernel/errno.h>
 #include <asm/page.h>
+#include <xen/suspend.h>
+#include "suspend.h"
 
 struct ipi_ports {
 	unsigned int port[NR_IPIS];
@@ -62,6 +64,50 @@ int xen_vcpu_info_setup(unsigned int cpu)
 			pr_warn("xen: vcpu_info registration refused (%d); using shared_info\n", rc);
 	}
 	return 0;
+}
+
+/* In a new domain Xen knows no vcpu_info area of ours: vCPU 0 uses its
+ * shared_info slot (events masked there, as we left it at boot) until it
+ * registers again, which must come before the clock or the event mask is
+ * read from our area. The other vCPUs are down and register as they come
+ * up. Also forgets the boot vCPU's ports: Xen has none of them now. */
+void xen_vcpu_info_resume(void)
+{
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		vcpu_info_registered[cpu] = false;
+	HYPERVISOR_shared_info->vcpu_info[cpu_data[0].vcpu_id].evtchn_upcall_mask = 1;
+	xen_vcpu_info[0] = &HYPERVISOR_shared_info->vcpu_info[cpu_data[0].vcpu_id];
+	if (xen_vcpu_info_setup(0))
+		panic("xen: resume: cannot register vCPU 0's vcpu_info");
+	/* Xen copied the slot's mask (set) into our area: events stay off. */
+}
+
+/* The boot CPU's per-vCPU ports in a new domain: forget the old numbers
+ * (Xen has none of them) and bind new ones. Events off. */
+static void xen_cpu0_resume_noirq(const struct xen_resume_info *ri)
+{
+	int rc;
+
+	if (!ri->new_domain)
+		return;
+	for (int k = 0; k < NR_IPIS; k++)
+		per_cpu(ipi_ports, 0).port[k] = 0;
+	xen_spinlock_resume_forget(0);
+	xen_time_resume_forget(0);
+	rc = xen_smp_cpu_setup(0);
+	if (rc)
+		panic("xen: resume: the boot vCPU's event channels: %d", rc);
+}
+
+static struct xen_pm_hook cpu0_hook = {
+	.name = "boot vCPU ports",
+	.level = XEN_PM_CPU,
+	.resume_noirq = xen_cpu0_resume_noirq,
+};
+
+void xen_smp_pm_init(void)
+{
+	xen_pm_register(&cpu0_hook);
 }
 
 unsigned int xen_detect_cpus(unsigned int max)

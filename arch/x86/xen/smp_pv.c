@@ -10,11 +10,20 @@
 #include <kernel/string.h>
 #include <kernel/mm.h>
 #include <asm/page.h>
+#include "suspend.h"
 
 void xen_pv_secondary_startup(void);
 void __noreturn xen_pv_secondary_start(struct cpu *c);
 
 static bool initialised[NR_CPUS];
+
+/* In a new domain a vCPU that was down at the save has no context:
+ * VCPUOP_initialise it again as it comes up. */
+void xen_pv_smp_resume(void)
+{
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		initialised[cpu] = false;
+}
 
 static void xen_pv_set_cpu_base(struct cpu *c)
 {

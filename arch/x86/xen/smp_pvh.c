@@ -12,12 +12,21 @@
 #include <kernel/string.h>
 #include <asm/processor.h>
 #include <asm/page.h>
+#include "suspend.h"
 
 #define MSR_GS_BASE 0xc0000101
 
 void secondary_startup_64(void);
 
 static bool initialised[NR_CPUS];
+
+/* In a new domain a vCPU that was down at the save has no context:
+ * VCPUOP_initialise it again as it comes up. */
+void xen_pvh_smp_resume(void)
+{
+	for (unsigned int cpu = 0; cpu < NR_CPUS; cpu++)
+		initialised[cpu] = false;
+}
 
 static void xen_pvh_set_cpu_base(struct cpu *c)
 {

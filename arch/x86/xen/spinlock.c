@@ -36,6 +36,12 @@ int xen_spinlock_cpu_setup(unsigned int cpu)
 	return 0;
 }
 
+/* In a new domain: the port is gone with the old domain; bind anew. */
+void xen_spinlock_resume_forget(unsigned int cpu)
+{
+	per_cpu(kick_port, cpu) = 0;
+}
+
 void xen_spinlock_cpu_dead(unsigned int cpu)
 {
 	unsigned int port = per_cpu(kick_port, cpu);

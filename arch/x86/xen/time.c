@@ -8,6 +8,7 @@
 #include <kernel/stats.h>
 #include <asm/processor.h>
 #include <kernel/smp.h>
+#include <xen/suspend.h>
 
 extern u64 boot_tsc_start;
 extern struct hypervisor_info boot_hypervisor;
@@ -65,9 +66,17 @@ u64 xen_clock_raw_ns(void)
 	return s.system_time + (u64)scale_delta((s64)(rdtsc() - s.tsc_timestamp), &s);
 }
 
+/* Added to Xen's system time to make our clock: 0 until a restore on a
+ * host whose system time is behind what the clock read before the save
+ * (a migration to a host that booted later). Xen's timer deadlines are in
+ * its own time, so set_oneshot takes it off again. Written only on the
+ * boot CPU while the others are offline. */
+static u64 clock_offset;
+static u64 clock_at_suspend;
+
 static u64 xen_clock_ns(void)
 {
-	u64 ns = xen_clock_raw_ns();
+	u64 ns = xen_clock_raw_ns() + READ_ONCE(clock_offset);
 	u64 last = __atomic_load_n(&last_ns, __ATOMIC_RELAXED);
 
 	/* Keep the clock monotonic across Xen's periodic recalibration and
@@ -91,7 +100,12 @@ static void xen_timer_event(unsigned int port, void *data)
 
 static int xen_set_oneshot(u64 deadline_ns)
 {
-	struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline_ns, .flags = 0 };
+	u64 off = READ_ONCE(clock_offset);
+	/* A deadline before the offset is in Xen's past: it fires at once. */
+	struct vcpu_set_singleshot_timer t = {
+		.timeout_abs_ns = deadline_ns > off ? deadline_ns - off : 1,
+		.flags = 0,
+	};
 
 	/* A vCPU may only arm its own timer. */
 	return HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, this_cpu()->vcpu_id, &t);
@@ -124,6 +138,49 @@ int xen_time_cpu_setup(unsigned int cpu)
 		pr_info("time: one-shot VCPUOP timer on event channel %u\n", port);
 	return 0;
 }
+
+void xen_time_resume_forget(unsigned int cpu)
+{
+	per_cpu(timer_port, cpu) = 0;
+}
+
+/* Stop the boot vCPU's timer and remember the clock, just before the
+ * suspend hypercall. */
+static void xen_time_suspend_noirq(void)
+{
+	clock_at_suspend = xen_clock_ns();
+	HYPERVISOR_vcpu_op(VCPUOP_stop_singleshot_timer, this_cpu()->vcpu_id, NULL);
+}
+
+/* Keep the clock monotonic: if Xen's system time now is behind the clock
+ * at the save, the difference joins the offset. The timer port is bound
+ * again by then (XEN_PM_CPU). */
+static void xen_time_resume_noirq(const struct xen_resume_info *ri)
+{
+	u64 now = xen_clock_raw_ns() + clock_offset;
+
+	if (now < clock_at_suspend) {
+		clock_offset += clock_at_suspend - now;
+		pr_info("time: Xen's clock is %llu ms behind the saved one; offset now %llu ms\n",
+			(unsigned long long)((clock_at_suspend - now) / NSEC_PER_MSEC),
+			(unsigned long long)(clock_offset / NSEC_PER_MSEC));
+	}
+}
+
+/* The deadline we had programmed died with the suspend: program the
+ * earliest pending timer again. */
+static void xen_time_resume(const struct xen_resume_info *ri)
+{
+	timers_cpu_start();
+}
+
+static struct xen_pm_hook time_hook = {
+	.name = "time",
+	.level = XEN_PM_TIME,
+	.suspend_noirq = xen_time_suspend_noirq,
+	.resume_noirq = xen_time_resume_noirq,
+	.resume = xen_time_resume,
+};
 
 void xen_time_cpu_teardown(unsigned int cpu)
 {
@@ -179,6 +236,8 @@ static int xen_time_init(void)
 		s.mul, s.shift);
 	xen_read_time_leaf();
 
+	xen_pm_register(&time_hook);
+	xen_smp_pm_init();
 	/* The boot vCPU's timer event now; the others' as they come up. */
 	return xen_time_cpu_setup(0);
 }
@@ -196,7 +255,8 @@ static u64 xen_wallclock_s(void)
 		nsec = sh->wc_nsec;
 		rmb();
 	} while ((ver & 1) || ver != sh->wc_version);
-	nsec += xen_clock_ns();
+	/* Wall clock = Xen's base + Xen's own system time (no offset). */
+	nsec += xen_clock_raw_ns();
 	return sec + nsec / NSEC_PER_SEC;
 }
 

@@ -38,6 +38,11 @@ void __noreturn xen_vcpu_down_and_reenter(void (*entry)(void));
 void xen_cpu_dead(unsigned int cpu);
 int xen_spinlock_cpu_setup(unsigned int cpu);
 void xen_spinlock_cpu_dead(unsigned int cpu);
+/* Resume into a new domain: forget cpu's old port numbers (suspend.c). */
+void xen_spinlock_resume_forget(unsigned int cpu);
+void xen_time_resume_forget(unsigned int cpu);
+/* Register the suspend/resume hooks of smp.c (suspend.c's list). */
+void xen_smp_pm_init(void);
 int xen_time_cpu_setup(unsigned int cpu);
 void xen_time_cpu_teardown(unsigned int cpu);
 extern const struct pv_lock_ops xen_lock_ops;

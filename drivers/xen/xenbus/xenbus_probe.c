@@ -29,6 +29,7 @@
  * flush_req) are atomics too. */
 #include "xenbus_internal.h"
 #include <xen/xen.h>
+#include <xen/suspend.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
@@ -483,10 +484,74 @@ static void add_device(struct xenbus_bus *bus, const char *type, unsigned int id
 	xenbus_state_changed_notify();
 }
 
+/* Set while the suspend hook stops the bus: a device removed then tells
+ * its backend (Closed, as Linux does on unbind) and waits, bounded, for
+ * the backend to close too, then asks it to wait for a reconnection
+ * (close_for_suspend). Without this, after a cancelled suspend or a
+ * checkpoint (the same backend) it would still hold our old rings and
+ * ignore a new Initialising. */
+static bool pm_closing;
+#define PM_CLOSE_WAIT_NS (5 * NSEC_PER_SEC)
+
+/* Poll (bounded) until the backend's state satisfies want(); the last
+ * state read. */
+static enum xenbus_state wait_otherend(struct xenbus_device *dev, bool (*want)(enum xenbus_state))
+{
+	enum xenbus_state st;
+
+	for (u64 waited = 0;; waited += 50 * NSEC_PER_MSEC) {
+		st = xenbus_read_otherend_state(dev);
+		if (want(st) || waited >= PM_CLOSE_WAIT_NS)
+			return st;
+		sleep_ns(50 * NSEC_PER_MSEC);
+	}
+}
+
+static bool otherend_closed(enum xenbus_state st)
+{
+	return st == XenbusStateClosed || st == XenbusStateUnknown;
+}
+
+static bool otherend_reopened(enum xenbus_state st)
+{
+	return st != XenbusStateClosed;
+}
+
+/* Closed, then Initialising once the backend has closed: Linux backends
+ * answer that with InitWait ("prepare for reconnect"), so after a
+ * cancelled suspend or a checkpoint the device found again meets a
+ * backend waiting for it rather than a Closed one, which the driver
+ * would take for the end of the device. In a new domain the old backend
+ * is simply destroyed with the old domain. */
+static void close_for_suspend(struct xenbus_device *dev)
+{
+	enum xenbus_state st;
+
+	xenbus_frontend_closed(dev);
+	st = wait_otherend(dev, otherend_closed);
+	if (!otherend_closed(st)) {
+		pr_warn("xenbus: %s: backend still %s after %llu s; suspending anyway\n",
+			dev->nodename, xenbus_strstate(st),
+			(unsigned long long)(PM_CLOSE_WAIT_NS / NSEC_PER_SEC));
+		return;
+	}
+	if (st == XenbusStateUnknown)
+		return;
+	xenbus_switch_state(dev, XenbusStateInitialising);
+	st = wait_otherend(dev, otherend_reopened);
+	if (!otherend_reopened(st))
+		pr_warn("xenbus: %s: backend did not leave Closed; it may not reconnect\n",
+			dev->nodename);
+}
+
 static void remove_device(struct xenbus_bus *bus, struct xenbus_device *dev)
 {
+	bool was_probed = has_flag(dev, XB_PROBED);
+
 	pr_info("xenbus: %s: removed\n", dev->nodename);
 	unbind(dev);
+	if (was_probed && READ_ONCE(pm_closing))
+		close_for_suspend(dev);
 	mutex_lock(&bus_mutex);
 	for (struct xenbus_device **pp = &bus->devices; *pp; pp = &(*pp)->next) {
 		if (*pp == dev) {
@@ -837,6 +902,69 @@ int xenbus_bus_stop(struct xenbus_bus *bus)
 	return rc;
 }
 
+/* ---- suspend and resume ----
+ * Every frontend is removed before the suspend (its driver's remove:
+ * in-flight work drained, bounded, then failed with an error; grants
+ * and ports given back while the old domain still has them; the backend
+ * closed) and the bus started afresh after the resume, which finds the
+ * devices again and probes them from Initialising. A new domain has new
+ * backend paths (they name the new domid), so nothing of the old device
+ * records is kept. Runs on the suspend thread, never on the bus's. */
+static bool bus_stopped_for_pm;
+
+static int xenbus_pm_suspend(void)
+{
+	int rc;
+
+	if (!READ_ONCE(frontend_bus.running))
+		return 0;
+	WRITE_ONCE(pm_closing, true);
+	rc = xenbus_bus_stop(&frontend_bus);
+	WRITE_ONCE(pm_closing, false);
+	if (rc == -ENOENT)
+		return 0;
+	bus_stopped_for_pm = true;
+	if (rc)
+		pr_err("xenbus: suspend: devices not all removed (%d)\n", rc);
+	return 0;
+}
+
+static void xenbus_pm_resume(const struct xen_resume_info *ri)
+{
+	int rc;
+
+	if (!bus_stopped_for_pm)
+		return;
+	bus_stopped_for_pm = false;
+	/* A new domain has a new id, and backend paths name it. */
+	if (ri->new_domain) {
+		char domid[16];
+		unsigned int id;
+
+		rc = xs_read(0, "domid", domid, sizeof(domid));
+		if (rc >= 0)
+			rc = xenbus_parse_id(domid, &id);
+		if (rc || id >= DOMID_FIRST_RESERVED) {
+			pr_err("xenbus: resume: cannot read our new domain id (%d); no devices\n", rc);
+			return;
+		}
+		xenbus_own_domid = (domid_t)id;
+	}
+	/* The bus thread may still be finishing the stop (timed out). */
+	for (int i = 0; i < 100 && READ_ONCE(frontend_bus.running); i++)
+		sleep_ns(100 * NSEC_PER_MSEC);
+	rc = xenbus_bus_start(&frontend_bus);
+	if (rc)
+		pr_err("xenbus: resume: cannot start the bus again: %d; no devices\n", rc);
+}
+
+static struct xen_pm_hook xenbus_pm_hook = {
+	.name = "xenbus frontends",
+	.level = XEN_PM_DEVICES,
+	.suspend = xenbus_pm_suspend,
+	.resume = xenbus_pm_resume,
+};
+
 int xenbus_init(void)
 {
 	char domid[16];
@@ -853,6 +981,7 @@ int xenbus_init(void)
 		return rc ? rc : -EINVAL;
 	}
 	xenbus_own_domid = (domid_t)id;
+	xen_pm_register(&xenbus_pm_hook);
 	rc = xenbus_bus_start(&frontend_bus);
 	if (rc)
 		pr_err("xenbus: cannot start: %d\n", rc);
