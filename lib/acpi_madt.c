@@ -44,16 +44,11 @@ static void madt_add_cpu(struct acpi_madt_cpu *cpus, unsigned int max,
 	info->nr++;
 }
 
-int acpi_parse_madt(const u8 *table, size_t len, bool check_sum, struct acpi_madt_cpu *cpus,
-		    unsigned int max, struct acpi_madt_info *info)
+/* The header's checks; its length field (the bytes to walk), or -EBADMSG. */
+static long madt_header(const u8 *table, size_t len, bool check_sum)
 {
-	size_t tlen, off;
+	size_t tlen;
 
-	if (!table || !info || (!cpus && max))
-		return -EINVAL;
-	info->lapic_pa = 0;
-	info->nr = 0;
-	info->dropped = 0;
 	if (len < ACPI_MADT_HDR_LEN)
 		return -EBADMSG;
 	if (table[0] != 'A' || table[1] != 'P' || table[2] != 'I' || table[3] != 'C')
@@ -69,7 +64,22 @@ int acpi_parse_madt(const u8 *table, size_t len, bool check_sum, struct acpi_mad
 		if (sum)
 			return -EBADMSG;
 	}
-	info->lapic_pa = madt_get32(table + 36);
+	return (long)tlen;
+}
+
+int acpi_madt_walk(const u8 *table, size_t len, bool check_sum, acpi_madt_entry_fn fn,
+		   void *ctx)
+{
+	size_t tlen, off;
+	long hl;
+	int rc;
+
+	if (!table || !fn)
+		return -EINVAL;
+	hl = madt_header(table, len, check_sum);
+	if (hl < 0)
+		return (int)hl;
+	tlen = (size_t)hl;
 
 	/* Invariant: off <= tlen, so tlen - off never wraps. */
 	for (off = ACPI_MADT_HDR_LEN; off < tlen;) {
@@ -82,27 +92,64 @@ int acpi_parse_madt(const u8 *table, size_t len, bool check_sum, struct acpi_mad
 		elen = e[1];
 		if (elen < 2 || elen > tlen - off)
 			return -EBADMSG;
-		switch (e[0]) {
-		case ACPI_MADT_LAPIC:
-			if (elen < MADT_LAPIC_LEN)
-				return -EBADMSG;
-			madt_add_cpu(cpus, max, info, e[2], e[3], madt_get32(e + 4));
-			break;
-		case ACPI_MADT_X2APIC:
-			if (elen < MADT_X2APIC_LEN)
-				return -EBADMSG;
-			madt_add_cpu(cpus, max, info, madt_get32(e + 12), madt_get32(e + 4),
-				     madt_get32(e + 8));
-			break;
-		case ACPI_MADT_LAPIC_OVERRIDE:
-			if (elen < MADT_LAPIC_OVERRIDE_LEN)
-				return -EBADMSG;
-			info->lapic_pa = madt_get64(e + 4);
-			break;
-		default:
-			break;
-		}
+		rc = fn(e[0], e, elen, ctx);
+		if (rc)
+			return rc;
 		off += elen;
 	}
 	return 0;
+}
+
+struct madt_cpu_walk {
+	struct acpi_madt_cpu *cpus;
+	unsigned int max;
+	struct acpi_madt_info *info;
+};
+
+static int madt_cpu_entry(u8 type, const u8 *e, size_t elen, void *ctx)
+{
+	struct madt_cpu_walk *w = ctx;
+
+	switch (type) {
+	case ACPI_MADT_LAPIC:
+		if (elen < MADT_LAPIC_LEN)
+			return -EBADMSG;
+		madt_add_cpu(w->cpus, w->max, w->info, e[2], e[3], madt_get32(e + 4));
+		break;
+	case ACPI_MADT_X2APIC:
+		if (elen < MADT_X2APIC_LEN)
+			return -EBADMSG;
+		madt_add_cpu(w->cpus, w->max, w->info, madt_get32(e + 12), madt_get32(e + 4),
+			     madt_get32(e + 8));
+		break;
+	case ACPI_MADT_LAPIC_OVERRIDE:
+		if (elen < MADT_LAPIC_OVERRIDE_LEN)
+			return -EBADMSG;
+		w->info->lapic_pa = madt_get64(e + 4);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int acpi_parse_madt(const u8 *table, size_t len, bool check_sum, struct acpi_madt_cpu *cpus,
+		    unsigned int max, struct acpi_madt_info *info)
+{
+	struct madt_cpu_walk w = { .cpus = cpus, .max = max, .info = info };
+	long hl;
+
+	if (!table || !info || (!cpus && max))
+		return -EINVAL;
+	info->lapic_pa = 0;
+	info->nr = 0;
+	info->dropped = 0;
+	hl = madt_header(table, len, check_sum);
+	if (hl < 0)
+		return (int)hl;
+	/* The header's address; an override entry met in the walk replaces
+	 * it. The header is known good now, so the walk need not sum it
+	 * again. */
+	info->lapic_pa = madt_get32(table + 36);
+	return acpi_madt_walk(table, len, false, madt_cpu_entry, &w);
 }

@@ -55,6 +55,20 @@ struct acpi_madt_info {
 };
 
 /*
+ * The bounded walk both MADT parsers share (lib/acpi_madt.c): the header's
+ * signature must be "APIC", its length field at least ACPI_MADT_HDR_LEN and
+ * at most len (only that many bytes are looked at), the checksum right when
+ * check_sum is set; then fn is called for each entry, in table order, with
+ * its type, its first byte and its length (at least 2, never past the
+ * table). fn returning non-zero stops the walk with that value.
+ * Returns 0, -EINVAL (table or fn NULL), -EBADMSG (header, or an entry
+ * shorter than 2 bytes or running past the table), or fn's value.
+ */
+typedef int (*acpi_madt_entry_fn)(u8 type, const u8 *entry, size_t len, void *ctx);
+int acpi_madt_walk(const u8 *table, size_t len, bool check_sum, acpi_madt_entry_fn fn,
+		   void *ctx);
+
+/*
  * Parse a MADT of len readable bytes at table, header included. The
  * header's signature must be "APIC" and its length field at least
  * ACPI_MADT_HDR_LEN and at most len; only that many bytes are looked at.
