@@ -655,6 +655,7 @@ lab_mon() {
 	log=$LAB_CONSOLE_DIR/guest-$LAB_DOM.log
 	[ "$prompt" = "$LAB_PROMPT" ] && { lab_wait_console "$LAB_PROMPT" 20 >/dev/null || true; }
 	lab_type "$cmd\r"
+	MON_MARK0=$LAB_MARK MON_N=""
 	n=""
 	i=0
 	while [ -z "$n" ] && [ $i -lt 50 ]; do
@@ -672,6 +673,7 @@ lab_mon() {
 		return 1
 	fi
 	LAB_MARK=$n
+	MON_N=$n
 	lab_now
 	deadline=$((LAB_NOW + tmo * 1000))
 	while :; do
@@ -685,6 +687,17 @@ lab_mon() {
 	done
 	MON_OUT=$(awk -v s=$((n + 1)) 'NR >= s { sub(/\r+$/, ""); print }' $log)
 	return 1
+}
+
+# lab_mon_raw [LINES]: after a lab_mon whose answer looked wrong, the
+# console log's raw lines (control characters shown, sed's l) from just
+# before the command was typed (at most LINES, default 20), with the line
+# numbers lab_mon worked from: what the guest sent, not what was parsed.
+lab_mon_raw() {
+	local log=$LAB_CONSOLE_DIR/guest-$LAB_DOM.log from=$((${MON_MARK0:-1} - 1))
+	[ $from -lt 1 ] && from=1
+	lab_log "mon: typed after line ${MON_MARK0:-?}, echo at line ${MON_N:-none}; raw log from line $from:"
+	sed -n "$from,\$p" $log | head -n ${1:-20} | sed -n l | sed 's/^/lab: raw: /'
 }
 
 # ------------------------------------------------------------------ network lab

@@ -193,6 +193,7 @@ if [ $KIND = work ]; then
 		lab_result write-phase pass "xvdb written (with a flush) and read back"
 	else
 		mon_show
+		lab_mon_raw
 		lab_result write-phase fail "xvdb write/flush/read-back failed (mode $MODE)"
 	fi
 	fe() { xenstore-read /local/domain/$LAB_DOMID/device/vbd/$DEVID/$1 2>/dev/null || echo -; }
