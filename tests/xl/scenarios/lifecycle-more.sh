@@ -10,6 +10,6 @@
 # lab-types: pv pvh
 # lab-timeout: 600
 # lab-variants: save:OP=save,LAB_ONLY_TYPES=pv save1:OP=save,VCPUS=1 checkpoint:OP=checkpoint migrate:OP=migrate,LAB_ONLY_TYPES=pvh
-# lab-expect: create ready before disk-before suspend resumed monitor clock watch vcpus disk-after counters destroy
+# lab-expect: create ready before disk-before busy-before suspend resumed monitor clock watch vcpus disk-after busy-disk mac tcp counters destroy
 
 . /lab/scenarios/lifecycle.sh
