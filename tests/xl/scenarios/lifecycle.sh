@@ -95,7 +95,7 @@ GIP=10.0.0.2
 MAC=00:16:3e:4c:43:02
 OUT=$LAB_RUN/$LAB_CASE.nt
 lab_net_up || lab_log "bridge xenbr0 / 10.0.0.1 could not be set up"
-lab_create vcpus=${VCPUS:-2} memory=96 disk=16 \
+lab_create vcpus=${VCPUS:-2} memory=64 disk=16 \
 	extra="ip=$GIP/24,gw=10.0.0.1 netsvc=discard" \
 	cfg="vif = [ 'bridge=xenbr0,mac=$MAC' ]" || exit 1
 lab_expect_ready || exit 1
