@@ -345,7 +345,7 @@ if [ "${LC_RENEGO:-0}" = 1 ]; then
 	# the same way).
 	echo 1 >$BBP/feature_persistent
 	echo 2 >$BBP/max_queues
-	if lab_cmd blkfront "ring .*, 1 queue\(s\), indirect [0-9]+ segs, direct grants" 20; then
+	if lab_cmd blkfront "ring .*, 1 queue[(]s[)], indirect [0-9]+ segs, direct grants" 20; then
 		lab_result renego pass "after the restore: $LAB_MATCH"
 	else
 		lab_cmd blkfront "xenolith> " 10
