@@ -17,7 +17,11 @@
  *     and the event handler. Nothing else is taken inside it except the
  *     grant-table, allocator and event-channel locks (leaf locks of those
  *     subsystems). done() callbacks always run after it is dropped.
- *   bf_list_lock (irqsave): the list of devices for the monitor.
+ *   bf->park_lock (irqsave, a leaf): parked and the park list of
+ *     requests kept across a suspend; taken alone (submit) or inside
+ *     q->lock.
+ *   bf_list_lock (irqsave): the list of devices for the monitor and the
+ *     probe's search for a parked device.
  */
 #include <kernel/atomic.h>
 #include <kernel/blkdev.h>

@@ -28,7 +28,10 @@
  *   event channels) and nf->stats_lock.
  *   nf->stats_lock (irqsave, leaf): the netdev's counters, which several
  *     queues update.
- *   nf_list_lock (irqsave): the list of vifs for the monitor.
+ *   nf->pm_lock (irqsave, leaf): the TX packets kept across a suspend
+ *     and pm_keeping; taken alone (xmit) or inside tx_lock.
+ *   nf_list_lock (irqsave): the list of vifs for the monitor and the
+ *     probe's search for a parked vif.
  * netdev_rx() and netdev_set_carrier() are called with none of these
  * held. */
 #include <kernel/atomic.h>
