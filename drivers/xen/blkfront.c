@@ -17,7 +17,11 @@
  *     and the event handler. Nothing else is taken inside it except the
  *     grant-table, allocator and event-channel locks (leaf locks of those
  *     subsystems). done() callbacks always run after it is dropped.
- *   bf_list_lock (irqsave): the list of devices for the monitor.
+ *   bf->park_lock (irqsave, a leaf): parked and the park list of
+ *     requests kept across a suspend; taken alone (submit) or inside
+ *     q->lock.
+ *   bf_list_lock (irqsave): the list of devices for the monitor and the
+ *     probe's search for a parked device.
  */
 #include <kernel/atomic.h>
 #include <kernel/blkdev.h>
@@ -36,6 +40,7 @@
 #include <xen/grant_table.h>
 #include <xen/interface/io/protocols.h>
 #include <xen/ring_check.h>
+#include <xen/suspend.h>
 #include <xen/xenbus.h>
 #include "blkfront.h"
 
@@ -47,6 +52,11 @@
  * does it every 10 s too; Linux 6.1's blkback unmaps a persistent grant
  * unused for 60 s, so an idle pool shrinks about a minute after I/O stops. */
 #define BF_PURGE_NS (10 * NSEC_PER_SEC)
+/* How long requests kept across a suspend wait, from the resume, for the
+ * device to be Connected again before they fail: a restore on a loaded
+ * host reconnects in a few seconds; a backend that has not come back by
+ * then is taken to be gone. */
+#define BF_RESUME_WAIT_NS (30 * NSEC_PER_SEC)
 
 enum bf_mode {
 	BF_DIRECT,      /* trusted backend: the submitter's pages are granted */
@@ -63,10 +73,11 @@ enum bf_state {
 	BF_ST_CLOSING,     /* no new I/O; waiting for what is in flight */
 	BF_ST_ERROR,       /* the backend misbehaved; everything failed */
 	BF_ST_CLOSED,
+	BF_ST_SUSPENDED,   /* rings gone for a suspend; the disk and its requests kept */
 };
 
 static const char *const bf_state_names[] = { "init", "initialised", "connected",
-					      "closing", "error", "closed" };
+					      "closing", "error", "closed", "suspended" };
 
 /* A dedicated page of ours (bounce or persistent data, indirect
  * descriptors). Persistent: granted once (ref), writable, for good. */
@@ -162,8 +173,28 @@ struct blkfront {
 	struct timer purge_timer;
 	struct work purge_work;
 	atomic_t purge_pending;
+	/* Suspend and resume (docs/blkfront.md "Suspend and resume"). The
+	 * xenbus suspend removes the device; when it is removed for a
+	 * suspend the disk stays registered and every request in flight or
+	 * waiting is kept on the park list (rebuilt from the blk_request,
+	 * never from the old ring); submissions while parked join it. A
+	 * probe of the same node adopts the device and requeues the list
+	 * once Connected; park_timer fails it if that takes too long. */
+	char nodename[XENBUS_PATH_MAX];
+	spinlock_t park_lock;          /* leaf; guards parked and the list */
+	bool parked;
+	struct blk_request *park_head, *park_tail;   /* linked by driver_data */
+	unsigned int nr_parked;
+	struct timer park_timer;
+	struct work park_work;
+	atomic_t park_pending;
+	unsigned long pm_parks, pm_kept, pm_requeued, pm_resplit, pm_failed;
 	struct bf_queue q[BF_MAX_QUEUES];
 };
+
+/* Set by the pm hook's suspend step (before the xenbus hook removes the
+ * devices), cleared by its resume step. */
+static bool bf_pm_parking;
 
 static DEFINE_SPINLOCK(bf_list_lock);
 static struct blkfront *bf_list;
@@ -907,25 +938,251 @@ static int bf_check_rq(struct blkfront *bf, const struct blk_request *rq)
 	return -EOPNOTSUPP;
 }
 
-static int bf_submit(struct blk_disk *disk, struct blk_request *rq)
+/* ------------------------------------------------------------ kept requests (suspend) */
+
+/* Append rq to the park list if the device is parked (suspended, or
+ * reconnecting after a resume); false if it is not. Any context. */
+static bool bf_park_rq(struct blkfront *bf, struct blk_request *rq)
 {
-	struct blkfront *bf = disk->driver_data;
+	unsigned long flags = spin_lock_irqsave(&bf->park_lock);
+	bool parked = bf->parked;
+
+	if (parked) {
+		rq->driver_data = NULL;
+		if (bf->park_tail)
+			bf->park_tail->driver_data = rq;
+		else
+			bf->park_head = rq;
+		bf->park_tail = rq;
+		bf->nr_parked++;
+	}
+	spin_unlock_irqrestore(&bf->park_lock, flags);
+	return parked;
+}
+
+/* Take the whole park list; clear parked if it was empty (so that a
+ * submission from now on goes to the ring, after everything kept). */
+static struct blk_request *bf_park_take(struct blkfront *bf, bool clear_if_empty)
+{
+	unsigned long flags = spin_lock_irqsave(&bf->park_lock);
+	struct blk_request *rq = bf->park_head;
+
+	bf->park_head = bf->park_tail = NULL;
+	bf->nr_parked = 0;
+	if (!rq && clear_if_empty)
+		bf->parked = false;
+	spin_unlock_irqrestore(&bf->park_lock, flags);
+	return rq;
+}
+
+/* Complete everything kept with err and stop keeping. */
+static void bf_fail_parked(struct blkfront *bf, int err)
+{
+	struct blk_request *rq, *next;
+	unsigned long flags;
+
+	flags = spin_lock_irqsave(&bf->park_lock);
+	bf->parked = false;
+	rq = bf->park_head;
+	bf->park_head = bf->park_tail = NULL;
+	bf->nr_parked = 0;
+	spin_unlock_irqrestore(&bf->park_lock, flags);
+	for (; rq; rq = next) {
+		next = rq->driver_data;
+		rq->driver_data = NULL;
+		bf->pm_failed++;
+		rq->done(rq, err);
+	}
+}
+
+/* A kept request the reconnected device cannot take whole (fewer
+ * segments per request, or FUA it cannot do natively any more) runs as
+ * pieces: children of our own that point into its segment list. */
+struct bf_split {
+	struct blkfront *bf;
+	struct blk_request *orig;
+	atomic_t pending;          /* pieces not done, plus one while submitting */
+	int err;                   /* the first error */
+	bool flush_after;          /* FUA emulated: a flush once the pieces are done */
+	unsigned int nr;
+	struct blk_request child[];   /* nr pieces, then the flush */
+};
+
+static int bf_submit(struct blk_disk *disk, struct blk_request *rq);
+static int bf_check_rq(struct blkfront *bf, const struct blk_request *rq);
+
+static void bf_split_finish(struct bf_split *sp)
+{
+	struct blk_request *orig = sp->orig;
+	int err = READ_ONCE(sp->err);
+
+	kfree(sp);
+	orig->done(orig, err);
+}
+
+static void bf_split_set_err(struct bf_split *sp, int err)
+{
+	int zero = 0;
+
+	if (err)
+		__atomic_compare_exchange_n(&sp->err, &zero, err, false, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST);
+}
+
+static void bf_split_flush_done(struct blk_request *c, int err)
+{
+	struct bf_split *sp = c->priv;
+
+	bf_split_set_err(sp, err);
+	bf_split_finish(sp);
+}
+
+static void bf_split_put(struct bf_split *sp)
+{
+	struct blk_request *f;
+
+	if (!atomic_dec_and_test(&sp->pending))
+		return;
+	if (sp->flush_after && !READ_ONCE(sp->err)) {
+		f = &sp->child[sp->nr];
+		if (!bf_submit(&sp->bf->disk, f))
+			return;   /* bf_split_flush_done finishes */
+		bf_split_set_err(sp, -EIO);
+	}
+	bf_split_finish(sp);
+}
+
+static void bf_split_done(struct blk_request *c, int err)
+{
+	struct bf_split *sp = c->priv;
+
+	bf_split_set_err(sp, err);
+	bf_split_put(sp);
+}
+
+/* Does rq (read or write) need cutting for what the device does now? */
+static bool bf_needs_split(struct blkfront *bf, const struct blk_request *rq)
+{
+	if (rq->op != BLK_OP_READ && rq->op != BLK_OP_WRITE)
+		return false;
+	if (rq->nr_segs > READ_ONCE(bf->ch.max_segs))
+		return true;
+	return rq->op == BLK_OP_WRITE && (rq->flags & BLK_REQ_FUA) &&
+	       (!bf->feat_barrier || rq->nr_segs > BLKIF_MAX_SEGMENTS_PER_REQUEST);
+}
+
+/* Submit rq as pieces (see struct bf_split). 0 if taken (rq's done()
+ * will run once), -errno if refused. Any context. */
+static int bf_resplit(struct blkfront *bf, struct blk_request *rq)
+{
+	u32 lens[BF_MAX_INDIRECT_SEGS];
+	unsigned int starts[BF_MAX_INDIRECT_SEGS], limit = READ_ONCE(bf->ch.max_segs);
+	bool fua = rq->op == BLK_OP_WRITE && (rq->flags & BLK_REQ_FUA), keep_fua = false;
+	struct bf_split *sp;
+	u64 sector = rq->sector;
+	int n;
+
+	if (!rq->nr_segs || rq->nr_segs > BF_MAX_INDIRECT_SEGS || !rq->segs || !limit)
+		return -EINVAL;
+	if (fua && bf->feat_barrier) {
+		/* WRITE_BARRIER has no indirect form: pieces of at most 11. */
+		limit = MIN(limit, (unsigned int)BLKIF_MAX_SEGMENTS_PER_REQUEST);
+		keep_fua = true;
+	}
+	for (unsigned int i = 0; i < rq->nr_segs; i++)
+		lens[i] = rq->segs[i].len;
+	n = bf_split_plan(lens, rq->nr_segs, limit, bf->sector_size ? bf->sector_size : 512,
+			  starts, BF_MAX_INDIRECT_SEGS);
+	if (n < 0)
+		return n;
+	sp = kzalloc(sizeof(*sp) + ((size_t)n + 1) * sizeof(struct blk_request));
+	if (!sp)
+		return -ENOMEM;
+	sp->bf = bf;
+	sp->orig = rq;
+	sp->nr = (unsigned int)n;
+	/* Without barriers FUA becomes a flush after the pieces; a backend
+	 * with neither flush nor barrier has no volatile cache to flush. */
+	sp->flush_after = fua && !keep_fua && bf->feat_flush;
+	atomic_set(&sp->pending, n + 1);
+	for (int k = 0; k < n; k++) {
+		struct blk_request *c = &sp->child[k];
+		unsigned int end = k + 1 < n ? starts[k + 1] : rq->nr_segs;
+		u64 bytes = 0;
+
+		c->op = rq->op;
+		c->flags = keep_fua ? rq->flags : rq->flags & ~BLK_REQ_FUA;
+		c->sector = sector;
+		c->segs = rq->segs + starts[k];
+		c->nr_segs = end - starts[k];
+		for (unsigned int i = starts[k]; i < end; i++)
+			bytes += rq->segs[i].len;
+		c->nr_sectors = bytes >> SECTOR_SHIFT;
+		sector += c->nr_sectors;
+		c->done = bf_split_done;
+		c->priv = sp;
+	}
+	if (sp->flush_after) {
+		sp->child[n].op = BLK_OP_FLUSH;
+		sp->child[n].done = bf_split_flush_done;
+		sp->child[n].priv = sp;
+	}
+	__atomic_add_fetch(&bf->pm_resplit, 1, __ATOMIC_RELAXED);
+	for (int k = 0; k < n; k++) {
+		int rc = bf_submit(&bf->disk, &sp->child[k]);
+
+		if (rc)
+			bf_split_done(&sp->child[k], rc);
+	}
+	bf_split_put(sp);
+	return 0;
+}
+
+/* Resubmit what was kept (bf->mutex held, Connected): each request is
+ * built afresh from its blk_request, with grants for the new backend,
+ * and cut into pieces if the new limits demand it. */
+static void bf_requeue_parked(struct blkfront *bf)
+{
+	struct blk_request *rq, *next;
+	unsigned long n = 0;
+
+	while ((rq = bf_park_take(bf, true))) {
+		for (; rq; rq = next) {
+			int rc;
+
+			next = rq->driver_data;
+			rq->driver_data = NULL;
+			rc = bf_submit(&bf->disk, rq);
+			if (rc) {
+				bf->pm_failed++;
+				rq->done(rq, rc);
+			} else {
+				n++;
+			}
+		}
+	}
+	timer_cancel(&bf->park_timer);
+	bf->pm_requeued += n;
+	if (n)
+		pr_info("blkfront %s: %lu kept request(s) submitted again\n", bf->name, n);
+}
+
+/* ------------------------------------------------------------ submit */
+
+/* Put a checked request on its queue and start what fits. */
+static int bf_enqueue(struct blkfront *bf, struct blk_request *rq)
+{
 	struct bf_done done = { 0 };
 	struct bf_queue *q;
 	unsigned long flags;
-	int rc;
 
-	if (READ_ONCE(bf->state) != BF_ST_CONNECTED)
-		return -ENODEV;
-	rc = bf_check_rq(bf, rq);
-	if (rc)
-		return rc;
-	rq->queue = smp_processor_id() % bf->ch.nr_queues;
+	rq->queue = smp_processor_id() % MAX(READ_ONCE(bf->ch.nr_queues), 1u);
 	q = &bf->q[rq->queue];
 	flags = spin_lock_irqsave(&q->lock);
 	if (q->dead || q->broken || READ_ONCE(bf->state) != BF_ST_CONNECTED) {
 		spin_unlock_irqrestore(&q->lock, flags);
-		return -ENODEV;
+		/* A suspend under way: the request is kept for later. */
+		return bf_park_rq(bf, rq) ? 0 : -ENODEV;
 	}
 	rq->driver_data = NULL;
 	if (q->wait_tail)
@@ -940,6 +1197,22 @@ static int bf_submit(struct blk_disk *disk, struct blk_request *rq)
 	bf_done_run(&done);
 	return 0;
 }
+
+static int bf_submit(struct blk_disk *disk, struct blk_request *rq)
+{
+	struct blkfront *bf = disk->driver_data;
+	int rc;
+
+	if (READ_ONCE(bf->state) != BF_ST_CONNECTED)
+		return bf_park_rq(bf, rq) ? 0 : -ENODEV;
+	if (bf_needs_split(bf, rq))
+		return bf_resplit(bf, rq);
+	rc = bf_check_rq(bf, rq);
+	if (rc)
+		return rc;
+	return bf_enqueue(bf, rq);
+}
+
 
 /* ------------------------------------------------------------ monitor */
 
@@ -975,6 +1248,10 @@ static void bf_show_one(struct blkfront *bf)
 	}
 	if (bf->grant_leaks)
 		kprintf("    grants the backend kept mapped: %lu\n", bf->grant_leaks);
+	if (bf->pm_parks)
+		kprintf("    suspend: parked %lu time(s), kept %lu request(s), requeued %lu, "
+			"re-split %lu, failed %lu, waiting %u\n", bf->pm_parks, bf->pm_kept,
+			bf->pm_requeued, bf->pm_resplit, bf->pm_failed, READ_ONCE(bf->nr_parked));
 }
 
 static void bf_show(struct blk_disk *disk)
@@ -1112,12 +1389,152 @@ static void bf_teardown(struct blkfront *bf, int err, enum bf_state final)
 		blk_unregister_disk(&bf->disk);   /* release() drops its reference later */
 	}
 	bf_stop_queues(bf, err);
+	timer_cancel(&bf->park_timer);
+	bf_fail_parked(bf, err);
 	/* Every queue is dead now, so the purge timer stops re-arming; this
 	 * removes a pending one and waits for a running one. A purge work
 	 * already queued holds its own reference and finds the queues dead. */
 	timer_cancel(&bf->purge_timer);
 	bf_free_queues(bf);
 	complete_all(&bf->connected);
+}
+
+/* The device is removed for a suspend (bf->mutex held): instead of
+ * failing what is outstanding, keep it. Responses already on the ring
+ * complete normally; every request still in flight (its grants ended,
+ * our pages back; the blk_request itself is our copy) and every waiting
+ * one goes to the park list ahead of whatever submitters park meanwhile.
+ * The rings and ports are freed as for a close; the disk stays. */
+static void bf_park_device(struct blkfront *bf)
+{
+	struct blk_request *head = NULL, *tail = NULL, *rq;
+	struct bf_done done = { 0 };
+	unsigned long flags;
+	unsigned int n = 0;
+
+	flags = spin_lock_irqsave(&bf->park_lock);
+	bf->parked = true;
+	spin_unlock_irqrestore(&bf->park_lock, flags);
+	WRITE_ONCE(bf->state, BF_ST_SUSPENDED);
+	for (unsigned int i = 0; i < BF_MAX_QUEUES; i++) {
+		struct bf_queue *q = &bf->q[i];
+
+		flags = spin_lock_irqsave(&q->lock);
+		q->dead = true;    /* bf_kick starts nothing more */
+		if (q->sring && q->expect && !q->broken)
+			bf_process(q, &done, false);
+		spin_unlock_irqrestore(&q->lock, flags);
+		timer_cancel(&q->poll_timer);
+		if (q->port_bound) {
+			evtchn_unbind(q->port);
+			evtchn_close(q->port);
+			q->port_bound = false;
+		}
+		flags = spin_lock_irqsave(&q->lock);
+		for (u32 sl = 0; q->expect && sl < q->nr_slots; sl++) {
+			struct bf_shadow *sh = &q->shadow[sl];
+
+			if (!q->expect[sl].inuse)
+				continue;
+			/* A grant the backend still maps goes to the deferred
+			 * list; the backend finishes its I/O before it closes,
+			 * which the xenbus suspend waits for. */
+			bf_release_grants(q, sh);
+			rq = sh->rq;
+			bf_slot_free(q, sl);
+			rq->driver_data = NULL;
+			if (tail)
+				tail->driver_data = rq;
+			else
+				head = rq;
+			tail = rq;
+			n++;
+		}
+		while ((rq = q->wait_head)) {
+			q->wait_head = rq->driver_data;
+			rq->driver_data = NULL;
+			if (tail)
+				tail->driver_data = rq;
+			else
+				head = rq;
+			tail = rq;
+			n++;
+		}
+		q->wait_tail = NULL;
+		spin_unlock_irqrestore(&q->lock, flags);
+	}
+	bf_done_run(&done);
+	flags = spin_lock_irqsave(&bf->park_lock);
+	if (head) {
+		tail->driver_data = bf->park_head;
+		if (!bf->park_head)
+			bf->park_tail = tail;
+		bf->park_head = head;
+		bf->nr_parked += n;
+	}
+	spin_unlock_irqrestore(&bf->park_lock, flags);
+	bf->pm_parks++;
+	bf->pm_kept += n;
+	timer_cancel(&bf->purge_timer);
+	bf_free_queues(bf);
+	wake_up(&bf->drain_wq);
+	pr_info("blkfront %s: suspended; %u request(s) kept (%u in flight or waiting)\n", bf->name,
+		READ_ONCE(bf->nr_parked), n);
+}
+
+/* Fresh per-queue state for a device set up again (counters kept). */
+static void bf_queue_reset(struct bf_queue *q)
+{
+	unsigned long flags = spin_lock_irqsave(&q->lock);
+
+	q->dead = false;
+	q->broken = false;
+	q->inflight = 0;
+	q->wait_head = q->wait_tail = NULL;
+	q->poll_armed = false;
+	q->poll_saw_pending = false;
+	q->storm_count = 0;
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/* The resume gave the device BF_RESUME_WAIT_NS to come back. */
+static void bf_park_work(struct work *w)
+{
+	struct blkfront *bf = container_of(w, struct blkfront, park_work);
+	bool drop = false;
+
+	atomic_set(&bf->park_pending, 0);
+	mutex_lock(&bf->mutex);
+	if (bf->state != BF_ST_CONNECTED && READ_ONCE(bf->parked)) {
+		pr_warn("blkfront %s: not connected %llu s after the resume; failing %u kept request(s)\n",
+			bf->name, (unsigned long long)(BF_RESUME_WAIT_NS / NSEC_PER_SEC),
+			READ_ONCE(bf->nr_parked));
+		bf_fail_parked(bf, -EIO);
+		if (!bf->dev && bf->state == BF_ST_SUSPENDED) {
+			/* Never found again: the disk goes, and with it the
+			 * reference the suspend kept. */
+			WRITE_ONCE(bf->state, BF_ST_CLOSED);
+			if (bf->disk_registered) {
+				bf->disk_registered = false;
+				blk_unregister_disk(&bf->disk);
+			}
+			drop = true;
+		}
+	}
+	mutex_unlock(&bf->mutex);
+	if (drop)
+		bf_put(bf);
+	bf_put(bf);
+}
+
+static void bf_park_tick(struct timer *t)
+{
+	struct blkfront *bf = container_of(t, struct blkfront, park_timer);
+
+	if (!atomic_xchg(&bf->park_pending, 1)) {
+		bf_get(bf);
+		schedule_work(&bf->park_work);
+	}
 }
 
 static void bf_fatal_work(struct work *w)
@@ -1277,6 +1694,8 @@ static void bf_talk_to_backend(struct blkfront *bf)
 	bf_negotiate(&o, num_online_cpus(), true, &bf->ch);
 	bf->mode = bf->trusted ? BF_DIRECT : BF_BOUNCE;   /* until Connected says more */
 
+	for (unsigned int i = 0; i < BF_MAX_QUEUES; i++)
+		bf_queue_reset(&bf->q[i]);
 	for (unsigned int i = 0; i < bf->ch.nr_queues; i++) {
 		rc = bf_queue_setup(bf, &bf->q[i]);
 		if (rc)
@@ -1308,6 +1727,8 @@ static void bf_connect(struct blkfront *bf)
 {
 	char mode[4] = "";
 	unsigned int info = 0, ss, pss;
+	struct blk_disk nd;
+	bool requeue = false;
 	u64 sectors;
 	int rc;
 
@@ -1361,47 +1782,71 @@ static void bf_connect(struct blkfront *bf)
 	bf->phys_sector_size = pss;
 	bf->sectors = ALIGN_DOWN(sectors, (u64)(ss >> SECTOR_SHIFT));
 
-	memset(&bf->disk, 0, sizeof(bf->disk));
-	strlcpy(bf->disk.name, bf->name, sizeof(bf->disk.name));
-	bf->disk.nr_sectors = bf->sectors;
-	bf->disk.logical_block_size = ss;
-	bf->disk.physical_block_size = pss;
+	memset(&nd, 0, sizeof(nd));
+	strlcpy(nd.name, bf->name, sizeof(nd.name));
+	nd.nr_sectors = bf->sectors;
+	nd.logical_block_size = ss;
+	nd.physical_block_size = pss;
 	if (bf->readonly)
-		bf->disk.features |= BLK_FEAT_RO;
+		nd.features |= BLK_FEAT_RO;
 	if (bf->feat_flush || bf->feat_barrier)
-		bf->disk.features |= BLK_FEAT_FLUSH;
+		nd.features |= BLK_FEAT_FLUSH;
 	/* FUA rides on WRITE_BARRIER, which has no indirect form. */
 	if (bf->feat_barrier && !bf->ch.indirect_segs)
-		bf->disk.features |= BLK_FEAT_FUA;
+		nd.features |= BLK_FEAT_FUA;
 	if (bf->feat_discard) {
-		bf->disk.features |= BLK_FEAT_DISCARD;
-		bf->disk.discard_granularity =
-			bf_read_feature(bf, "discard-granularity", 1u << 30, 0);
-		bf->disk.discard_alignment = bf_read_feature(bf, "discard-alignment", 1u << 30, 0);
+		nd.features |= BLK_FEAT_DISCARD;
+		nd.discard_granularity = bf_read_feature(bf, "discard-granularity", 1u << 30, 0);
+		nd.discard_alignment = bf_read_feature(bf, "discard-alignment", 1u << 30, 0);
 	}
 	if (bf->feat_secure)
-		bf->disk.features |= BLK_FEAT_SECURE_DISCARD;
+		nd.features |= BLK_FEAT_SECURE_DISCARD;
 	if (info & VDISK_REMOVABLE)
-		bf->disk.features |= BLK_FEAT_REMOVABLE;
+		nd.features |= BLK_FEAT_REMOVABLE;
 	if ((info & VDISK_CDROM) || bf->cdrom)
-		bf->disk.features |= BLK_FEAT_CDROM;
-	bf->disk.max_segs = bf->ch.max_segs;
-	bf->disk.max_sectors = bf->ch.max_segs * (PAGE_SIZE >> SECTOR_SHIFT);
-	bf->disk.nr_queues = bf->ch.nr_queues;
-	bf->disk.queue_depth = bf->ring_size;
-	bf->disk.ops = &bf_disk_ops;
-	bf->disk.driver_data = bf;
+		nd.features |= BLK_FEAT_CDROM;
+	nd.max_segs = bf->ch.max_segs;
+	nd.max_sectors = bf->ch.max_segs * (PAGE_SIZE >> SECTOR_SHIFT);
+	nd.nr_queues = bf->ch.nr_queues;
+	nd.queue_depth = bf->ring_size;
+	nd.ops = &bf_disk_ops;
+	nd.driver_data = bf;
 
-	WRITE_ONCE(bf->state, BF_ST_CONNECTED);
-	bf_get(bf);    /* the disk's; dropped by release() */
-	rc = blk_register_disk(&bf->disk);
-	if (rc) {
-		WRITE_ONCE(bf->state, BF_ST_INITIALISED);
-		bf_put(bf);
-		xenbus_dev_fatal(bf->dev, rc, "registering disk %s", bf->name);
-		goto fail;
+	if (bf->disk_registered) {
+		/* Found again after a suspend: the same disk, with what the
+		 * (possibly different) backend offers now. The block layer
+		 * may be splitting a request with the old limits right now;
+		 * bf_submit cuts what exceeds the new ones. */
+		if (ss != bf->disk.logical_block_size) {
+			xenbus_dev_fatal(bf->dev, -EINVAL, "sector size %u after the resume, was %u",
+					 ss, bf->disk.logical_block_size);
+			goto fail;
+		}
+		WRITE_ONCE(bf->disk.features, nd.features);
+		WRITE_ONCE(bf->disk.physical_block_size, pss);
+		WRITE_ONCE(bf->disk.discard_granularity, nd.discard_granularity);
+		WRITE_ONCE(bf->disk.discard_alignment, nd.discard_alignment);
+		WRITE_ONCE(bf->disk.max_segs, nd.max_segs);
+		WRITE_ONCE(bf->disk.max_sectors, nd.max_sectors);
+		WRITE_ONCE(bf->disk.nr_queues, nd.nr_queues);
+		WRITE_ONCE(bf->disk.queue_depth, nd.queue_depth);
+		WRITE_ONCE(bf->state, BF_ST_CONNECTED);
+		if (bf->disk.nr_sectors != bf->sectors)
+			blk_disk_resized(&bf->disk, bf->sectors);
+		requeue = true;
+	} else {
+		bf->disk = nd;
+		WRITE_ONCE(bf->state, BF_ST_CONNECTED);
+		bf_get(bf);    /* the disk's; dropped by release() */
+		rc = blk_register_disk(&bf->disk);
+		if (rc) {
+			WRITE_ONCE(bf->state, BF_ST_INITIALISED);
+			bf_put(bf);
+			xenbus_dev_fatal(bf->dev, rc, "registering disk %s", bf->name);
+			goto fail;
+		}
+		bf->disk_registered = true;
 	}
-	bf->disk_registered = true;
 	rc = xenbus_switch_state(bf->dev, XenbusStateConnected);
 	if (rc)
 		pr_warn("blkfront %s: writing state Connected failed (%d)\n", bf->name, rc);
@@ -1412,6 +1857,8 @@ static void bf_connect(struct blkfront *bf)
 	if (bf->mode == BF_PERSISTENT)
 		timer_add(&bf->purge_timer, clock_ns() + BF_PURGE_NS, bf_purge_tick);
 	complete_all(&bf->connected);
+	if (requeue)
+		bf_requeue_parked(bf);
 	return;
 fail:
 	bf_teardown(bf, -EIO, BF_ST_ERROR);
@@ -1437,6 +1884,63 @@ static void bf_close(struct blkfront *bf)
 
 /* ------------------------------------------------------------ xenbus callbacks */
 
+/* A reference to bf unless its last one is already being dropped. */
+static bool bf_tryget(struct blkfront *bf)
+{
+	long r = atomic_read(&bf->refs);
+
+	while (r > 0) {
+		if (atomic_cmpxchg(&bf->refs, r, r + 1))
+			return true;
+		r = atomic_read(&bf->refs);
+	}
+	return false;
+}
+
+/* The device of node dev->nodename was removed for a suspend and is
+ * found again (a new domain, or the same one after a cancel or a
+ * checkpoint): take it over, disk and kept requests included. 0, or
+ * -ENOENT if there is no such device. */
+static int bf_adopt(struct xenbus_device *dev, unsigned int vdev)
+{
+	struct blkfront *bf, *found = NULL;
+	unsigned int trusted;
+	unsigned long flags;
+	int rc = -ENOENT;
+
+	flags = spin_lock_irqsave(&bf_list_lock);
+	for (bf = bf_list; bf; bf = bf->next) {
+		if (READ_ONCE(bf->state) == BF_ST_SUSPENDED && bf->vdev == vdev &&
+		    !strcmp(bf->nodename, dev->nodename) && bf_tryget(bf)) {
+			found = bf;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&bf_list_lock, flags);
+	if (!found)
+		return -ENOENT;
+	bf = found;
+	mutex_lock(&bf->mutex);
+	if (bf->state == BF_ST_SUSPENDED && !bf->dev) {
+		bf->dev = dev;
+		bf->otherend_id = dev->otherend_id;
+		strlcpy(bf->otherend, dev->otherend, sizeof(bf->otherend));
+		if (xenbus_read_uint_default(dev->nodename, "trusted", 0, 1, 1, &trusted))
+			trusted = 0;
+		bf->trusted = trusted;
+		atomic_set(&bf->fatal_pending, 0);
+		completion_init(&bf->connected);
+		WRITE_ONCE(bf->state, BF_ST_INIT);
+		dev->drvdata = bf;   /* xenbus owns the reference the suspend kept */
+		pr_info("blkfront %s: found again after the suspend (backend dom %u); %u request(s) kept\n",
+			bf->name, bf->otherend_id, READ_ONCE(bf->nr_parked));
+		rc = 0;
+	}
+	mutex_unlock(&bf->mutex);
+	bf_put(bf);    /* the lookup's */
+	return rc;
+}
+
 static int bf_probe(struct xenbus_device *dev)
 {
 	struct blkfront *bf;
@@ -1448,6 +1952,8 @@ static int bf_probe(struct xenbus_device *dev)
 	rc = xenbus_read_uint(dev->nodename, "virtual-device", 0, ~0u, &vdev);
 	if (rc)
 		return rc;
+	if (!bf_adopt(dev, vdev))
+		return 0;
 	bf = kzalloc(sizeof(*bf));
 	if (!bf)
 		return -ENOMEM;
@@ -1455,6 +1961,7 @@ static int bf_probe(struct xenbus_device *dev)
 	bf->otherend_id = dev->otherend_id;
 	strlcpy(bf->otherend, dev->otherend, sizeof(bf->otherend));
 	bf->vdev = vdev;
+	strlcpy(bf->nodename, dev->nodename, sizeof(bf->nodename));
 	rc = blk_vbd_name(vdev, bf->name, sizeof(bf->name));
 	if (rc) {
 		pr_err("blkfront: virtual-device %u has no name\n", vdev);
@@ -1472,6 +1979,8 @@ static int bf_probe(struct xenbus_device *dev)
 	completion_init(&bf->connected);
 	bf->fatal_work.fn = bf_fatal_work;
 	bf->purge_work.fn = bf_purge_work;
+	bf->park_work.fn = bf_park_work;
+	spin_lock_init(&bf->park_lock, "blkfront_park");
 	for (unsigned int i = 0; i < BF_MAX_QUEUES; i++) {
 		struct bf_queue *q = &bf->q[i];
 
@@ -1539,6 +2048,17 @@ static void bf_remove(struct xenbus_device *dev)
 	if (!bf)
 		return;
 	mutex_lock(&bf->mutex);
+	if (READ_ONCE(bf_pm_parking) && bf->disk_registered &&
+	    (bf->state == BF_ST_CONNECTED || bf->state == BF_ST_INIT ||
+	     bf->state == BF_ST_INITIALISED)) {
+		/* Removed for a suspend: keep the disk and its requests; the
+		 * reference xenbus held stays with the parked device. */
+		bf_park_device(bf);
+		bf->dev = NULL;
+		mutex_unlock(&bf->mutex);
+		dev->drvdata = NULL;
+		return;
+	}
 	bf_close(bf);
 	WRITE_ONCE(bf->state, BF_ST_CLOSED);
 	bf->dev = NULL;
@@ -1555,9 +2075,42 @@ static const struct xenbus_driver bf_driver = {
 	.remove = bf_remove,
 };
 
+/* Just above the xenbus frontends' level: the suspend step runs before
+ * theirs removes the devices, the resume step after theirs found them
+ * again (probing may still be under way then). */
+static int bf_pm_suspend(void)
+{
+	WRITE_ONCE(bf_pm_parking, true);
+	return 0;
+}
+
+static void bf_pm_resume(const struct xen_resume_info *ri)
+{
+	unsigned long flags;
+
+	(void)ri;
+	WRITE_ONCE(bf_pm_parking, false);
+	flags = spin_lock_irqsave(&bf_list_lock);
+	for (struct blkfront *bf = bf_list; bf; bf = bf->next) {
+		if (READ_ONCE(bf->parked))
+			timer_add(&bf->park_timer, clock_ns() + BF_RESUME_WAIT_NS, bf_park_tick);
+	}
+	spin_unlock_irqrestore(&bf_list_lock, flags);
+}
+
+static struct xen_pm_hook bf_pm_hook = {
+	.name = "blkfront",
+	.level = (enum xen_pm_level)(XEN_PM_DEVICES + 1),
+	.suspend = bf_pm_suspend,
+	.resume = bf_pm_resume,
+};
+
 int xen_blkfront_init(void)
 {
-	int rc = xenbus_register_frontend(&bf_driver);
+	int rc;
+
+	xen_pm_register(&bf_pm_hook);
+	rc = xenbus_register_frontend(&bf_driver);
 
 	if (rc)
 		pr_err("blkfront: cannot register with xenbus (%d)\n", rc);

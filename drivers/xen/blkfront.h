@@ -81,4 +81,16 @@ enum bf_rsp_verdict bf_check_rsp(const struct blkif_response *rsp, const struct 
 				 u32 nr_slots, u32 *slot, int *err, bool *odd_status);
 const char *bf_rsp_verdict_str(enum bf_rsp_verdict v);
 
+/* Re-splitting a request kept across a suspend: the new backend may take
+ * fewer segments per request than the old one did. Cut a request of
+ * nr_segs segments of lens[i] bytes into pieces of at most max_segs
+ * segments, each piece a whole number of logical blocks (lbs bytes),
+ * taking the longest such piece each time. starts[k] is the first
+ * segment of piece k (starts[0] = 0). Returns the number of pieces, or
+ * -EINVAL if no cut fits (a block spread over more than max_segs
+ * segments, an empty segment, a bad argument) or more than max_pieces
+ * pieces would be needed. */
+int bf_split_plan(const u32 *lens, unsigned int nr_segs, unsigned int max_segs, u32 lbs,
+		  unsigned int *starts, unsigned int max_pieces);
+
 #endif

@@ -85,3 +85,32 @@ const char *bf_rsp_verdict_str(enum bf_rsp_verdict v)
 	}
 	return "?";
 }
+
+int bf_split_plan(const u32 *lens, unsigned int nr_segs, unsigned int max_segs, u32 lbs,
+		  unsigned int *starts, unsigned int max_pieces)
+{
+	unsigned int pos = 0, pieces = 0;
+
+	if (!nr_segs || !max_segs || !lbs || !max_pieces)
+		return -EINVAL;
+	while (pos < nr_segs) {
+		unsigned int end = nr_segs - pos > max_segs ? pos + max_segs : nr_segs;
+		unsigned int cut = 0;
+		u64 bytes = 0;
+
+		/* The longest prefix of at most max_segs segments that ends
+		 * on a logical block boundary. */
+		for (unsigned int i = pos; i < end; i++) {
+			if (!lens[i])
+				return -EINVAL;
+			bytes += lens[i];
+			if (bytes % lbs == 0)
+				cut = i + 1;
+		}
+		if (!cut || pieces == max_pieces)
+			return -EINVAL;
+		starts[pieces++] = pos;
+		pos = cut;
+	}
+	return (int)pieces;
+}

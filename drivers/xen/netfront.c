@@ -28,7 +28,10 @@
  *   event channels) and nf->stats_lock.
  *   nf->stats_lock (irqsave, leaf): the netdev's counters, which several
  *     queues update.
- *   nf_list_lock (irqsave): the list of vifs for the monitor.
+ *   nf->pm_lock (irqsave, leaf): the TX packets kept across a suspend
+ *     and pm_keeping; taken alone (xmit) or inside tx_lock.
+ *   nf_list_lock (irqsave): the list of vifs for the monitor and the
+ *     probe's search for a parked vif.
  * netdev_rx() and netdev_set_carrier() are called with none of these
  * held. */
 #include <kernel/atomic.h>
@@ -51,6 +54,7 @@
 #include <xen/grant_table.h>
 #include <xen/netfront.h>
 #include <xen/ring_check.h>
+#include <xen/suspend.h>
 #include <xen/xenbus.h>
 #include "netfront.h"
 
@@ -74,10 +78,15 @@ enum nf_state {
 	NF_ST_CONNECTED,   /* carrier on, packets flow */
 	NF_ST_ERROR,       /* the backend misbehaved; the vif is down for good */
 	NF_ST_CLOSED,
+	NF_ST_SUSPENDED,   /* rings gone for a suspend; the netdev and its TX kept */
 };
 
 static const char *const nf_state_names[] = { "init", "waiting", "connected", "error",
-					      "closed" };
+					      "closed", "suspended" };
+
+/* How long TX kept across a suspend waits, from the resume, for the vif
+ * to be Connected again before it is dropped (TCP resends it anyway). */
+#define NF_RESUME_WAIT_NS (30 * NSEC_PER_SEC)
 
 /* Options (docs/netfront.md). */
 static bool nf_opt_untrusted;            /* netfront.trusted=0: bounce for every vif */
@@ -206,8 +215,25 @@ struct netfront {
 	char fatal_msg[112];
 	int fatal_err;
 	unsigned long grant_leaks;     /* grants the backend kept after answering */
+	/* Suspend and resume (docs/netfront.md): removed for a suspend, the
+	 * vif keeps its netdev (address, routes, sockets) and the TX
+	 * packets in flight or backlogged (pm_kept, under pm_lock, a leaf
+	 * taken inside tx_lock or alone); a probe of the same node with the
+	 * same MAC adopts it and sends them once Connected. pm_timer drops
+	 * them if that takes too long. */
+	char nodename[XENBUS_PATH_MAX];
+	spinlock_t pm_lock;
+	bool pm_keeping;
+	struct pkb_queue pm_kept;
+	struct timer pm_timer;
+	struct work pm_work;
+	atomic_t pm_pending;
+	unsigned long pm_parks, pm_saved, pm_resent, pm_lost;
 	struct nf_queue *q[NF_MAX_QUEUES];
 };
+
+/* Set by the pm hook's suspend step, before xenbus removes the devices. */
+static bool nf_pm_parking;
 
 static DEFINE_SPINLOCK(nf_list_lock);
 static struct netfront *nf_list;
@@ -915,6 +941,12 @@ static int nf_xmit(struct netdev *dev, struct pkbuf *p)
 	int rc;
 
 	if (READ_ONCE(nf->state) != NF_ST_CONNECTED) {
+		unsigned long kf = spin_lock_irqsave(&nf->pm_lock);
+		bool kept = nf->pm_keeping && pkbq_push(&nf->pm_kept, p);
+
+		spin_unlock_irqrestore(&nf->pm_lock, kf);
+		if (kept)
+			return 0;   /* sent after the resume */
 		NF_STAT_ADD(nf, tx_dropped, 1);
 		pkb_free(p);
 		return -ENETDOWN;
@@ -1004,6 +1036,9 @@ static void nf_show_one(struct netfront *nf)
 	}
 	if (nf->grant_leaks)
 		kprintf("    grants the backend kept mapped: %lu\n", nf->grant_leaks);
+	if (nf->pm_parks)
+		kprintf("    suspend: parked %lu time(s), TX kept %lu, resent %lu, lost %lu, waiting %u\n",
+			nf->pm_parks, nf->pm_saved, nf->pm_resent, nf->pm_lost, nf->pm_kept.len);
 	if (nf->state == NF_ST_ERROR)
 		kprintf("    error: %s\n", nf->fatal_msg);
 }
@@ -1225,10 +1260,38 @@ static void nf_queue_free(struct nf_queue *q)
 	pkbq_purge(&q->backlog);
 }
 
+/* Keep p for after the resume (under tx_lock or nothing); false if the
+ * list is full (the caller frees p; counted as lost). */
+static bool nf_pm_keep(struct netfront *nf, struct pkbuf *p)
+{
+	unsigned long flags = spin_lock_irqsave(&nf->pm_lock);
+	bool ok = pkbq_push(&nf->pm_kept, p);
+
+	spin_unlock_irqrestore(&nf->pm_lock, flags);
+	if (!ok) {
+		nf->pm_lost++;
+		NF_STAT_ADD(nf, tx_dropped, 1);
+	}
+	return ok;
+}
+
+/* Drop what was kept (the vif did not come back, or went away). */
+static void nf_pm_drop(struct netfront *nf)
+{
+	unsigned long flags = spin_lock_irqsave(&nf->pm_lock);
+	u32 n = nf->pm_kept.len;
+
+	nf->pm_keeping = false;
+	pkbq_purge(&nf->pm_kept);
+	spin_unlock_irqrestore(&nf->pm_lock, flags);
+	nf->pm_lost += n;
+	NF_STAT_ADD(nf, tx_dropped, n);
+}
+
 /* Stop a queue: no ring access any more, ports closed (waits for a
  * running handler), TX in flight completed as errors, RX buffers taken
  * back. Grants the backend still maps go to the deferred list. */
-static void nf_queue_stop(struct netfront *nf, struct nf_queue *q)
+static void nf_queue_stop(struct netfront *nf, struct nf_queue *q, bool keep)
 {
 	unsigned long flags;
 
@@ -1251,15 +1314,20 @@ static void nf_queue_stop(struct netfront *nf, struct nf_queue *q)
 
 	flags = spin_lock_irqsave(&q->tx_lock);
 	for (u32 id = 0; id < NF_RING_SIZE; id++) {
+		struct pkbuf *p;
+
 		if (q->tx_state[id] != NF_TX_PENDING)
 			continue;
 		/* Released as failed; a grant still mapped is not broken
 		 * protocol here (the backend may be mid-packet), just kept. */
 		struct nf_tx_slot *s = &q->tx_slot[id];
-		struct pkbuf *p = s->pkb;
 
+		p = s->pkb;
 		q->tx_state[id] = NF_TX_FREE;
-		if (s->first) {
+		if (s->first && keep && !p) {
+			nf->pm_lost++;   /* bounced: the packet itself is gone */
+			NF_STAT_ADD(nf, tx_dropped, 1);
+		} else if (s->first && !keep) {
 			q->tx_errs++;
 			NF_STAT_ADD(nf, tx_errors, 1);
 		}
@@ -1274,7 +1342,23 @@ static void nf_queue_stop(struct netfront *nf, struct nf_queue *q)
 		}
 		s->bounce = NULL;
 		s->pkb = NULL;
-		if (p && --p->cb[0] == 0 && !p->cb[1])
+		if (p && --p->cb[0] == 0) {
+			if (p->cb[1]) {
+				/* still mapped by the backend: never reused */
+				if (keep)
+					nf->pm_lost++;
+			} else if (keep && nf_pm_keep(nf, p)) {
+				nf->pm_saved++;
+			} else {
+				pkb_free(p);
+			}
+		}
+	}
+	for (struct pkbuf *p; keep && (p = q->backlog.head);) {
+		pkbq_pop(&q->backlog);
+		if (nf_pm_keep(nf, p))
+			nf->pm_saved++;
+		else
 			pkb_free(p);
 	}
 	NF_STAT_ADD(nf, tx_dropped, q->backlog.len);
@@ -1310,8 +1394,100 @@ static void nf_teardown(struct netfront *nf, enum nf_state final)
 	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
 		if (!nf->q[i])
 			continue;
-		nf_queue_stop(nf, nf->q[i]);
+		nf_queue_stop(nf, nf->q[i], false);
 		nf_queue_free(nf->q[i]);
+	}
+	timer_cancel(&nf->pm_timer);
+	nf_pm_drop(nf);
+}
+
+/* Removed for a suspend (nf->mutex held): carrier off, rings and ports
+ * freed as for a close, but the netdev stays registered and the TX
+ * packets in flight (of a trusted backend: bounced ones are gone) and
+ * backlogged are kept, as are packets the stack sends until the vif is
+ * back. */
+static void nf_park_device(struct netfront *nf)
+{
+	unsigned long flags;
+
+	WRITE_ONCE(nf->state, NF_ST_SUSPENDED);
+	netdev_set_carrier(&nf->ndev, false);
+	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
+		if (!nf->q[i])
+			continue;
+		nf_queue_stop(nf, nf->q[i], true);
+		nf_queue_free(nf->q[i]);
+	}
+	flags = spin_lock_irqsave(&nf->pm_lock);
+	nf->pm_keeping = true;
+	spin_unlock_irqrestore(&nf->pm_lock, flags);
+	nf->pm_parks++;
+	pr_info("netfront vif %u: suspended; %u TX packet(s) kept\n", nf->handle, nf->pm_kept.len);
+}
+
+/* Connected again after a resume (nf->mutex held): send what was kept. */
+static void nf_pm_resend(struct netfront *nf)
+{
+	struct pkb_queue list;
+	unsigned long flags;
+	struct pkbuf *p;
+	unsigned long n = 0;
+
+	pkbq_init(&list, NF_BACKLOG);
+	flags = spin_lock_irqsave(&nf->pm_lock);
+	list = nf->pm_kept;
+	pkbq_init(&nf->pm_kept, NF_BACKLOG);
+	nf->pm_keeping = false;
+	spin_unlock_irqrestore(&nf->pm_lock, flags);
+	timer_cancel(&nf->pm_timer);
+	while ((p = pkbq_pop(&list))) {
+		if (!nf_xmit(&nf->ndev, p))
+			n++;
+		else
+			nf->pm_lost++;   /* counted as dropped by nf_xmit */
+	}
+	nf->pm_resent += n;
+	if (n)
+		pr_info("netfront vif %u: %lu kept TX packet(s) sent again\n", nf->handle, n);
+}
+
+/* The resume gave the vif NF_RESUME_WAIT_NS to come back. */
+static void nf_pm_work(struct work *w)
+{
+	struct netfront *nf = container_of(w, struct netfront, pm_work);
+	bool drop = false;
+
+	atomic_set(&nf->pm_pending, 0);
+	mutex_lock(&nf->mutex);
+	if (nf->state != NF_ST_CONNECTED && READ_ONCE(nf->pm_keeping)) {
+		pr_warn("netfront vif %u: not connected %llu s after the resume; dropping %u kept TX packet(s)\n",
+			nf->handle, (unsigned long long)(NF_RESUME_WAIT_NS / NSEC_PER_SEC),
+			nf->pm_kept.len);
+		nf_pm_drop(nf);
+	}
+	if (!nf->dev && nf->state == NF_ST_SUSPENDED) {
+		/* Never found again: the netdev goes with the reference
+		 * the suspend kept. */
+		WRITE_ONCE(nf->state, NF_ST_CLOSED);
+		if (nf->registered) {
+			netdev_unregister(&nf->ndev);
+			nf->registered = false;
+		}
+		drop = true;
+	}
+	mutex_unlock(&nf->mutex);
+	if (drop)
+		nf_put(nf);
+	nf_put(nf);
+}
+
+static void nf_pm_tick(struct timer *t)
+{
+	struct netfront *nf = container_of(t, struct netfront, pm_timer);
+
+	if (!atomic_xchg(&nf->pm_pending, 1)) {
+		nf_get(nf);
+		schedule_work(&nf->pm_work);
 	}
 }
 
@@ -1573,6 +1749,17 @@ static void nf_talk_to_backend(struct netfront *nf)
 			goto fail;
 		nf->registered = true;
 		nf_config_hint(nf);
+	} else {
+		/* Found again after a suspend: the same netdev (address,
+		 * sockets), with what this backend offers. */
+		u32 f = nf->ndev.features & ~(NETIF_F_SG | NETIF_F_TSO4);
+
+		if (nf->feat_sg)
+			f |= NETIF_F_SG;
+		if (nf->feat_gso)
+			f |= NETIF_F_TSO4;
+		WRITE_ONCE(nf->ndev.max_frags, (u16)(nf->feat_sg ? NF_MAX_DATA_SLOTS : 1));
+		WRITE_ONCE(nf->ndev.features, f);
 	}
 	WRITE_ONCE(nf->state, NF_ST_WAIT);
 	for (unsigned int i = 0; i < nf->nr_queues; i++) {
@@ -1606,23 +1793,81 @@ fail:
 
 /* ------------------------------------------------------------ xenbus callbacks */
 
+/* A reference to nf unless its last one is already being dropped. */
+static bool nf_tryget(struct netfront *nf)
+{
+	long r = atomic_read(&nf->refs);
+
+	while (r > 0) {
+		if (atomic_cmpxchg(&nf->refs, r, r + 1))
+			return true;
+		r = atomic_read(&nf->refs);
+	}
+	return false;
+}
+
+/* The vif of node dev->nodename with this MAC was removed for a suspend
+ * and is found again: take it over (netdev and kept TX included). 0, or
+ * -ENOENT if there is no such vif. */
+static int nf_adopt(struct xenbus_device *dev, const u8 mac[6])
+{
+	struct netfront *nf, *found = NULL;
+	unsigned int trusted;
+	unsigned long flags;
+	int rc = -ENOENT;
+
+	flags = spin_lock_irqsave(&nf_list_lock);
+	for (nf = nf_list; nf; nf = nf->next) {
+		if (READ_ONCE(nf->state) == NF_ST_SUSPENDED && !strcmp(nf->nodename, dev->nodename) &&
+		    !memcmp(nf->ndev.mac, mac, 6) && nf_tryget(nf)) {
+			found = nf;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&nf_list_lock, flags);
+	if (!found)
+		return -ENOENT;
+	nf = found;
+	mutex_lock(&nf->mutex);
+	if (nf->state == NF_ST_SUSPENDED && !nf->dev) {
+		nf->dev = dev;
+		nf->otherend_id = dev->otherend_id;
+		strlcpy(nf->otherend, dev->otherend, sizeof(nf->otherend));
+		if (xenbus_read_uint_default(dev->nodename, "trusted", 0, 1, 1, &trusted))
+			trusted = 0;
+		nf->trusted = trusted && !nf_opt_untrusted;
+		atomic_set(&nf->fatal_pending, 0);
+		WRITE_ONCE(nf->state, NF_ST_INIT);
+		dev->drvdata = nf;   /* xenbus owns the reference the suspend kept */
+		pr_info("netfront vif %u (%s): found again after the suspend (backend dom %u); %u TX packet(s) kept\n",
+			nf->handle, nf->ndev.name, nf->otherend_id, nf->pm_kept.len);
+		rc = 0;
+	}
+	mutex_unlock(&nf->mutex);
+	nf_put(nf);   /* the lookup's */
+	return rc;
+}
+
 static int nf_probe(struct xenbus_device *dev)
 {
 	struct netfront *nf;
 	char mac[24];
+	u8 hw[6];
 	unsigned int trusted;
 	unsigned long flags;
 	int rc;
 
+	rc = xenbus_read_str(dev->nodename, "mac", mac, sizeof(mac));
+	if (rc < 0 || nf_parse_mac(mac, hw)) {
+		pr_err("netfront %s: no valid mac key\n", dev->nodename);
+		return rc < 0 ? rc : -EINVAL;
+	}
+	if (!nf_adopt(dev, hw))
+		return 0;
 	nf = kzalloc(sizeof(*nf));
 	if (!nf)
 		return -ENOMEM;
-	rc = xenbus_read_str(dev->nodename, "mac", mac, sizeof(mac));
-	if (rc < 0 || nf_parse_mac(mac, nf->ndev.mac)) {
-		pr_err("netfront %s: no valid mac key\n", dev->nodename);
-		kfree(nf);
-		return rc < 0 ? rc : -EINVAL;
-	}
+	memcpy(nf->ndev.mac, hw, 6);
 	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
 		struct nf_queue *q = kzalloc(sizeof(*q));
 
@@ -1653,6 +1898,10 @@ static int nf_probe(struct xenbus_device *dev)
 	spin_lock_init(&nf->stats_lock, "netfront_stats");
 	atomic_set(&nf->refs, 1);
 	nf->fatal_work.fn = nf_fatal_work;
+	nf->pm_work.fn = nf_pm_work;
+	spin_lock_init(&nf->pm_lock, "netfront_pm");
+	pkbq_init(&nf->pm_kept, NF_BACKLOG);
+	strlcpy(nf->nodename, dev->nodename, sizeof(nf->nodename));
 	dev->drvdata = nf;
 	flags = spin_lock_irqsave(&nf_list_lock);
 	nf->next = nf_list;
@@ -1694,6 +1943,8 @@ static void nf_otherend_changed(struct xenbus_device *dev, enum xenbus_state be)
 			 * looked at them. */
 			for (unsigned int i = 0; i < nf->nr_queues; i++)
 				evtchn_send(nf->q[i]->rx_port);
+			if (READ_ONCE(nf->pm_keeping))
+				nf_pm_resend(nf);
 		}
 		break;
 	case XenbusStateClosing:
@@ -1723,6 +1974,16 @@ static void nf_remove(struct xenbus_device *dev)
 	if (!nf)
 		return;
 	mutex_lock(&nf->mutex);
+	if (READ_ONCE(nf_pm_parking) && nf->registered &&
+	    (nf->state == NF_ST_INIT || nf->state == NF_ST_WAIT || nf->state == NF_ST_CONNECTED)) {
+		/* Removed for a suspend: keep the netdev and its TX; the
+		 * reference xenbus held stays with the parked vif. */
+		nf_park_device(nf);
+		nf->dev = NULL;
+		mutex_unlock(&nf->mutex);
+		dev->drvdata = NULL;
+		return;
+	}
 	nf_close(nf);
 	WRITE_ONCE(nf->state, NF_ST_CLOSED);
 	if (nf->registered) {
@@ -1744,9 +2005,41 @@ static const struct xenbus_driver nf_driver = {
 	.remove = nf_remove,
 };
 
+/* Just above the xenbus frontends' level (as blkfront's): set before
+ * the devices are removed, cleared after the bus is started again. */
+static int nf_pm_suspend(void)
+{
+	WRITE_ONCE(nf_pm_parking, true);
+	return 0;
+}
+
+static void nf_pm_resume(const struct xen_resume_info *ri)
+{
+	unsigned long flags;
+
+	(void)ri;
+	WRITE_ONCE(nf_pm_parking, false);
+	flags = spin_lock_irqsave(&nf_list_lock);
+	for (struct netfront *nf = nf_list; nf; nf = nf->next) {
+		if (READ_ONCE(nf->pm_keeping) || READ_ONCE(nf->state) == NF_ST_SUSPENDED)
+			timer_add(&nf->pm_timer, clock_ns() + NF_RESUME_WAIT_NS, nf_pm_tick);
+	}
+	spin_unlock_irqrestore(&nf_list_lock, flags);
+}
+
+static struct xen_pm_hook nf_pm_hook = {
+	.name = "netfront",
+	.level = (enum xen_pm_level)(XEN_PM_DEVICES + 1),
+	.suspend = nf_pm_suspend,
+	.resume = nf_pm_resume,
+};
+
 int xen_netfront_init(void)
 {
-	int rc = xenbus_register_frontend(&nf_driver);
+	int rc;
+
+	xen_pm_register(&nf_pm_hook);
+	rc = xenbus_register_frontend(&nf_driver);
 
 	if (rc)
 		pr_err("netfront: cannot register with xenbus (%d)\n", rc);

@@ -181,6 +181,85 @@ TEST(responses_random)
 	}
 }
 
+/* Re-splitting kept requests for a backend with fewer segments. */
+TEST(split_fixed)
+{
+	u32 lens[64];
+	unsigned int starts[64];
+
+	for (int i = 0; i < 64; i++)
+		lens[i] = 4096;
+	/* 64 segments of a page, 11 a piece: 6 pieces, the last of 9. */
+	CHECK_EQ(bf_split_plan(lens, 64, 11, 512, starts, 64), 6);
+	for (int k = 0; k < 6; k++)
+		CHECK_EQ(starts[k], (unsigned int)(11 * k));
+	/* Fits as it is: one piece. */
+	CHECK_EQ(bf_split_plan(lens, 11, 11, 512, starts, 64), 1);
+	CHECK_EQ(starts[0], 0u);
+	/* Not enough room for the pieces. */
+	CHECK_EQ(bf_split_plan(lens, 64, 11, 512, starts, 5), -EINVAL);
+	/* 4096-byte blocks made of 512-byte segments: a cut only every 8. */
+	for (int i = 0; i < 24; i++)
+		lens[i] = 512;
+	CHECK_EQ(bf_split_plan(lens, 24, 11, 4096, starts, 64), 3);
+	CHECK_EQ(starts[1], 8u);
+	CHECK_EQ(starts[2], 16u);
+	/* A block over more segments than a piece may have: impossible. */
+	CHECK_EQ(bf_split_plan(lens, 24, 7, 4096, starts, 64), -EINVAL);
+	/* Bad arguments. */
+	CHECK_EQ(bf_split_plan(lens, 0, 11, 512, starts, 64), -EINVAL);
+	CHECK_EQ(bf_split_plan(lens, 4, 0, 512, starts, 64), -EINVAL);
+	lens[2] = 0;
+	CHECK_EQ(bf_split_plan(lens, 4, 11, 512, starts, 64), -EINVAL);
+}
+
+/* Random requests: every plan covers the segments in order, each piece
+ * within max_segs and a whole number of blocks; -EINVAL only when a
+ * reference check finds no such cut. */
+TEST(split_random)
+{
+	for (int round = 0; round < 20000; round++) {
+		u32 lens[64], lbs = xt_below(2) ? 512 : 4096;
+		unsigned int starts[64], n = 1 + (unsigned int)xt_below(64);
+		unsigned int max = 1 + (unsigned int)xt_below(64);
+		u64 total = 0;
+		int pieces;
+
+		for (unsigned int i = 0; i < n; i++) {
+			lens[i] = 512u * (1 + (u32)xt_below(8));
+			total += lens[i];
+		}
+		if (total % lbs) {
+			lens[n - 1] += (u32)(lbs - total % lbs);
+			if (lens[n - 1] > 4096) {
+				lens[n - 1] = 4096;
+				continue;
+			}
+		}
+		pieces = bf_split_plan(lens, n, max, lbs, starts, 64);
+		if (pieces < 0) {
+			/* Only 4096-byte blocks of small segments can fail: a
+			 * block spread over more than max segments. */
+			CHECK(lbs == 4096);
+			continue;
+		}
+		CHECK(pieces >= 1);
+		CHECK_EQ(starts[0], 0u);
+		for (int k = 0; k < pieces; k++) {
+			unsigned int end = k + 1 < pieces ? starts[k + 1] : n;
+			u64 bytes = 0;
+
+			CHECK(end > starts[k]);
+			CHECK(end - starts[k] <= max);
+			for (unsigned int i = starts[k]; i < end; i++)
+				bytes += lens[i];
+			CHECK_EQ(bytes % lbs, 0u);
+		}
+		if (n <= max)
+			CHECK_EQ(pieces, 1);
+	}
+}
+
 int main(void)
 {
 	RUN(negotiate);
@@ -188,5 +267,7 @@ int main(void)
 	RUN(abi_sizes);
 	RUN(responses);
 	RUN(responses_random);
+	RUN(split_fixed);
+	RUN(split_random);
 	return xt_done();
 }
