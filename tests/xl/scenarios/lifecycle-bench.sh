@@ -3,7 +3,11 @@
 # unreachable during the live migration, measured from dom0, Xenolith next
 # to Debian's Linux (the dom0's kernel with the lab's busybox initramfs and
 # nettest's servers) as a domU on the same lab boot, both with MEM MiB, one
-# vCPU and one vif on xenbr0, idle but for the pings.
+# vCPU and one vif on xenbr0, idle but for the pings. Debian's kernel does
+# not fit a 64 MiB PV domain (its 58 MiB ELF image must fit in the initial
+# mapping: "segment kernel too large"), so Linux runs at 256 MiB and 512
+# MiB only and the comparison is made at those sizes; Xenolith also runs
+# at 64 MiB, the size the issue asks for.
 #   xenolith  ip=10.0.0.2/24,gw=10.0.0.1
 #   linux     labnet=10.0.0.2/24,gw=10.0.0.1 (tests/xl/guest-linux/init)
 # Figures (metrics; the host prints them side by side, lab.py
@@ -19,12 +23,12 @@
 #   lost          pings sent during the migration with no answer
 # REPS (default 1) save/restore rounds; the figures are the last round's,
 # every round's go to the log. Variants xenolith-rep5 and linux-rep5 do 5
-# rounds on PV: dom0's xl restore has been seen to abort (glibc heap
-# corruption) after a PV restore, and the repeats show whether Linux's
-# restores meet it too. Memory sizes: 64 MiB (the figure the issue asks
-# for) and 512 MiB, the largest that fits the lab: a local migration
-# holds the guest twice in Xen's ~2 GiB of free memory, and xl save
-# writes the whole guest to dom0's tmpfs inside dom0's 1 GiB. A PV migration that Xen refuses because it
+# rounds on PV at 256 MiB: dom0's xl restore has been seen to abort
+# (glibc heap corruption) after a PV restore, and the repeats show whether
+# Linux's restores meet it too. 512 MiB is the largest size that fits the
+# lab: a local migration holds the guest twice in Xen's ~2 GiB of free
+# memory, and xl save writes the whole guest to dom0's RAM-backed /run
+# inside dom0's 1 GiB. A PV migration that Xen refuses because it
 # has no log-dirty mode for PV domains (lab_pv_logdirty_refused: Debian's
 # Xen is built without shadow paging, docs/lifecycle.md) is reported as
 # result "migrate" passing with "platform: ..." and no figure, for either
@@ -37,7 +41,7 @@
 # lab-suite: bench
 # lab-types: pv pvh
 # lab-timeout: 900
-# lab-variants: xenolith:LAB_GUEST=xenolith,MEM=64 linux:LAB_GUEST=linux,MEM=64 xenolith-m512:LAB_GUEST=xenolith,MEM=512 linux-m512:LAB_GUEST=linux,MEM=512 xenolith-rep5:LAB_GUEST=xenolith,MEM=64,REPS=5,LAB_ONLY_TYPES=pv linux-rep5:LAB_GUEST=linux,MEM=64,REPS=5,LAB_ONLY_TYPES=pv
+# lab-variants: xenolith:LAB_GUEST=xenolith,MEM=64 xenolith-m256:LAB_GUEST=xenolith,MEM=256 linux-m256:LAB_GUEST=linux,MEM=256 xenolith-m512:LAB_GUEST=xenolith,MEM=512 linux-m512:LAB_GUEST=linux,MEM=512 xenolith-rep5:LAB_GUEST=xenolith,MEM=256,REPS=5,LAB_ONLY_TYPES=pv linux-rep5:LAB_GUEST=linux,MEM=256,REPS=5,LAB_ONLY_TYPES=pv
 # lab-expect: create ready save restore back migrate downtime destroy
 
 GIP=10.0.0.2
@@ -158,7 +162,11 @@ while [ $r -lt $REPS ] && [ $ok = 1 ]; do
 		back=0
 		T3=""
 	fi
-	lab_log "round $r: save $((T1 - T0)) ms ($size KiB), restore $((T2 - T1)) ms, answering ${T3:+$((T3 - T1)) ms after the restore started}${T3:-no ping answer within 120 s}"
+	if [ -n "$T3" ]; then
+		lab_log "round $r: save $((T1 - T0)) ms ($size KiB), restore $((T2 - T1)) ms, answering $((T3 - T1)) ms after the restore started"
+	else
+		lab_log "round $r: save $((T1 - T0)) ms ($size KiB), restore $((T2 - T1)) ms, no ping answer within 120 s"
+	fi
 done
 if [ $ok = 0 ]; then
 	lab_dmesg 20

@@ -30,6 +30,8 @@
 # lab-expect: create ready disk-before stream-start cycles monitor counters disk-after stream destroy
 
 N=${N:-100}
+OPNAME="xl $OP"
+[ "$OP" = save ] && OPNAME="xl save + xl restore"
 GIP=10.0.0.2
 DOM0=10.0.0.1
 MAC=00:16:3e:4c:53:02
@@ -214,7 +216,7 @@ $(xl restore $SAVE 2>&1)"
 	stat_add op_ms $((T1 - T0))
 	stat_add back_ms $((T2 - T0))
 	done_n=$k
-	lab_log "cycle $k/$N: xl $OP $((T1 - T0)) ms, answering $((T2 - T0)) ms after it started$d; domid $old -> $LAB_DOMID"
+	lab_log "cycle $k/$N: $OPNAME $((T1 - T0)) ms, answering $((T2 - T0)) ms after it started$d; domid $old -> $LAB_DOMID"
 done
 lab_now
 T_END=$LAB_NOW
@@ -226,17 +228,24 @@ lab_metric dom=$LAB_DOM op=$OP cycles=$done_n of=$N failures=$fails soak_ms=$((T
 if [ -n "$platform" ]; then
 	lab_result cycles pass "platform: $platform; no cycle run"
 elif [ $fails -eq 0 ] && [ $done_n -eq $N ]; then
-	lab_result cycles pass "$N x xl $OP in $(( (T_END - T_SOAK) / 1000 )) s; xl $OP ${S_op_ms_min}/$((S_op_ms_sum / N))/${S_op_ms_max} ms min/avg/max${S_down_ms_n:+, downtime $S_down_ms_min/$((S_down_ms_sum / S_down_ms_n))/$S_down_ms_max ms}"
+	lab_result cycles pass "$N x $OPNAME in $(( (T_END - T_SOAK) / 1000 )) s; $OPNAME ${S_op_ms_min}/$((S_op_ms_sum / N))/${S_op_ms_max} ms min/avg/max${S_down_ms_n:+, downtime $S_down_ms_min/$((S_down_ms_sum / S_down_ms_n))/$S_down_ms_max ms}"
 else
 	lab_result cycles fail "$done_n of $N cycles done; $why"
 	lab_dmesg 30
-	lab_dump
-	kill -USR1 $STREAM_PID 2>/dev/null
-	wait $STREAM_PID 2>/dev/null
-	lab_log "stream: $(tail -n 1 $STREAM)"
-	rm -f $STREAM
-	lab_destroy
-	exit 1
+	# A cycle often fails in dom0's tools (docs/xen-lab.md) with the
+	# guest still running: then the checks below still say whether the
+	# guest kept its disk, its stream and its counters so far.
+	id=$(xl domid $LAB_DOM 2>/dev/null)
+	if [ -z "$id" ] || ! LAB_DOMID=$id || ! wait_ping 60; then
+		lab_dump
+		kill -USR1 $STREAM_PID 2>/dev/null
+		wait $STREAM_PID 2>/dev/null
+		lab_log "stream: $(tail -n 1 $STREAM)"
+		rm -f $STREAM
+		[ -n "$id" ] && lab_destroy
+		exit 1
+	fi
+	lab_log "the guest (domid $LAB_DOMID) still answers after the failed cycle; checking it"
 fi
 
 # The console of the domain that runs now: after a migration xenconsoled
@@ -258,6 +267,9 @@ else
 	lab_result monitor fail "no answer from the monitor after $done_n cycles"
 fi
 counters="suspends=$done_n resumed_new=$done_n cancelled=0 failed=0"
+# After a failed cycle the guest may have suspended once more (a save
+# whose tool died after the suspend comes back as cancelled): any line.
+[ $fails -eq 0 ] || counters="suspends=[0-9]+ resumed_new=$done_n "
 if lab_cmd suspend "suspend: $counters" 20; then
 	lab_result counters pass "$LAB_MATCH"
 else
