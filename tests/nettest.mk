@@ -29,3 +29,6 @@ check: check-nettest
 check-nettest: $(NETTEST)
 	$(quiet) TEST "nettest against itself on loopback"
 	$(Q)sh $(srctree)/tests/xl/test_nettest.sh $(NETTEST)
+
+# The soak suite streams TCP from the guest to dom0 (lifecycle-soak).
+lab-soak: nettest

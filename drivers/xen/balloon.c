@@ -111,16 +111,40 @@ bool xen_balloon_is_out(unsigned long pfn)
 	return r;
 }
 
+/* The opening both directions share: a mode to move pages with, a batch
+ * no larger than the arrays, and the mutex held. 0 with the mutex held
+ * and *n clamped, or -ENODEV (no balloon in this mode) without it. */
+static int batch_begin(unsigned int *n)
+{
+	if (!ops)
+		return -ENODEV;
+	if (*n > BALLOON_BATCH)
+		*n = BALLOON_BATCH;
+	mutex_lock(&balloon_mutex);
+	return 0;
+}
+
+/* A mode that says it moved more pages than it was given is a Xen (or
+ * mode) oddity, not a reason to bring the guest down: which of the pages
+ * moved is then unknown, so the caller treats none as moved and keeps
+ * all of them away from the allocator. true if rc is such a count. */
+static bool moved_too_many(const char *what, int rc, unsigned int asked)
+{
+	if (rc <= (int)asked)
+		return false;
+	pr_err("balloon: %s %s %d pages of a batch of %u; the batch is left alone (its pages are "
+	       "no longer used)\n", ops->name, what, rc, asked);
+	return true;
+}
+
 int xen_balloon_give(unsigned long *pfns, unsigned int n)
 {
 	unsigned int got = 0;
 	int rc;
 
-	if (!ops)
-		return -ENODEV;
-	if (n > BALLOON_BATCH)
-		n = BALLOON_BATCH;
-	mutex_lock(&balloon_mutex);
+	rc = batch_begin(&n);
+	if (rc)
+		return rc;
 	while (got < n && mm_free_pages() > BALLOON_MIN_FREE) {
 		void *va = alloc_pages(1);
 		unsigned long pfn;
@@ -141,10 +165,11 @@ int xen_balloon_give(unsigned long *pfns, unsigned int n)
 		return -ENOMEM;
 	}
 	rc = ops->release(pfns, got);
-	if (rc < 0 || (unsigned int)rc > got) {
-		if (rc > 0)
-			panic("balloon: %s released %d of %u pages", ops->name, rc, got);
-		rc = rc < 0 ? rc : 0;
+	if (moved_too_many("released", rc, got)) {
+		/* Neither recorded as out nor freed: a page that may now
+		 * belong to Xen must not be handed out again. */
+		mutex_unlock(&balloon_mutex);
+		return -EIO;
 	}
 	for (unsigned int i = 0; i < (unsigned int)MAX(rc, 0); i++)
 		map_set(pfns[i], true);
@@ -163,11 +188,9 @@ int xen_balloon_take(unsigned long *pfns, unsigned int n)
 	unsigned long pfn;
 	int rc;
 
-	if (!ops)
-		return -ENODEV;
-	if (n > BALLOON_BATCH)
-		n = BALLOON_BATCH;
-	mutex_lock(&balloon_mutex);
+	rc = batch_begin(&n);
+	if (rc)
+		return rc;
 	/* The out pages from the hint on, wrapping once. */
 	for (unsigned long k = 0; k < map_pfns && got < n && got < nr_out; k++) {
 		pfn = (take_hint + k) % map_pfns;
@@ -183,8 +206,11 @@ int xen_balloon_take(unsigned long *pfns, unsigned int n)
 		return 0;
 	}
 	rc = ops->reclaim(pfns, got);
-	if (rc > (int)got)
-		panic("balloon: %s reclaimed %d of %u pages", ops->name, rc, got);
+	if (moved_too_many("reclaimed", rc, got)) {
+		/* The pages stay recorded as out: none is handed out. */
+		mutex_unlock(&balloon_mutex);
+		return -EIO;
+	}
 	for (unsigned int i = 0; i < (unsigned int)MAX(rc, 0); i++)
 		map_set(pfns[i], false);
 	if (rc > 0) {

@@ -183,11 +183,38 @@ static void take_with_nothing_out(struct ktest *t)
 	KT_EXPECT_EQ(t, xen_balloon_take(pfns, 8), 0);
 }
 
+/* PV: each batch that changes the P2M moves shared_info's
+ * p2m_generation on by two (odd while the batch runs, even after it),
+ * so a save that reads the P2M during a live migration notices the
+ * change. Nothing else changes the P2M while the suite runs. */
+static void p2m_generation_counts(struct ktest *t)
+{
+	volatile unsigned long *gen = &HYPERVISOR_shared_info->arch.p2m_generation;
+	unsigned long g0;
+	int got;
+
+	if (!pv()) {
+		ktest_skip(t, "the P2M generation is a PV field");
+		return;
+	}
+	g0 = *gen;
+	KT_EXPECT_EQ(t, g0 % 2, 0UL);
+	got = xen_balloon_give(pfns, 16);
+	KT_ASSERT(t, got == 16);
+	KT_EXPECT_EQ(t, *gen, g0 + 2);
+	got = xen_balloon_take(pfns, 16);
+	KT_ASSERT(t, got == 16);
+	KT_EXPECT_EQ(t, *gen, g0 + 4);
+	for (unsigned int i = 0; i < 16; i++)
+		free_pages(__va(PFN_PHYS(pfns[i])), 1);
+}
+
 static const struct ktest_case balloon_cases[] = {
 	{ "give_and_take_back_64", give_and_take_back_64 },
 	{ "give_and_take_back_batch", give_and_take_back_batch },
 	{ "several_batches", several_batches },
 	{ "pages_usable_after", pages_usable_after },
 	{ "take_with_nothing_out", take_with_nothing_out },
+	{ "p2m_generation_counts", p2m_generation_counts },
 };
 KTEST_SUITE(balloon, "balloon", balloon_cases, need_balloon);

@@ -246,10 +246,11 @@ def write_initrd(path, lab, image, cases, shell=False):
     # The block bench's Linux guest: the same initramfs with fio (large).
     need_fio = shell or any(c.env.get("LAB_GUEST") == "linux" and c.env.get("LAB_FIO")
                             for c in cases)
-    # The network lab's Linux guest (scenarios net* and hostile-net*):
-    # xen-netfront and nettest.
+    # The network lab's Linux guest (scenarios net*, hostile-net* and
+    # lifecycle*, which pings it): xen-netfront and nettest.
     need_net = shell or any(c.env.get("LAB_GUEST") == "linux" and
-                            c.scenario.name.startswith(("net", "hostile-net")) for c in cases)
+                            c.scenario.name.startswith(("net", "hostile-net", "lifecycle"))
+                            for c in cases)
     # The virsh scenario's dom0: libvirtd, its libxl driver and virsh
     # (the lab build's dom0-libvirt.cpio, appended after the run's archive).
     need_libvirt = shell or any(c.scenario.name.startswith("virsh") for c in cases)
@@ -1142,6 +1143,8 @@ def cmd_test(args, suite):
             print()
         if print_net_bench(outcomes):
             print()
+        if print_lifecycle_bench(outcomes):
+            print()
     rows = []
     for o in outcomes:
         r = o.run
@@ -1398,6 +1401,71 @@ def print_net_bench(outcomes):
                                        "ratio"]))
     return True
 
+
+
+# The lifecycle bench's figures (scenario lifecycle-bench): metric key,
+# label, unit. Less is better in every row.
+LIFECYCLE_FIGURES = (
+    ("lc_save_ms", "xl save", "ms"),
+    ("lc_restore_ms", "xl restore", "ms"),
+    ("lc_back_ms", "restore -> ping answered", "ms"),
+    ("lc_save_kib", "save file", "KiB"),
+    ("lc_migrate_ms", "xl migrate (local)", "ms"),
+    ("lc_downtime_ms", "migration downtime (ping)", "ms"),
+    ("lc_lost", "pings lost in migration", "pings"),
+)
+
+
+def lifecycle_bench_rows(figs):
+    """Rows of the lifecycle bench table from {(guest, type, mem):
+    {metric: value}}: per memory size, type and figure, Xenolith's value,
+    Linux's and Linux/Xenolith (less is better everywhere, so above 1
+    means Xenolith is faster). A figure that is not a number (a migration
+    the platform refused: "platform") is shown as it is, with no ratio."""
+    rows = []
+    mems = sorted({k[2] for k in figs}, key=lambda m: int(m) if str(m).isdigit() else 0)
+    for mem in mems:
+        for t in ("pv", "pvh"):
+            x, l = figs.get(("xenolith", t, mem), {}), figs.get(("linux", t, mem), {})
+            if not x and not l:
+                continue
+            for key, label, unit in LIFECYCLE_FIGURES:
+                xs, ls = x.get(key), l.get(key)
+                xv, lv = _num(xs), _num(ls)
+                ratio = "-"
+                if xv is not None and lv is not None and xv > 0:
+                    ratio = "%.2f" % (lv / xv)
+                rows.append(["%s MiB" % mem, t, label, unit, "-" if xs is None else xs,
+                             "-" if ls is None else ls, ratio])
+    return rows
+
+
+def print_lifecycle_bench(outcomes):
+    """The lifecycle bench table (scenario lifecycle-bench); False if it
+    did not run."""
+    figs = {}
+    for o in outcomes:
+        r = o.run
+        if r is None or o.case.scenario.name != "lifecycle-bench":
+            continue
+        # The repeat variants (REPS=5) check that restores keep working;
+        # the table shows the single-round cases.
+        if o.case.env.get("REPS", "1") != "1":
+            continue
+        guest = o.case.env.get("LAB_GUEST", "xenolith")
+        mem = o.case.env.get("MEM", "64")
+        m = {}
+        for d in r.metrics.values():
+            m.update(d)
+        figs[(guest, o.case.type, mem)] = m
+    if not figs:
+        return False
+    print("lab-bench: lifecycle, 1 vCPU, one vif on xenbr0, idle guest; xl save/restore to "
+          "dom0 tmpfs, xl migrate -s '' to this host; downtime from dom0's pings; "
+          "ratio Linux/Xenolith: above 1 = Xenolith faster")
+    print(table(lifecycle_bench_rows(figs), ["memory", "type", "figure", "unit", "Xenolith",
+                                             "Linux", "ratio"]))
+    return True
 
 def cmd_shell(args):
     lab = lab_dir()

@@ -937,5 +937,53 @@ class TestVirshInitrd(unittest.TestCase):
             self.assertIn(name, s.expect)
 
 
+
+class LifecycleBenchTests(unittest.TestCase):
+    def test_rows_and_ratios(self):
+        figs = {("xenolith", "pv", "64"): {"lc_save_ms": "1000", "lc_migrate_ms": "platform"},
+                ("linux", "pv", "64"): {"lc_save_ms": "3000", "lc_migrate_ms": "platform"},
+                ("xenolith", "pvh", "512"): {"lc_downtime_ms": "800"},
+                ("linux", "pvh", "512"): {"lc_downtime_ms": "400"}}
+        rows = {(r[0], r[1], r[2]): r for r in lab.lifecycle_bench_rows(figs)}
+        self.assertEqual(len(rows), 2 * len(lab.LIFECYCLE_FIGURES))
+        # Less is better everywhere: the ratio is Linux/Xenolith.
+        self.assertEqual(rows[("64 MiB", "pv", "xl save")][4:], ["1000", "3000", "3.00"])
+        self.assertEqual(rows[("512 MiB", "pvh", "migration downtime (ping)")][6], "0.50")
+        # The platform's refusal is shown as such, with no ratio.
+        self.assertEqual(rows[("64 MiB", "pv", "xl migrate (local)")][4:],
+                         ["platform", "platform", "-"])
+        self.assertEqual(rows[("64 MiB", "pv", "xl restore")][4:], ["-", "-", "-"])
+        # 64 MiB before 512 MiB.
+        mems = [r[0] for r in lab.lifecycle_bench_rows(figs)]
+        self.assertEqual(mems.index("512 MiB"), len(lab.LIFECYCLE_FIGURES))
+
+
+class LogdirtyRefusedTests(unittest.TestCase):
+    """lablib's lab_pv_logdirty_refused: the platform's refusal of PV
+    log-dirty mode is recognised only from xl's exact error on a PV
+    domain of a Xen without shadow paging (xl faked by a shell function)."""
+
+    LABLIB = os.path.join(HERE, "dom0", "lablib.sh")
+    MSG = "libxl: error: ... Failed to enable logdirty: 95,22,0 ... migration failed"
+
+    def refused(self, gtype, msg, caps):
+        import subprocess
+        script = ('. "$0"; xl() { printf "virt_caps              : %s\\n" "$CAPS"; }; '
+                  'LAB_TYPE=$1; lab_pv_logdirty_refused "$2" && echo "yes $LAB_PLATFORM" || echo no')
+        r = subprocess.run(["sh", "-c", script, self.LABLIB, gtype, msg], stdout=subprocess.PIPE,
+                           text=True, check=True, env=dict(os.environ, CAPS=caps))
+        return r.stdout.strip()
+
+    def test_refused(self):
+        out = self.refused("pv", self.MSG, "pv hvm hap gnttab-v1 gnttab-v2")
+        self.assertTrue(out.startswith("yes "), out)
+        self.assertIn("no shadow paging", out)
+
+    def test_not_refused(self):
+        self.assertEqual(self.refused("pvh", self.MSG, "pv hvm hap"), "no")
+        self.assertEqual(self.refused("pv", "xc: error: Failed to enable logdirty: 22", "pv hvm hap"),
+                         "no")
+        self.assertEqual(self.refused("pv", self.MSG, "pv hvm hap shadow gnttab-v1"), "no")
+
 if __name__ == "__main__":
     unittest.main()

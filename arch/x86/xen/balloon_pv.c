@@ -20,10 +20,45 @@
 #include <kernel/mm.h>
 #include <kernel/printk.h>
 #include <kernel/errno.h>
+#include <kernel/atomic.h>
 
 /* Batch arrays: the balloon mutex is held by the caller. */
 static unsigned long mfns[BALLOON_BATCH];
 static xen_pfn_t frames[BALLOON_BATCH];
+
+/* The P2M as the save of a live migration reads it. Xen's public header
+ * (arch-x86/xen.h, arch_shared_info) has the guest increment
+ * p2m_generation before and after it changes the P2M list: the count is
+ * odd while a change is under way, and a reader that sees it differ from
+ * what it saw before maps the list again. Xen and the toolstack only
+ * read it; in this guest only the balloon (under its mutex, one batch at
+ * a time) changes the P2M at run time, so the two increments need no
+ * lock of their own. The count lives in shared_info, which a restore
+ * copies into the new domain; xen_pv_publish_p2m() leaves it alone. */
+static void p2m_change_begin(void)
+{
+	struct arch_shared_info *a = &HYPERVISOR_shared_info->arch;
+
+	WRITE_ONCE(a->p2m_generation, READ_ONCE(a->p2m_generation) + 1);
+	/* The odd count is visible before any entry changes. */
+	smp_wmb();
+}
+
+static void p2m_change_end(void)
+{
+	struct arch_shared_info *a = &HYPERVISOR_shared_info->arch;
+
+	/* Every entry is written before the count is even again. */
+	smp_wmb();
+	WRITE_ONCE(a->p2m_generation, READ_ONCE(a->p2m_generation) + 1);
+}
+
+/* The header allows a P2M entry to change only by one atomic write: a
+ * reader must see the old frame or the new, never half of each. */
+static void p2m_set(unsigned long pfn, unsigned long mfn)
+{
+	WRITE_ONCE(xen_p2m[pfn], mfn);
+}
 
 static bool image_alias_mapped(phys_addr_t pa)
 {
@@ -89,7 +124,7 @@ static int remap_one(unsigned long pfn, bool alias)
 	return rc;
 }
 
-static int pv_release(unsigned long *pfns, unsigned int n)
+static int do_release(unsigned long *pfns, unsigned int n)
 {
 	u64 alias_bits[BALLOON_BATCH / 64] = { 0 };
 	unsigned int i;
@@ -128,7 +163,7 @@ static int pv_release(unsigned long *pfns, unsigned int n)
 		return -EIO;
 	}
 	for (i = 0; i < n; i++)
-		xen_p2m[pfns[i]] = INVALID_MFN_VALUE;
+		p2m_set(pfns[i], INVALID_MFN_VALUE);
 	/* Other vCPUs may still hold translations of the old mappings. */
 	flush_all_tlbs();
 
@@ -151,7 +186,7 @@ static int pv_release(unsigned long *pfns, unsigned int n)
 	/* Frames Xen did not take are still ours: back into the P2M and
 	 * mapped, as the caller expects of pages not given away. */
 	for (i = (unsigned int)done; i < n; i++) {
-		xen_p2m[pfns[i]] = mfns[i];
+		p2m_set(pfns[i], mfns[i]);
 		if (remap_one(pfns[i], alias_bits[i / 64] >> (i % 64) & 1))
 			panic("balloon: cannot map pfn %#lx again", pfns[i]);
 	}
@@ -183,13 +218,13 @@ static void return_frames(unsigned long *pfns, unsigned int from, unsigned int n
 	};
 
 	for (unsigned int i = from; i < n; i++)
-		xen_p2m[pfns[i]] = INVALID_MFN_VALUE;
+		p2m_set(pfns[i], INVALID_MFN_VALUE);
 	set_xen_guest_handle(r.extent_start, &frames[from]);
 	if (HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r) != (int)(n - from))
 		pr_err("balloon: could not return %u unusable frames to Xen\n", n - from);
 }
 
-static int pv_reclaim(unsigned long *pfns, unsigned int n)
+static int do_reclaim(unsigned long *pfns, unsigned int n)
 {
 	const unsigned long mfn_max = PTE_ADDR_MASK >> PAGE_SHIFT;
 	struct xen_memory_reservation r = {
@@ -206,8 +241,13 @@ static int pv_reclaim(unsigned long *pfns, unsigned int n)
 	done = HYPERVISOR_memory_op(XENMEM_populate_physmap, &r);
 	if (done <= 0)
 		return done < 0 ? done : -EBUSY;
-	if ((unsigned int)done > n)
-		panic("balloon: populate_physmap did %d of %u", done, n);
+	if ((unsigned int)done > n) {
+		/* Xen says it wrote more frames than we asked for: which
+		 * of the array to trust is unknown. Use none; the caller
+		 * keeps the pages out and reports it. */
+		pr_err("balloon: populate_physmap did %d of %u\n", done, n);
+		return done;
+	}
 
 	/* The MFNs Xen wrote: each must be a frame we can map and whose
 	 * M2P entry names our pfn. The first one that is not ends the
@@ -220,10 +260,10 @@ static int pv_reclaim(unsigned long *pfns, unsigned int n)
 			       pfns[ok]);
 			break;
 		}
-		xen_p2m[pfns[ok]] = mfn;
+		p2m_set(pfns[ok], mfn);
 		if (check_m2p(pfns[ok], mfn)) {
 			pr_err("balloon: M2P of frame %#lx does not name pfn %#lx\n", mfn, pfns[ok]);
-			xen_p2m[pfns[ok]] = INVALID_MFN_VALUE;
+			p2m_set(pfns[ok], INVALID_MFN_VALUE);
 			break;
 		}
 	}
@@ -253,6 +293,27 @@ static int pv_reclaim(unsigned long *pfns, unsigned int n)
 		}
 	}
 	return ok ? (int)ok : -EIO;
+}
+
+/* One batch of P2M changes each: the generation is odd throughout. */
+static int pv_release(unsigned long *pfns, unsigned int n)
+{
+	int rc;
+
+	p2m_change_begin();
+	rc = do_release(pfns, n);
+	p2m_change_end();
+	return rc;
+}
+
+static int pv_reclaim(unsigned long *pfns, unsigned int n)
+{
+	int rc;
+
+	p2m_change_begin();
+	rc = do_reclaim(pfns, n);
+	p2m_change_end();
+	return rc;
 }
 
 const struct balloon_ops xen_balloon_pv_ops = {

@@ -15,8 +15,10 @@
  * in, where, and how long. The save walks our page tables from there
  * (shared_info.arch.p2m_cr3), also before the guest is suspended during
  * a live migration, so this is published at boot and after each restore.
- * The generation stays 0: whoever changes the P2M at run time (the
- * balloon driver) must increment it around the change. */
+ * The generation is not touched here: Xen starts it at 0, the balloon
+ * (balloon_pv.c, the only run-time writer of the P2M) increments it
+ * around each batch, and a restore copies it into the new domain's
+ * shared_info, so a reader never sees it go back. */
 void xen_pv_publish_p2m(void)
 {
 	struct arch_shared_info *a = &HYPERVISOR_shared_info->arch;
@@ -24,7 +26,6 @@ void xen_pv_publish_p2m(void)
 
 	a->max_pfn = xen_p2m_size;
 	a->p2m_vaddr = (unsigned long)xen_p2m;
-	a->p2m_generation = 0;
 	a->pfn_to_mfn_frame_list_list = 0;
 	WRITE_ONCE(a->p2m_cr3, xen_pfn_to_cr3(root));
 }

@@ -798,3 +798,28 @@ lab_udhcpd_stop() {
 	[ -f $LAB_RUN/udhcpd.log ] && sed 's/^/lab: udhcpd: /' $LAB_RUN/udhcpd.log | tail -n 20
 	rm -f $LAB_RUN/udhcpd.log
 }
+
+# lab_pv_logdirty_refused XL_OUTPUT: true when a live migration of a PV
+# domain failed because this Xen cannot track dirty pages of PV domains:
+# xl said "Failed to enable logdirty: 95" (EOPNOTSUPP) and Xen lists no
+# shadow paging in its virt_caps (Debian's Xen 4.17 is built without
+# CONFIG_SHADOW_PAGING, and PV log-dirty mode is built on shadow paging;
+# docs/lifecycle.md). LAB_PLATFORM = a line saying so. A fact of the host,
+# not of the guest: a scenario reports it as such instead of a failure.
+# Anything else (another error, a PVH domain, a Xen with shadow paging)
+# is false.
+lab_pv_logdirty_refused() {
+	local caps
+	LAB_PLATFORM=""
+	[ "$LAB_TYPE" = pv ] || return 1
+	case $1 in
+	*"Failed to enable logdirty: 95"*) ;;
+	*) return 1 ;;
+	esac
+	caps=$(xl info 2>/dev/null | sed -n 's/^virt_caps[[:space:]]*:[[:space:]]*//p')
+	case " $caps " in
+	*" shadow "*) return 1 ;;
+	esac
+	LAB_PLATFORM="Xen refused log-dirty mode for the PV domain (EOPNOTSUPP); its virt_caps '$caps' have no shadow paging, which PV live migration needs"
+	return 0
+}
