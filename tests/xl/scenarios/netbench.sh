@@ -90,11 +90,12 @@ snap() {
 # The TCP figures run in the background so that the guest's view can be
 # taken near the end of the transfer.
 figsnap() {
-	local name=$1
+	local name=$1 pid
 	fig "$@" &
+	pid=$!
 	sleep $((SECS - 1))
 	snap "$name"
-	wait
+	wait $pid
 }
 
 figsnap tcp-tx mbit_s tcp_tx --secs $SECS tcp-send $GIP:9
