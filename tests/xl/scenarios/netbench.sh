@@ -93,7 +93,7 @@ figsnap() {
 	local name=$1 pid
 	fig "$@" &
 	pid=$!
-	sleep $((SECS - 1))
+	sleep $((SECS / 2))
 	snap "$name"
 	wait $pid
 }
