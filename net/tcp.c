@@ -274,12 +274,13 @@ static void k_drop_bufs(struct tcp_stack *st, struct tcb *t)
 	t->snd.size = t->rcv.size = 0;
 }
 
-/* Memory pressure: the rings could not take a new connection's large
- * rings, or free memory ran low (below a sixteenth of RAM). */
+/* Memory pressure seen by the timer thread: free memory below a
+ * sixteenth of RAM. (A full budget is pressure only when a new
+ * connection meets it, in k_alloc_bufs: tuned rings that merely use the
+ * budget are not shrunk, or they would shrink and grow in turn.) */
 static bool tcp_mem_pressure(void)
 {
-	return tcp_ring_bytes + 2ULL * TCP_BUF_LARGE > tcp_ring_budget() ||
-	       mm_free_pages() < mm_total_pages() / 16;
+	return mm_free_pages() < mm_total_pages() / 16;
 }
 
 /* ops->resize (autotuning): a new ring within the budget, leaving at
