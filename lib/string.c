@@ -3,11 +3,27 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 
+/* memcpy and memset move eight bytes a step once the destination is
+ * aligned: packet and ring copies and page zeroing dominate the network
+ * paths, and a byte loop costs eight times the instructions (under
+ * emulation, about eight times the time). The 8-byte pieces go through
+ * __builtin_memcpy of a constant size, which compiles to one load or
+ * store whatever the alignment of the source. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
+	while (n && ((unsigned long)d & 7)) {
+		*d++ = *s++;
+		n--;
+	}
+	for (; n >= 8; n -= 8, d += 8, s += 8) {
+		unsigned long long w;
+
+		__builtin_memcpy(&w, s, 8);
+		__builtin_memcpy(d, &w, 8);
+	}
 	while (n--)
 		*d++ = *s++;
 	return dst;
@@ -35,7 +51,14 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
+	unsigned long long w = 0x0101010101010101ULL * (unsigned char)c;
 
+	while (n && ((unsigned long)d & 7)) {
+		*d++ = (unsigned char)c;
+		n--;
+	}
+	for (; n >= 8; n -= 8, d += 8)
+		__builtin_memcpy(d, &w, 8);
 	while (n--)
 		*d++ = (unsigned char)c;
 	return dst;

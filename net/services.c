@@ -26,6 +26,10 @@
 #define SVC_MAX_CONNS 64
 #define SVC_IO_TIMEOUT_NS (60ULL * NSEC_PER_SEC)
 #define SVC_BUF 4096
+/* discard and chargen move bulk data: one socket call per 64 KiB, so a
+ * send hands the stack a whole TSO super-segment's worth at once and
+ * the per-call costs (locking, a reschedule) are paid per 64 KiB. */
+#define SVC_BULK_BUF 65536
 #define HTTP_REQ_MAX 4096
 #define HTTP_REQ_TIMEOUT_NS (10ULL * NSEC_PER_SEC)
 #define HTTP_BODY_MAX 6144
@@ -161,7 +165,7 @@ static void serve_echo(struct socket *c)
  * (docs/xen-lab.md, "The network lab"). */
 static void serve_discard(struct socket *c)
 {
-	u8 *buf = kmalloc(SVC_BUF);
+	u8 *buf = kmalloc(SVC_BULK_BUF);
 	u64 total = 0;
 	u32 crc = 0;
 	long n;
@@ -172,7 +176,7 @@ static void serve_discard(struct socket *c)
 	if (!buf)
 		return;
 	sock_getname(c, true, &peer, &pport);
-	while ((n = sock_recv(c, buf, SVC_BUF, SVC_IO_TIMEOUT_NS)) > 0) {
+	while ((n = sock_recv(c, buf, SVC_BULK_BUF, SVC_IO_TIMEOUT_NS)) > 0) {
 		crc = crc32(crc, buf, (size_t)n);
 		total += (u64)n;
 	}
@@ -186,16 +190,16 @@ static void serve_discard(struct socket *c)
  * client checks every byte it receives without asking for anything. */
 static void serve_chargen(struct socket *c)
 {
-	u8 *buf = kmalloc(SVC_BUF);
+	u8 *buf = kmalloc(SVC_BULK_BUF);
 	u64 off = 0;
 
 	if (!buf)
 		return;
 	for (;;) {
-		netpat_fill(buf, NETPAT_CHARGEN_SEED, off, SVC_BUF);
-		if (!send_all(c, buf, SVC_BUF))
+		netpat_fill(buf, NETPAT_CHARGEN_SEED, off, SVC_BULK_BUF);
+		if (!send_all(c, buf, SVC_BULK_BUF))
 			break;
-		off += SVC_BUF;
+		off += SVC_BULK_BUF;
 	}
 	kfree(buf);
 }

@@ -42,12 +42,15 @@
  * emulated lab) is 5.8 Mbit/s. New connections get TCP_BUF_LARGE rings
  * while every connection's rings together stay within an eighth of RAM
  * (tcp_ring_bytes, under tcp_lock), TCP_BUF_DEFAULT beyond that. The
- * rings are whole pages allocated up front, not grown with the traffic
- * (no autotuning). */
+ * core's autotuning then grows a busy connection's rings with its
+ * bandwidth-delay product up to TCP_BUF_TUNE_MAX, within the same budget
+ * (k_resize), and memory pressure shrinks them back to TCP_BUF_LARGE
+ * (tcp_stack_shrink). */
 #define TCP_BUF_DEFAULT (64U * 1024)
 #define TCP_BUF_LARGE (256U * 1024)
 #define TCP_BUF_MIN (4U * 1024)
 #define TCP_BUF_MAX (1024U * 1024)
+#define TCP_BUF_TUNE_MAX (4U * 1024 * 1024)
 #define TCP_TXQ_MAX 4096
 
 /* The glue's part of a connection: its wait queue and ring pages. */
@@ -228,7 +231,9 @@ static int k_alloc_bufs(struct tcp_stack *st, struct tcb *t, u32 sndbuf, u32 rcv
 	u32 sp, rp;
 	void *s, *r;
 
-	(void)st;
+	if ((sndbuf > TCP_BUF_DEFAULT || rcvbuf > TCP_BUF_DEFAULT) &&
+	    tcp_ring_bytes + sndbuf + rcvbuf > tcp_ring_budget())
+		(void)tcp_stack_shrink(st); /* tuned rings make room over time */
 	sndbuf = ring_size_within_budget(sndbuf, rcvbuf);
 	rcvbuf = ring_size_within_budget(rcvbuf, sndbuf);
 	sp = buf_pages(sndbuf);
@@ -269,6 +274,46 @@ static void k_drop_bufs(struct tcp_stack *st, struct tcb *t)
 	t->snd.size = t->rcv.size = 0;
 }
 
+/* Memory pressure seen by the timer thread: free memory below a
+ * sixteenth of RAM. (A full budget is pressure only when a new
+ * connection meets it, in k_alloc_bufs: tuned rings that merely use the
+ * budget are not shrunk, or they would shrink and grow in turn.) */
+static bool tcp_mem_pressure(void)
+{
+	return mm_free_pages() < mm_total_pages() / 16;
+}
+
+/* ops->resize (autotuning): a new ring within the budget, leaving at
+ * least a sixteenth of RAM free; the old ring's bytes move over. */
+static int k_resize(struct tcp_stack *st, struct tcb *t, struct tcp_ring *r, u32 bytes,
+		    u32 keep)
+{
+	struct tcp_sk *sk = sk_of(t);
+	u32 *pages_of = r == &t->snd ? &sk->snd_pages : &sk->rcv_pages;
+	u32 np = buf_pages(bytes), op = *pages_of;
+	void *old = r->buf, *nb;
+
+	(void)st;
+	if (keep > np * PAGE_SIZE)
+		return -EINVAL;
+	if (np > op) {
+		u64 grow = (u64)(np - op) * PAGE_SIZE;
+
+		if (tcp_ring_bytes + grow > tcp_ring_budget() ||
+		    mm_free_pages() < mm_total_pages() / 16 + (np - op))
+			return -ENOMEM;
+	}
+	nb = alloc_pages(np);
+	if (!nb)
+		return -ENOMEM;
+	tcp_ring_move(r, nb, np * PAGE_SIZE, keep);
+	if (old)
+		free_pages(old, op);
+	tcp_ring_bytes = tcp_ring_bytes + (u64)np * PAGE_SIZE - (u64)op * PAGE_SIZE;
+	*pages_of = np;
+	return 0;
+}
+
 static void k_free(struct tcp_stack *st, struct tcb *t)
 {
 	k_drop_bufs(st, t);
@@ -287,6 +332,7 @@ static const struct tcp_stack_ops tcp_kops = {
 	.alloc_bufs = k_alloc_bufs,
 	.random = k_random,
 	.route = k_route,
+	.resize = k_resize,
 };
 
 /* ---------------------------------------------------------------- locking */
@@ -300,6 +346,9 @@ static void tcp_lock_acquire(void)
 		/* First use (the stack has no TCP init hook): set up here. */
 		tcp_rand_state = rdtsc() ^ clock_ns();
 		tcp_stack_init(&tcp_st, &tcp_kops);
+		tcp_st.p.rcvbuf_max = TCP_BUF_TUNE_MAX;
+		tcp_st.p.sndbuf_max = TCP_BUF_TUNE_MAX;
+		tcp_st.p.buf_floor = TCP_BUF_LARGE;
 		pkbq_init(&tcp_txq, TCP_TXQ_MAX);
 		tcp_ready = true;
 		tcp_timer_thread = thread_create("tcp_timer", tcp_timer_main, NULL, CPU_ANY);
@@ -357,6 +406,10 @@ static int tcp_timer_main(void *arg)
 		mutex_lock(&tcp_lock);
 		tcp_timer_kick = false;
 		tcp_stack_timers(&tcp_st, now);
+		/* Tuned rings go back under memory pressure (also checked
+		 * when a new connection's rings fall back to the default). */
+		if (tcp_mem_pressure())
+			(void)tcp_stack_shrink(&tcp_st);
 		next = tcp_st.next_timer;
 		tcp_unlock();
 		/* Sleep until the earliest deadline or until a new, earlier
@@ -662,15 +715,15 @@ static int resize_ring(struct tcb *t, bool rcv, int val)
 		t->rcv.buf = buf;
 		t->rcv.size = pages * PAGE_SIZE;
 		sk->rcv_pages = pages;
-		t->rcv_wscale = 0;
-		while (t->rcv_wscale < TCP_WSCALE_MAX && (t->rcv.size >> t->rcv_wscale) > 65535)
-			t->rcv_wscale++;
+		t->rcv_wscale = tcp_wscale_for(t->rcv.size);
+		t->rcv_locked = true; /* sized by the application: not tuned */
 	} else {
 		free_pages(t->snd.buf, sk->snd_pages);
 		tcp_ring_bytes -= (u64)sk->snd_pages * PAGE_SIZE;
 		t->snd.buf = buf;
 		t->snd.size = pages * PAGE_SIZE;
 		sk->snd_pages = pages;
+		t->snd_locked = true;
 	}
 	return 0;
 }
@@ -741,12 +794,14 @@ static void show_one(struct tcb *t, void *arg)
 	(void)arg;
 	inet_format_addr(t->laddr, la);
 	inet_format_addr(t->raddr, ra);
-	printk("  %-11s %s:%u %s:%u rq %u sq %u cwnd %u ssth %u rtt %llu/%llu us rto %llu ms "
+	printk("  %-11s %s:%u %s:%u rq %u/%u sq %u/%u cwnd %u ssth %u rtt %llu/%llu us "
+	       "rcv-rtt %llu us rto %llu ms "
 	       "in %llu/%llu out %llu/%llu rtx %llu fr %llu to %llu%s\n",
-	       tcp_state_name(t->state), la, t->lport, ra, t->rport, t->rcv.len, t->snd.len,
+	       tcp_state_name(t->state), la, t->lport, ra, t->rport, t->rcv.len, t->rcv.size,
+	       t->snd.len, t->snd.size,
 	       t->cwnd, t->ssthresh > 0x7ffffff ? 0 : t->ssthresh,
 	       (unsigned long long)(t->srtt / 1000), (unsigned long long)(t->rttvar / 1000),
-	       (unsigned long long)(t->rto / 1000000), (unsigned long long)t->segs_in,
+	       (unsigned long long)(t->rcv_rtt / 1000), (unsigned long long)(t->rto / 1000000), (unsigned long long)t->segs_in,
 	       (unsigned long long)t->bytes_in, (unsigned long long)t->segs_out,
 	       (unsigned long long)t->bytes_out, (unsigned long long)t->retrans,
 	       (unsigned long long)t->fast_retrans, (unsigned long long)t->rto_count,
@@ -764,7 +819,9 @@ void tcp_show_connections(void)
 	       "opens %llu/%llu, syn evicted %llu dropped %llu, retrans %llu, timeouts %llu, "
 	       "challenge acks %llu, paws %llu, tx nomem %llu, rto %llu, probes %llu, "
 	       "fast rtx %llu, dupacks %llu, zero windows sent %llu, spurious rto %llu, "
-	       "delayed acks %llu, window updates %llu\n",
+	       "delayed acks %llu, window updates %llu\n"
+	       "  rings %llu KiB of %llu KiB budget, grown rcv %llu snd %llu, refused %llu, "
+	       "shrunk %llu\n",
 	       (unsigned long long)s->segs_in, (unsigned long long)s->segs_out,
 	       (unsigned long long)s->bad_csum, (unsigned long long)s->bad_hdr,
 	       (unsigned long long)s->no_conn, (unsigned long long)s->rst_out,
@@ -776,7 +833,10 @@ void tcp_show_connections(void)
 	       (unsigned long long)s->probes, (unsigned long long)s->fast_retrans,
 	       (unsigned long long)s->dupacks, (unsigned long long)s->zero_win_sent,
 	       (unsigned long long)s->spurious_rto, (unsigned long long)s->delack_fired,
-	       (unsigned long long)s->win_updates);
+	       (unsigned long long)s->win_updates, (unsigned long long)(tcp_ring_bytes / 1024),
+	       (unsigned long long)(tcp_ring_budget() / 1024), (unsigned long long)s->rcv_grown,
+	       (unsigned long long)s->snd_grown, (unsigned long long)s->tune_refused,
+	       (unsigned long long)s->rings_shrunk);
 	tcp_for_each(&tcp_st, show_one, NULL);
 	tcp_unlock();
 }

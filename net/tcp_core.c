@@ -15,6 +15,9 @@
 #define SEC (1000ULL * MS)
 #define PAWS_IDLE (24ULL * 24 * 3600 * SEC) /* RFC 7323 5.5: 24 days */
 #define TCP_CWND_MAX (1U << 30)
+/* Slow start's byte counting: at most this much growth per ACK (one
+ * coalesced 64 KiB batch). */
+#define TCP_ABC_LIMIT 65536U
 #define EPHEMERAL_LO 49152
 #define EPHEMERAL_HI 65535
 
@@ -72,6 +75,69 @@ static void ring_consume(struct tcp_ring *r, u32 n)
 void tcp_snd_copy(const struct tcb *t, u32 off, u8 *dst, u32 len)
 {
 	ring_read(&t->snd, off, dst, len);
+}
+
+void tcp_ring_move(struct tcp_ring *r, u8 *buf, u32 size, u32 keep)
+{
+	if (keep && r->buf)
+		ring_read(r, 0, buf, keep);
+	r->buf = buf;
+	r->size = size;
+	r->start = 0;
+}
+
+/* ---------------------------------------------------------------- autotuning */
+
+static bool tuning(const struct tcp_stack *st, u32 max)
+{
+	return st->ops->resize && max;
+}
+
+/* The smallest power of two >= n, at least a page, at most 2^31. */
+static u32 pow2_at_least(u64 n)
+{
+	u64 p = 4096;
+
+	while (p < n && p < (1ULL << 31))
+		p <<= 1;
+	return (u32)p;
+}
+
+/* A sender in slow start doubles its window every round trip; a
+ * connection limited by our window delivers about the whole ring per
+ * round trip. So: when the application read more than half the ring in
+ * the last round trip, the ring becomes twice what was read (room for the
+ * next round trip's doubling), rounded up to a power of two. */
+u32 tcp_tune_rcvbuf(u32 cur, u32 per_rtt, u32 max)
+{
+	u32 want;
+
+	if ((u64)per_rtt * 2 <= cur || cur >= max)
+		return cur;
+	want = min32(pow2_at_least((u64)per_rtt * 2), max);
+	return max32(want, cur);
+}
+
+/* The send ring holds what is in flight (up to the window) and what goes
+ * out when the next ACKs open the window: twice the window keeps a
+ * sender from waiting on its application between ACKs. */
+u32 tcp_tune_sndbuf(u32 cur, u32 cwnd, u32 peer_wnd, u32 max)
+{
+	u32 wnd = min32(cwnd, peer_wnd), want;
+
+	if ((u64)wnd * 2 <= cur || cur >= max)
+		return cur;
+	want = min32(pow2_at_least((u64)wnd * 2), max);
+	return max32(want, cur);
+}
+
+u8 tcp_wscale_for(u32 bytes)
+{
+	u8 ws = 0;
+
+	while (ws < TCP_WSCALE_MAX && (bytes >> ws) > 65535)
+		ws++;
+	return ws;
 }
 
 /* ---------------------------------------------------------------- hashing */
@@ -267,12 +333,36 @@ static u32 ts_now(struct tcp_stack *st, struct tcb *t)
 	return (u32)(now(st) / MS) + t->ts_offset;
 }
 
+/* The part of the window announced so far that is still open. */
+static u32 rcv_promised(const struct tcb *t)
+{
+	return seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+}
+
 static u32 rcv_space(const struct tcb *t)
 {
+	u32 space;
+
 	/* An embryonic child announces the window its ring will have. */
 	if (!t->rcv.size)
 		return t->want_rcv;
-	return t->rcv.size - t->rcv.len;
+	space = t->rcv.size - t->rcv.len;
+	if (t->rcv_clamp && t->rcv_clamp < t->rcv.size) {
+		/* Memory pressure: announce no more than the clamped ring,
+		 * but never pull back the right edge already announced
+		 * (RFC 9293 3.8.6): the ring still holds it. */
+		u32 c = t->rcv_clamp > t->rcv.len ? t->rcv_clamp - t->rcv.len : 0;
+
+		space = min32(space, max32(c, rcv_promised(t)));
+	}
+	return space;
+}
+
+/* Receive-ring bytes in use: the in-order bytes and the out-of-order
+ * ones beyond them (the ranges are sorted: the last ends furthest). */
+static u32 rcv_keep(const struct tcb *t)
+{
+	return t->rcv.len + (t->nooo ? t->ooo[t->nooo - 1].end - t->rcv_nxt : 0);
 }
 
 /* Build and hand one segment to the glue. data_len bytes from send-buffer
@@ -625,8 +715,8 @@ struct tcb *tcp_tcb_new(struct tcp_stack *st, u32 sndbuf, u32 rcvbuf)
 	t->rto = st->p.rto_init;
 	t->ssthresh = 0x7fffffff;
 	t->mss = TCP_MSS_DEFAULT;
-	while (t->rcv_wscale < TCP_WSCALE_MAX && (t->rcv.size >> t->rcv_wscale) > 65535)
-		t->rcv_wscale++;
+	t->rcv_wscale = tcp_wscale_for(max32(t->rcv.size,
+					     tuning(st, st->p.rcvbuf_max) ? st->p.rcvbuf_max : 0));
 	return t;
 }
 
@@ -775,6 +865,125 @@ struct tcb *tcp_accept(struct tcp_stack *st, struct tcb *l)
 	return c;
 }
 
+/* Receive autotuning, after the application read n bytes: once per
+ * round trip (the receiver's estimate from timestamp echoes, else the
+ * sender's SRTT), the bytes read in it size the ring (tcp_tune_rcvbuf).
+ * Under a pressure clamp nothing grows until the ring has shrunk; growth
+ * after that asks ops->resize, that is the budget, again. */
+static void tune_rcv(struct tcp_stack *st, struct tcb *t, u32 n)
+{
+	u64 rtt = t->rcv_rtt ? t->rcv_rtt : (t->rtt_valid ? t->srtt : 0), tnow, elapsed;
+	u32 cur, want, per_rtt;
+
+	if (!tuning(st, st->p.rcvbuf_max) || t->rcv_locked || !t->rcv.size || !rtt ||
+	    t->rcv_clamp)
+		return;
+	if (rtt < MS)
+		rtt = MS;
+	tnow = now(st);
+	if (!t->rcvq_time) {
+		t->rcvq_time = tnow;
+		t->rcvq_copied = 0;
+		return;
+	}
+	t->rcvq_copied = t->rcvq_copied + n < t->rcvq_copied ? ~0U : t->rcvq_copied + n;
+	elapsed = tnow - t->rcvq_time;
+	if (elapsed < rtt)
+		return;
+	/* Per round trip: reads may have paused for longer than one. */
+	per_rtt = (u32)((u64)t->rcvq_copied * rtt / elapsed);
+	t->rcvq_time = tnow;
+	t->rcvq_copied = 0;
+	cur = t->rcv.size;
+	want = tcp_tune_rcvbuf(cur, per_rtt, st->p.rcvbuf_max);
+	if (want <= cur)
+		return;
+	if (st->ops->resize(st, t, &t->rcv, want, rcv_keep(t)) < 0) {
+		st->stats.tune_refused++;
+		return;
+	}
+	st->stats.rcv_grown++;
+}
+
+/* Send autotuning, when the application has more than the ring takes. */
+static void tune_snd(struct tcp_stack *st, struct tcb *t)
+{
+	u32 want;
+
+	if (!tuning(st, st->p.sndbuf_max) || t->snd_locked || !t->snd.size || t->snd_clamp)
+		return;
+	want = tcp_tune_sndbuf(t->snd.size, t->cwnd, t->max_snd_wnd, st->p.sndbuf_max);
+	if (want <= t->snd.size)
+		return;
+	if (st->ops->resize(st, t, &t->snd, want, t->snd.len) < 0) {
+		st->stats.tune_refused++;
+		return;
+	}
+	st->stats.snd_grown++;
+}
+
+/* Under a clamp: shrink a ring as soon as what it must hold fits. For the
+ * receive ring that is the unread bytes plus the window still open. */
+static u64 shrink_rings(struct tcp_stack *st, struct tcb *t)
+{
+	u64 freed = 0;
+	u32 old;
+
+	if (t->snd_clamp && t->snd.buf && t->snd.size > t->snd_clamp &&
+	    t->snd.len <= t->snd_clamp) {
+		old = t->snd.size;
+		if (st->ops->resize(st, t, &t->snd, t->snd_clamp, t->snd.len) == 0) {
+			freed += old - t->snd.size;
+			t->snd_clamp = 0;
+			st->stats.rings_shrunk++;
+		}
+	}
+	if (t->rcv_clamp && t->rcv.buf && t->rcv.size > t->rcv_clamp &&
+	    t->rcv.len + rcv_promised(t) <= t->rcv_clamp && rcv_keep(t) <= t->rcv_clamp) {
+		old = t->rcv.size;
+		if (st->ops->resize(st, t, &t->rcv, t->rcv_clamp, rcv_keep(t)) == 0) {
+			freed += old - t->rcv.size;
+			t->rcv_clamp = 0;
+			st->stats.rings_shrunk++;
+		}
+	}
+	return freed;
+}
+
+struct shrink_ctx {
+	struct tcp_stack *st;
+	u64 freed;
+};
+
+static void shrink_one(struct tcb *t, void *arg)
+{
+	struct shrink_ctx *c = arg;
+	u32 floor = c->st->p.buf_floor;
+
+	if (!floor)
+		return;
+	if (t->snd.buf && !t->snd_locked && t->snd.size > floor)
+		t->snd_clamp = floor;
+	if (t->rcv.buf && !t->rcv_locked && t->rcv.size > floor)
+		t->rcv_clamp = floor;
+	c->freed += shrink_rings(c->st, t);
+}
+
+u64 tcp_stack_shrink(struct tcp_stack *st)
+{
+	struct shrink_ctx c = { st, 0 };
+
+	if (!st->ops->resize)
+		return 0;
+	tcp_for_each(st, shrink_one, &c);
+	return c.freed;
+}
+
+static u32 snd_limit(const struct tcb *t)
+{
+	return t->snd_clamp && t->snd_clamp < t->snd.size ? t->snd_clamp : t->snd.size;
+}
+
 long tcp_send(struct tcp_stack *st, struct tcb *t, const void *buf, u32 len)
 {
 	u32 n;
@@ -795,7 +1004,9 @@ long tcp_send(struct tcp_stack *st, struct tcb *t, const void *buf, u32 len)
 	default:
 		return -EPIPE;
 	}
-	n = min32(len, t->snd.size - t->snd.len);
+	if (len > t->snd.size - t->snd.len)
+		tune_snd(st, t);
+	n = t->snd.len < snd_limit(t) ? min32(len, snd_limit(t) - t->snd.len) : 0;
 	if (!n)
 		return len ? -EAGAIN : 0;
 	ring_write(&t->snd, t->snd.len, buf, n);
@@ -806,7 +1017,13 @@ long tcp_send(struct tcp_stack *st, struct tcb *t, const void *buf, u32 len)
 
 bool tcp_can_send(const struct tcb *t)
 {
-	return t->err || t->shut_wr || t->state == TCP_CLOSED || t->snd.len < t->snd.size;
+	u32 lim = snd_limit(t);
+
+	/* Wake a writer once a quarter of the ring (at most 64 KiB) is free,
+	 * not on every ACK: it then refills in one call (as Linux's write
+	 * space threshold). */
+	return t->err || t->shut_wr || t->state == TCP_CLOSED ||
+	       (t->snd.len < lim && lim - t->snd.len >= min32(lim / 4, 65536));
 }
 
 bool tcp_can_recv(const struct tcb *t)
@@ -827,18 +1044,29 @@ long tcp_recv(struct tcp_stack *st, struct tcb *t, void *buf, u32 len)
 		u32 old_edge = t->rcv_adv;
 		u32 thresh = min32(t->rcv.size / 2, t->adv_mss ? t->adv_mss : TCP_MSS_DEFAULT);
 
+		u32 open_before = rcv_promised(t), space;
+
 		ring_read(&t->rcv, 0, buf, n);
 		ring_consume(&t->rcv, n);
 		/* Relocate the out-of-order bytes? Not needed: they sit at
 		 * their offset beyond rcv.len, which ring_consume keeps. */
+		tune_rcv(st, t, n);
+		if (t->rcv_clamp)
+			(void)shrink_rings(st, t);
+		space = rcv_space(t);
 		/* Receiver SWS avoidance (RFC 9293 3.8.6.2.2): tell the peer
-		 * once the window grew by min(half the buffer, one MSS). */
+		 * once the window grew by min(half the buffer, one MSS), and
+		 * (as Linux) only when the window we would announce is at
+		 * least twice what is still open: while the peer has half its
+		 * window or more, the ACKs its data draws carry the news, and
+		 * an update per read would double our packet rate. */
 		/* And when the application drained everything while an ACK
 		 * was being delayed: the sender may be waiting for it (Nagle,
 		 * or a full send buffer), and the data is consumed anyway. */
 		if ((t->state == TCP_ESTABLISHED || t->state == TCP_FIN_WAIT_1 ||
 		     t->state == TCP_FIN_WAIT_2) &&
-		    (seq_ge(t->rcv_nxt + rcv_space(t) - old_edge, thresh) ||
+		    ((seq_ge(t->rcv_nxt + space - old_edge, thresh) &&
+		      (u64)open_before * 2 <= space) ||
 		     (!t->rcv.len && t->timer[TCP_T_DELACK]))) {
 			st->stats.win_updates++;
 			send_ack(st, t);
@@ -1123,10 +1351,23 @@ static void new_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_seg *s
 		}
 	} else {
 		t->dupacks = 0;
-		if (t->cwnd < t->ssthresh)
-			t->cwnd += min32(acked, t->mss); /* slow start, RFC 5681 3.1 */
-		else
-			t->cwnd += max32(1, (u32)((u64)t->mss * t->mss / t->cwnd));
+		if (t->cwnd < t->ssthresh) {
+			/* Slow start with byte counting (RFC 3465): a stretch
+			 * ACK (a receiver that coalesced a TSO/GRO batch ACKs
+			 * 64 KiB at once) counts every byte it covers, up to
+			 * TCP_ABC_LIMIT, where one MSS per ACK would all but
+			 * stop the growth. */
+			t->cwnd += min32(acked, max32(TCP_ABC_LIMIT, 2 * t->mss));
+			t->ca_acked = 0;
+		} else {
+			/* Congestion avoidance by byte counting (RFC 5681
+			 * 3.1): one MSS per window's worth acknowledged. */
+			t->ca_acked += acked;
+			if (t->ca_acked >= t->cwnd) {
+				t->ca_acked -= t->cwnd;
+				t->cwnd += t->mss;
+			}
+		}
 		if (t->cwnd > TCP_CWND_MAX)
 			t->cwnd = TCP_CWND_MAX; /* no wrap however long it runs */
 	}
@@ -1134,6 +1375,8 @@ static void new_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_seg *s
 		disarm(t, TCP_T_RTX);
 	else if (!t->in_recovery)
 		arm_rtx(st, t);
+	if (t->snd_clamp)
+		(void)shrink_rings(st, t);
 	st->ops->wake(t, TCP_WAKE_TX);
 }
 
@@ -1335,8 +1578,6 @@ static void listen_input(struct tcp_stack *st, struct tcb *l, u32 src, u32 dst,
 		if (c) {
 			c->want_snd = l->snd.size;
 			c->want_rcv = l->rcv.size;
-			while (c->rcv_wscale < TCP_WSCALE_MAX && (c->want_rcv >> c->rcv_wscale) > 65535)
-				c->rcv_wscale++;
 		}
 	} else {
 		c = tcp_tcb_new(st, l->snd.size, l->rcv.size);
@@ -1345,6 +1586,12 @@ static void listen_input(struct tcp_stack *st, struct tcb *l, u32 src, u32 dst,
 		st->stats.syn_dropped++;
 		return;
 	}
+	/* A listener sized by SO_RCVBUF/SO_SNDBUF passes the sizes on, and
+	 * with them the end of tuning. */
+	c->rcv_locked = l->rcv_locked;
+	c->snd_locked = l->snd_locked;
+	c->rcv_wscale = tcp_wscale_for(max32(l->rcv.size, tuning(st, st->p.rcvbuf_max) &&
+								!c->rcv_locked ? st->p.rcvbuf_max : 0));
 	c->laddr = dst;
 	c->lport = l->lport;
 	c->raddr = src;
@@ -1496,6 +1743,20 @@ static void conn_input(struct tcp_stack *st, struct tcb *t, struct tcp_seg *s)
 	    seq_le(s->seq, t->last_ack_sent)) {
 		t->ts_recent = s->tsval;
 		t->ts_recent_age = now(st);
+	}
+	/* The receiver's RTT for autotuning (as Linux's receive-side
+	 * estimate): a data segment echoing a timestamp of ours that no
+	 * sample used yet left the peer about one round trip after we sent
+	 * that timestamp. */
+	if (t->ts_ok && s->has_ts && s->dlen && s->tsecr && s->tsecr != t->rcv_rtt_tsecr) {
+		u32 ms = ts_now(st, t) - s->tsecr;
+
+		t->rcv_rtt_tsecr = s->tsecr;
+		if (ms < 60000) {
+			u64 r = (u64)(ms ? ms : 1) * MS;
+
+			t->rcv_rtt = t->rcv_rtt ? t->rcv_rtt - t->rcv_rtt / 8 + r / 8 : r;
+		}
 	}
 	t->last_rx = now(st);
 	t->keep_probes = 0;

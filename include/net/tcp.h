@@ -163,6 +163,16 @@ struct tcb {
 	struct tcp_ring snd, rcv;
 	u32 want_snd, want_rcv;         /* ring sizes still to allocate (embryonic child) */
 
+	/* Buffer autotuning (docs/tcp.md "Buffer autotuning") */
+	bool rcv_locked, snd_locked;    /* sized by SO_RCVBUF/SO_SNDBUF: never tuned */
+	u32 rcv_clamp;                  /* memory pressure: announce at most this ring (0 = none) */
+	u32 snd_clamp;                  /* memory pressure: queue at most this much (0 = none) */
+	u32 rcvq_copied;                /* bytes the application read since rcvq_time */
+	u64 rcvq_time;                  /* start of the current measurement (0 = none yet) */
+	u64 rcv_rtt;                    /* receiver's RTT estimate from timestamp echoes, ns */
+	u32 rcv_rtt_tsecr;              /* the echo the last sample came from */
+	u32 ca_acked;                   /* congestion avoidance: bytes acked toward the next MSS */
+
 	/* RTT (RFC 6298), nanoseconds */
 	u64 srtt, rttvar, rto;
 	bool rtt_valid;
@@ -235,6 +245,11 @@ struct tcp_params {
 	u32 synq_max;                   /* embryonic connections per listener at most */
 	u32 backlog_max;
 	u32 conn_max;                   /* connections in the table at most */
+	/* Autotuning ceilings for the rings (bytes); 0 = no autotuning (the
+	 * default of tcp_stack_init; the kernel glue sets them). Tuning also
+	 * needs ops->resize. */
+	u32 rcvbuf_max, sndbuf_max;
+	u32 buf_floor;                  /* memory pressure shrinks tuned rings back to this */
 };
 
 struct tcp_stack_ops {
@@ -259,6 +274,12 @@ struct tcp_stack_ops {
 	/* Route facts toward daddr for a passive open: L3 MTU and the TSO
 	 * payload limit (0 = none). -errno when unreachable. */
 	int (*route)(struct tcp_stack *st, u32 daddr, u16 *mtu, u32 *tso_max);
+	/* Optional (autotuning): replace ring r of tcb (its snd or rcv) with
+	 * one of at least bytes, keeping its first keep bytes: allocate, then
+	 * tcp_ring_move(), then free the old buffer. 0, or -ENOMEM when the
+	 * memory budget or the allocator refuses (the ring stays as it was). */
+	int (*resize)(struct tcp_stack *st, struct tcb *tcb, struct tcp_ring *r, u32 bytes,
+		      u32 keep);
 };
 
 #define TCP_HASH_BITS 8
@@ -268,7 +289,8 @@ struct tcp_stats {
 	u64 segs_in, segs_out, bad_csum, bad_hdr, no_conn, rst_out, active_opens,
 		passive_opens, syn_evicted, syn_dropped, accept_overflow, tw_limited, estab_resets,
 		timeouts, retrans, challenge_acks, paws_drops, rto_fired, probes, fast_retrans,
-		dupacks, zero_win_sent, spurious_rto, delack_fired, win_updates;
+		dupacks, zero_win_sent, spurious_rto, delack_fired, win_updates, rcv_grown,
+		snd_grown, tune_refused, rings_shrunk;
 };
 
 struct tcp_stack {
@@ -336,6 +358,23 @@ void tcp_for_each(struct tcp_stack *st, void (*fn)(struct tcb *t, void *arg), vo
  * (backed-off) retransmission timeout. */
 void tcp_rtt_sample(struct tcp_stack *st, struct tcb *t, u64 rtt_ns);
 u64 tcp_rto_now(const struct tcp_stack *st, const struct tcb *t);
+
+/* Autotuning, pure sizing (docs/tcp.md): the receive ring for a
+ * connection whose application read per_rtt bytes in the last round trip,
+ * and the send ring for a sender whose window is min(cwnd, peer's window);
+ * each returns cur when no growth is due, never more than max, and sizes
+ * that are powers of two (at least a page). */
+u32 tcp_tune_rcvbuf(u32 cur, u32 per_rtt, u32 max);
+u32 tcp_tune_sndbuf(u32 cur, u32 cwnd, u32 peer_wnd, u32 max);
+/* The window shift for a receive ring that may grow to bytes. */
+u8 tcp_wscale_for(u32 bytes);
+/* For ops->resize: move the first keep bytes of r into buf (size bytes,
+ * linear from offset 0) and make buf the ring's storage. */
+void tcp_ring_move(struct tcp_ring *r, u8 *buf, u32 size, u32 keep);
+/* Memory pressure: tuned rings go back toward st->p.buf_floor (send rings
+ * at once when their data fits, receive rings once the window announced
+ * so far fits; meanwhile the window is clamped). Returns bytes freed. */
+u64 tcp_stack_shrink(struct tcp_stack *st);
 
 /* Kernel entry for the monitor: one line per connection. */
 void tcp_show_connections(void);

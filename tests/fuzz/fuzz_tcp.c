@@ -14,7 +14,9 @@
  *       bits 4-7: then an action: 0-9 advance the clock by n*50 ms and run
  *       timers, 10 the application sends 3000 bytes, 11 it reads, 12 it
  *       shuts down writing, 13 it closes, 14 accept and close a child,
- *       15 advance 10 s.
+ *       15 advance 10 s and shrink tuned rings (memory pressure).
+ * Autotuning is on (rings from 8 KiB up to 64 KiB; resizes refused now
+ * and then).
  * After every step the core's invariants are checked: buffers within
  * their size, SND.UNA <= SND.NXT <= SND.MAX, out-of-order ranges sorted
  * inside the receive window, queue lengths within their bounds, every
@@ -129,11 +131,32 @@ static int f_route(struct tcp_stack *st, u32 d, u16 *mtu, u32 *tso)
 	return 0;
 }
 
+/* Autotuning's resize: refused now and then (the kernel's budget). */
+static int f_resize(struct tcp_stack *st, struct tcb *t, struct tcp_ring *r, u32 bytes, u32 keep)
+{
+	u8 *nb, *old = r->buf;
+
+	(void)st;
+	(void)t;
+	if (keep > bytes || keep > r->size || (r == &t->rcv && keep < t->rcv.len) ||
+	    (r == &t->snd && keep != t->snd.len))
+		FAIL("resize keeps %u of %u into %u", keep, r->size, bytes);
+	if ((g_now / 1000000) % 7 == 3)
+		return -ENOMEM;
+	nb = malloc(bytes);
+	if (!nb)
+		return -ENOMEM;
+	tcp_ring_move(r, nb, bytes, keep);
+	free(old);
+	return 0;
+}
+
 static const struct tcp_stack_ops fops = {
 	.now = f_now, .output = f_output, .timer_armed = f_timer, .wake = f_wake,
 	.alloc = f_alloc, .free = f_free, .random = f_random, .route = f_route,
 	.drop_bufs = f_drop_bufs,
 	.alloc_bufs = f_alloc_bufs,
+	.resize = f_resize,
 };
 
 static u8 pat(u32 seq)
@@ -149,6 +172,14 @@ static void check_tcb(struct tcb *t, void *arg)
 		     t->rcv.size);
 	if (t->state > TCP_TIME_WAIT)
 		FAIL("state %u", t->state);
+	/* The window announced never reaches beyond the ring (autotuning
+	 * moves and shrinks rings). */
+	if (t->rcv.buf && t->state >= TCP_ESTABLISHED && seq_gt(t->rcv_adv, t->rcv_nxt) &&
+	    t->rcv_adv - t->rcv_nxt > t->rcv.size - t->rcv.len)
+		FAIL("window edge %u beyond the ring: nxt %u len %u size %u", t->rcv_adv,
+		     t->rcv_nxt, t->rcv.len, t->rcv.size);
+	if (t->snd.size > 65536 || t->rcv.size > 65536)
+		FAIL("ring beyond the tuning ceiling: %u %u", t->snd.size, t->rcv.size);
 	if (t->state == TCP_LISTEN || t->state == TCP_CLOSED)
 		return;
 	if (t->state != TCP_SYN_SENT && t->state != TCP_SYN_RECEIVED &&
@@ -200,6 +231,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	tcp_stack_init(&st, &fops);
 	st.p.synq_max = 4;
 	st.p.tw_max = 4;
+	st.p.rcvbuf_max = 65536;
+	st.p.sndbuf_max = 65536;
+	st.p.buf_floor = BUF;
 	l = tcp_tcb_new(&st, BUF, BUF);
 	l->attached = true;
 	if (tcp_bind(&st, l, INADDR_ANY, 7) || tcp_listen(&st, l, 2))
@@ -300,6 +334,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		case 15:
 			g_now += 10000000000ULL;
 			tcp_stack_timers(&st, g_now);
+			(void)tcp_stack_shrink(&st); /* memory pressure */
 			break;
 		default:
 			g_now += (u64)act * 50000000ULL;

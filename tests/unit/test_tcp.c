@@ -124,11 +124,38 @@ static int h_route(struct tcp_stack *st, u32 d, u16 *mtu, u32 *tso)
 	return 0;
 }
 
+/* Autotuning's resize: refused beyond g_resize_limit bytes per ring (the
+ * kernel's memory budget), counted. */
+static u32 g_resize_limit = ~0U;
+static int resizes, resizes_refused;
+
+static int h_resize(struct tcp_stack *st, struct tcb *t, struct tcp_ring *r, u32 bytes, u32 keep)
+{
+	u8 *nb, *old = r->buf;
+
+	(void)st;
+	(void)t;
+	CHECK(keep <= bytes);
+	CHECK(keep <= r->size);
+	if (bytes > g_resize_limit) {
+		resizes_refused++;
+		return -ENOMEM;
+	}
+	nb = malloc(bytes);
+	if (!nb)
+		return -ENOMEM;
+	tcp_ring_move(r, nb, bytes, keep);
+	free(old);
+	resizes++;
+	return 0;
+}
+
 static const struct tcp_stack_ops hops = {
 	.now = h_now, .output = h_output, .timer_armed = h_timer, .wake = h_wake,
 	.alloc = h_alloc, .free = h_free, .random = h_random, .route = h_route,
 	.drop_bufs = h_drop_bufs,
 	.alloc_bufs = h_alloc_bufs,
+	.resize = h_resize,
 };
 
 static struct tcp_stack st;
@@ -139,7 +166,9 @@ static void reset_stack(void)
 	live_tcbs = 0;
 	g_mtu = 1500;
 	g_tso = 0;
-	tcp_stack_init(&st, &hops);
+	g_resize_limit = ~0U;
+	resizes = resizes_refused = 0;
+	tcp_stack_init(&st, &hops); /* autotuning off: rcvbuf_max/sndbuf_max 0 */
 }
 
 static struct pkt *pop(void)
@@ -736,7 +765,9 @@ TEST(spurious_rto_eifel)
 	pr.tsecr = first.tsval;
 	peer_send(&pr, TCP_ACK, NULL, 0);
 	CHECK_EQ(st.stats.spurious_rto, 1);
-	CHECK_EQ(t->cwnd, cwnd_before + t->mss); /* restored, then grown by the ACK */
+	/* Restored, then grown by the bytes this ACK covers (slow start
+	 * counts bytes, RFC 3465: 1000, a little more than one MSS). */
+	CHECK_EQ(t->cwnd, cwnd_before + 1000);
 	CHECK(seq_ge(t->snd_nxt, max_before));   /* no go-back-N resend... */
 	while (next_seg(&s))
 		if (seq_lt(s.seq, max_before) && s.dlen)
@@ -1363,6 +1394,329 @@ TEST(icmp_frag_needed)
 	close_all(t);
 }
 
+/* ---- autotuning */
+
+TEST(tune_sizing)
+{
+	/* Receive: grow only when more than half the ring came in one round
+	 * trip; to twice that, a power of two, within the ceiling. */
+	CHECK_EQ(tcp_tune_rcvbuf(65536, 0, 4 << 20), 65536);
+	CHECK_EQ(tcp_tune_rcvbuf(65536, 32768, 4 << 20), 65536);
+	CHECK_EQ(tcp_tune_rcvbuf(65536, 32769, 4 << 20), 131072);
+	CHECK_EQ(tcp_tune_rcvbuf(65536, 40000, 4 << 20), 131072);
+	CHECK_EQ(tcp_tune_rcvbuf(65536, 65536, 4 << 20), 131072);
+	CHECK_EQ(tcp_tune_rcvbuf(65536, 100000, 4 << 20), 262144);
+	CHECK_EQ(tcp_tune_rcvbuf(65536, 1 << 20, 262144), 262144);
+	CHECK_EQ(tcp_tune_rcvbuf(2 << 20, 2 << 20, 4 << 20), 4 << 20);
+	CHECK_EQ(tcp_tune_rcvbuf(4 << 20, 4 << 20, 4 << 20), 4 << 20);
+	CHECK_EQ(tcp_tune_rcvbuf(8 << 20, 8 << 20, 4 << 20), 8 << 20); /* never shrinks */
+	CHECK_EQ(tcp_tune_rcvbuf(4096, 0xffffffffU, 0xffffffffU), 1U << 31); /* no overflow */
+	/* Send: twice min(cwnd, peer's window). */
+	CHECK_EQ(tcp_tune_sndbuf(262144, 100000, 1 << 20, 4 << 20), 262144);
+	CHECK_EQ(tcp_tune_sndbuf(262144, 131072, 1 << 20, 4 << 20), 262144);
+	CHECK_EQ(tcp_tune_sndbuf(262144, 200000, 1 << 20, 4 << 20), 524288);
+	CHECK_EQ(tcp_tune_sndbuf(262144, 1 << 20, 65535, 4 << 20), 262144);
+	CHECK_EQ(tcp_tune_sndbuf(262144, 3 << 20, 3 << 20, 4 << 20), 4 << 20);
+	CHECK_EQ(tcp_tune_sndbuf(65536, 0xffffffffU, 0xffffffffU, 0xffffffffU), 1U << 31);
+	/* Window shifts. */
+	CHECK_EQ(tcp_wscale_for(65535), 0);
+	CHECK_EQ(tcp_wscale_for(65536), 1);
+	CHECK_EQ(tcp_wscale_for(262144), 3);
+	CHECK_EQ(tcp_wscale_for(4 << 20), 7);
+	CHECK_EQ(tcp_wscale_for(0xffffffffU), TCP_WSCALE_MAX);
+}
+
+/* The value of stream byte i (the tests' pattern). */
+static u8 pat(u32 i) { return (u8)(i * 7 + (i >> 9)); }
+
+struct rx_view {
+	u32 ack, edge, tsval;   /* from our latest segment */
+};
+
+static void drain_ours(struct rx_view *v)
+{
+	struct tcp_seg s;
+
+	while (next_seg(&s)) {
+		v->ack = s.ack;
+		v->edge = s.ack + ((u32)s.win << 5);
+		if (s.has_ts)
+			v->tsval = s.tsval;
+	}
+}
+
+/* A window-limited peer sends as much as we allow each 50 ms round trip;
+ * we read everything. The ring and the window grow round after round up
+ * to the ceiling, every byte arrives intact, and a refused resize (the
+ * budget) leaves the connection working at the size it has. */
+TEST(autotune_receive)
+{
+	struct peer pr;
+	struct tcb *t;
+	struct rx_view v = { 0 };
+	static u8 seg[1448], buf[1 << 20];
+	u32 sent = 0, got = 0, bad = 0, max_edge_open = 0, last_size;
+
+	reset_stack();
+	st.p.rcvbuf_max = 1 << 20;
+	t = open_active(&pr, true, 7, 1460);
+	CHECK_EQ(t->rcv_wscale, 5); /* chosen for the 1 MiB ceiling */
+	CHECK_EQ(t->rcv.size, 65536);
+	v.ack = pr.seq;
+	v.edge = pr.seq + 65535;
+	v.tsval = pr.tsecr;
+	g_now += 50 * MS; /* the first data comes a round trip after our ACK */
+	for (int round = 0; round < 12; round++) {
+		if (v.edge - v.ack > max_edge_open)
+			max_edge_open = v.edge - v.ack;
+		pr.tsecr = v.tsval; /* echo our newest timestamp */
+		pr.tsval++;
+		while (seq_lt(pr.seq, v.edge)) {
+			u32 n = v.edge - pr.seq < sizeof(seg) ? v.edge - pr.seq : sizeof(seg);
+
+			for (u32 i = 0; i < n; i++)
+				seg[i] = pat(sent + i);
+			peer_send(&pr, TCP_ACK, seg, n);
+			sent += n;
+			drain_ours(&v);
+		}
+		for (;;) {
+			long n = tcp_recv(&st, t, buf, sizeof(buf));
+
+			if (n <= 0)
+				break;
+			for (long i = 0; i < n; i++)
+				bad += buf[i] != pat(got + (u32)i);
+			got += (u32)n;
+		}
+		drain_ours(&v);
+		g_now += 50 * MS;
+		tcp_stack_timers(&st, g_now);
+		drain_ours(&v);
+	}
+	CHECK_EQ(got, sent);
+	CHECK_EQ(bad, 0);
+	CHECK(st.stats.rcv_grown >= 3);
+	CHECK_EQ(t->rcv.size, 1U << 20);                /* up to the ceiling */
+	CHECK(max_edge_open > 512 * 1024);              /* and announced */
+	CHECK(t->rcv_rtt >= 45 * MS && t->rcv_rtt <= 55 * MS);
+	close_all(t);
+	CHECK_EQ(live_tcbs, 0);
+
+	/* The budget refuses: the ring stays, the data still flows. */
+	reset_stack();
+	st.p.rcvbuf_max = 1 << 20;
+	g_resize_limit = 131072;
+	t = open_active(&pr, true, 7, 1460);
+	v.ack = pr.seq;
+	v.edge = pr.seq + 65535;
+	v.tsval = pr.tsecr;
+	g_now += 50 * MS; /* the first data comes a round trip after our ACK */
+	sent = got = bad = 0;
+	last_size = 0;
+	for (int round = 0; round < 8; round++) {
+		pr.tsecr = v.tsval;
+		pr.tsval++;
+		while (seq_lt(pr.seq, v.edge)) {
+			u32 n = v.edge - pr.seq < sizeof(seg) ? v.edge - pr.seq : sizeof(seg);
+
+			for (u32 i = 0; i < n; i++)
+				seg[i] = pat(sent + i);
+			peer_send(&pr, TCP_ACK, seg, n);
+			sent += n;
+			drain_ours(&v);
+		}
+		for (;;) {
+			long n = tcp_recv(&st, t, buf, sizeof(buf));
+
+			if (n <= 0)
+				break;
+			for (long i = 0; i < n; i++)
+				bad += buf[i] != pat(got + (u32)i);
+			got += (u32)n;
+		}
+		drain_ours(&v);
+		g_now += 50 * MS;
+		tcp_stack_timers(&st, g_now);
+		drain_ours(&v);
+		last_size = t->rcv.size;
+	}
+	CHECK_EQ(got, sent);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(last_size, 131072);
+	CHECK(st.stats.tune_refused >= 1);
+	CHECK(resizes_refused >= 1);
+	close_all(t);
+	CHECK_EQ(live_tcbs, 0);
+}
+
+/* SO_RCVBUF-style locking: a locked ring is never tuned. */
+TEST(autotune_locked)
+{
+	struct peer pr;
+	struct tcb *t;
+	struct rx_view v = { 0 };
+	static u8 seg[1448], buf[65536];
+
+	reset_stack();
+	st.p.rcvbuf_max = 1 << 20;
+	t = open_active(&pr, true, 7, 1460);
+	t->rcv_locked = true;
+	v.ack = pr.seq;
+	v.edge = pr.seq + 65535;
+	v.tsval = pr.tsecr;
+	g_now += 50 * MS; /* the first data comes a round trip after our ACK */
+	for (int round = 0; round < 6; round++) {
+		pr.tsecr = v.tsval;
+		pr.tsval++;
+		while (seq_lt(pr.seq, v.edge)) {
+			u32 n = v.edge - pr.seq < sizeof(seg) ? v.edge - pr.seq : sizeof(seg);
+
+			peer_send(&pr, TCP_ACK, seg, n);
+			drain_ours(&v);
+		}
+		while (tcp_recv(&st, t, buf, sizeof(buf)) > 0)
+			;
+		drain_ours(&v);
+		g_now += 50 * MS;
+		tcp_stack_timers(&st, g_now);
+		drain_ours(&v);
+	}
+	CHECK_EQ(t->rcv.size, 65536);
+	CHECK_EQ(st.stats.rcv_grown, 0);
+	close_all(t);
+}
+
+/* The sender's ring grows with the window when the application has more
+ * to send than it takes; the stream stays intact across the moves; memory
+ * pressure takes it back once its data fits. */
+TEST(autotune_send_and_shrink)
+{
+	struct peer pr;
+	struct tcb *t;
+	struct tcp_seg s;
+	static u8 data[1 << 20];
+	u32 queued = 0, bad = 0, acked_to;
+	long n;
+
+	for (u32 i = 0; i < sizeof(data); i++)
+		data[i] = pat(i);
+	reset_stack();
+	st.p.sndbuf_max = 1 << 20;
+	st.p.buf_floor = 65536;
+	t = open_active(&pr, false, 7, 1460);
+	t->nodelay = true;
+	acked_to = t->snd_una;
+	for (int round = 0; round < 40 && queued < sizeof(data); round++) {
+		n = tcp_send(&st, t, data + queued, sizeof(data) - queued);
+		if (n > 0)
+			queued += (u32)n;
+		/* The peer takes every segment and ACKs each. */
+		while (next_seg(&s)) {
+			for (u32 i = 0; i < s.dlen; i++)
+				bad += s.data[i] != pat(s.seq - (t->iss + 1) + i);
+			if (s.dlen && seq_gt(s.seq + s.dlen, acked_to))
+				acked_to = s.seq + s.dlen;
+		}
+		pr.ack = acked_to;
+		peer_send(&pr, TCP_ACK, NULL, 0);
+		g_now += 10 * MS;
+	}
+	CHECK_EQ(bad, 0);
+	CHECK(st.stats.snd_grown >= 1);
+	CHECK(t->snd.size > 65536);
+	CHECK(t->snd.size <= 1U << 20);
+	/* Pressure: the ring holds what is unacknowledged; it shrinks to the
+	 * floor as soon as that fits. */
+	(void)tcp_stack_shrink(&st);
+	if (t->snd.len > 65536) {
+		CHECK(t->snd_clamp == 65536);
+		CHECK_EQ(tcp_send(&st, t, data, 1), -EAGAIN); /* nothing more queued */
+		while (next_seg(&s))
+			if (s.dlen && seq_gt(s.seq + s.dlen, acked_to))
+				acked_to = s.seq + s.dlen;
+		pr.ack = acked_to;
+		peer_send(&pr, TCP_ACK, NULL, 0);
+	}
+	CHECK_EQ(t->snd.size, 65536);
+	CHECK_EQ(t->snd_clamp, 0);
+	CHECK(st.stats.rings_shrunk >= 1);
+	/* The stream goes on intact after the move. */
+	n = tcp_send(&st, t, data + queued % sizeof(data), 1000);
+	CHECK_EQ(n, 1000);
+	while (next_seg(&s))
+		for (u32 i = 0; i < s.dlen; i++)
+			bad += s.data[i] != pat((s.seq - (t->iss + 1) + i) % sizeof(data));
+	CHECK_EQ(bad, 0);
+	close_all(t);
+	CHECK_EQ(live_tcbs, 0);
+}
+
+/* Pressure on a grown receive ring: the window stops growing at the
+ * floor without its right edge moving back, the ring shrinks once the
+ * unread bytes and the open window fit, and no byte is lost. */
+TEST(autotune_receive_shrink)
+{
+	struct peer pr;
+	struct tcb *t;
+	struct rx_view v = { 0 };
+	static u8 seg[1448], buf[1 << 20];
+	u32 sent = 0, got = 0, bad = 0, prev_edge = 0;
+
+	reset_stack();
+	st.p.rcvbuf_max = 1 << 20;
+	st.p.buf_floor = 65536;
+	t = open_active(&pr, true, 7, 1460);
+	v.ack = pr.seq;
+	v.edge = pr.seq + 65535;
+	v.tsval = pr.tsecr;
+	g_now += 50 * MS; /* the first data comes a round trip after our ACK */
+	for (int round = 0; round < 14; round++) {
+		pr.tsecr = v.tsval;
+		pr.tsval++;
+		while (seq_lt(pr.seq, v.edge)) {
+			u32 n = v.edge - pr.seq < sizeof(seg) ? v.edge - pr.seq : sizeof(seg);
+
+			for (u32 i = 0; i < n; i++)
+				seg[i] = pat(sent + i);
+			peer_send(&pr, TCP_ACK, seg, n);
+			sent += n;
+			drain_ours(&v);
+		}
+		if (round == 6) {
+			CHECK(t->rcv.size > 65536);
+			prev_edge = v.edge;
+			(void)tcp_stack_shrink(&st);
+			CHECK_EQ(t->rcv_clamp, 65536);
+			g_resize_limit = 65536; /* the budget allows no growth now */
+			/* Our next segment keeps the edge announced. */
+			peer_send(&pr, TCP_ACK, NULL, 0);
+			drain_ours(&v);
+			CHECK(seq_ge(v.edge, prev_edge));
+		}
+		for (;;) {
+			long n = tcp_recv(&st, t, buf, sizeof(buf));
+
+			if (n <= 0)
+				break;
+			for (long i = 0; i < n; i++)
+				bad += buf[i] != pat(got + (u32)i);
+			got += (u32)n;
+		}
+		drain_ours(&v);
+		g_now += 50 * MS;
+		tcp_stack_timers(&st, g_now);
+		drain_ours(&v);
+	}
+	CHECK_EQ(got, sent);
+	CHECK_EQ(bad, 0);
+	CHECK(st.stats.rings_shrunk >= 1);
+	CHECK_EQ(t->rcv.size, 65536);
+	CHECK_EQ(t->rcv_clamp, 0);
+	close_all(t);
+	CHECK_EQ(live_tcbs, 0);
+}
+
 int main(void)
 {
 	RUN(parse_basic);
@@ -1394,5 +1748,10 @@ int main(void)
 	RUN(syn_flood_bounded);
 	RUN(backlog_bounded);
 	RUN(icmp_frag_needed);
+	RUN(tune_sizing);
+	RUN(autotune_receive);
+	RUN(autotune_locked);
+	RUN(autotune_send_and_shrink);
+	RUN(autotune_receive_shrink);
 	return xt_done();
 }

@@ -80,8 +80,26 @@ fig() {
 	fi
 }
 
-fig tcp-tx mbit_s tcp_tx --secs $SECS tcp-send $GIP:9
-fig tcp-rx mbit_s tcp_rx --secs $SECS tcp-recv $GIP:19
+# snap NAME: for Xenolith, the guest's TCP view (connection lines with ring
+# sizes, cwnd, RTTs; autotuning counters) into the log, for diagnosis only.
+snap() {
+	[ "${LAB_GUEST:-xenolith}" = xenolith ] || return 0
+	lab_mon "$LAB_PROMPT" tcp 10 >/dev/null 2>&1
+	echo "$MON_OUT" | sed -n 's/^/lab: netbench: '"$1"': /p' >/dev/console
+}
+# The TCP figures run in the background so that the guest's view can be
+# taken near the end of the transfer.
+figsnap() {
+	local name=$1 pid
+	fig "$@" &
+	pid=$!
+	sleep $((SECS / 2))
+	snap "$name"
+	wait $pid
+}
+
+figsnap tcp-tx mbit_s tcp_tx --secs $SECS tcp-send $GIP:9
+figsnap tcp-rx mbit_s tcp_rx --secs $SECS tcp-recv $GIP:19
 fig udp-64 pps udp_64 --secs $SECS --size 64 udp-pps $GIP:7
 fig udp-1472 pps udp_1472 --secs $SECS --size 1472 udp-pps $GIP:7
 out=$(ping -c 20 -i 0.2 -W 2 $GIP 2>&1)
