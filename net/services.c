@@ -24,7 +24,12 @@
 
 
 #define SVC_MAX_CONNS 64
-#define SVC_IO_TIMEOUT_NS (60ULL * NSEC_PER_SEC)
+/* How long a service connection may sit with no data moving before it is
+ * closed. Long enough for a peer to come back after an xl save/restore
+ * or a migration: the clock counts the time suspended, and the peer's
+ * retransmissions back off (to about 2 minutes for Linux) while the
+ * guest cannot answer. */
+#define SVC_IO_TIMEOUT_NS (300ULL * NSEC_PER_SEC)
 #define SVC_BUF 4096
 /* discard and chargen move bulk data: one socket call per 64 KiB, so a
  * send hands the stack a whole TSO super-segment's worth at once and
