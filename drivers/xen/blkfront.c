@@ -1333,6 +1333,26 @@ static void bf_queue_free(struct bf_queue *q)
 	q->free_next = NULL;
 }
 
+/* Mark q dead (bf_kick starts nothing more), let responses already on
+ * the ring complete into done when drain is set, then stop its poll timer
+ * and unbind its port (both wait for a running handler). The slots still
+ * in use are the caller's: failed at a close, parked at a suspend. */
+static void bf_queue_quiesce(struct bf_queue *q, struct bf_done *done, bool drain)
+{
+	unsigned long flags = spin_lock_irqsave(&q->lock);
+
+	q->dead = true;
+	if (drain && q->sring && q->expect && !q->broken)
+		bf_process(q, done, false);
+	spin_unlock_irqrestore(&q->lock, flags);
+	timer_cancel(&q->poll_timer);
+	if (q->port_bound) {
+		evtchn_unbind(q->port);
+		evtchn_close(q->port);
+		q->port_bound = false;
+	}
+}
+
 /* Stop every queue, unbind its port (waits for a running handler), and
  * fail all in-flight and waiting requests with err. */
 static void bf_stop_queues(struct blkfront *bf, int err)
@@ -1344,15 +1364,7 @@ static void bf_stop_queues(struct blkfront *bf, int err)
 		unsigned long flags;
 		struct blk_request *rq;
 
-		flags = spin_lock_irqsave(&q->lock);
-		q->dead = true;
-		spin_unlock_irqrestore(&q->lock, flags);
-		timer_cancel(&q->poll_timer);   /* waits for a running bf_poll */
-		if (q->port_bound) {
-			evtchn_unbind(q->port);
-			evtchn_close(q->port);
-			q->port_bound = false;
-		}
+		bf_queue_quiesce(q, &done, false);
 		flags = spin_lock_irqsave(&q->lock);
 		for (u32 s = 0; q->expect && s < q->nr_slots; s++) {
 			struct bf_shadow *sh = &q->shadow[s];
@@ -1419,17 +1431,7 @@ static void bf_park_device(struct blkfront *bf)
 	for (unsigned int i = 0; i < BF_MAX_QUEUES; i++) {
 		struct bf_queue *q = &bf->q[i];
 
-		flags = spin_lock_irqsave(&q->lock);
-		q->dead = true;    /* bf_kick starts nothing more */
-		if (q->sring && q->expect && !q->broken)
-			bf_process(q, &done, false);
-		spin_unlock_irqrestore(&q->lock, flags);
-		timer_cancel(&q->poll_timer);
-		if (q->port_bound) {
-			evtchn_unbind(q->port);
-			evtchn_close(q->port);
-			q->port_bound = false;
-		}
+		bf_queue_quiesce(q, &done, true);
 		flags = spin_lock_irqsave(&q->lock);
 		for (u32 sl = 0; q->expect && sl < q->nr_slots; sl++) {
 			struct bf_shadow *sh = &q->shadow[sl];
