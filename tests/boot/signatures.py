@@ -11,7 +11,8 @@ own stderr through feed_stderr) and keeps track of:
     HVM "Triple fault", dom0 halt/crash/reboot, QEMU internal errors;
   * the kernel's early marker "xenolith: early console up", printed as soon
     as the boot path has a console: after it, a triple fault or a reset is
-    the kernel's own failure, never a flake;
+    the kernel's own failure, never a flake, except a triple fault whose
+    vCPU dump holds Xen's own registers (the emulated world switch broke);
   * known emulation-flake signatures (see docs/xen-lab.md, "Emulation flakes").
 
 classify() turns that plus QEMU's exit into a verdict. It never calls a run
@@ -51,6 +52,15 @@ _XEN_LINE = re.compile(r"^\(XEN\)")
 _XEN_PANIC = re.compile(r"Panic on CPU \d+")
 _XEN_FATAL_TRAP = re.compile(r"FATAL TRAP")
 _TRIPLE_FAULT = re.compile(r"Triple fault")
+# Xen dumps the vCPU after "dNvM Triple fault". Under QEMU's emulated SVM
+# the dump of an HVM guest has now and then shown Xen's own registers:
+# code selector e008 (Xen's hypervisor CS; Xenolith's is 0x08) and a RIP
+# in Xen's text, in its VM-entry path (svm_asm_do_resume), with RSP on a
+# Xen stack. A guest cannot run there: the emulated world switch stored
+# the host's state as the guest's, and the guest "faulted" fetching Xen's
+# code through its own page tables (cr2 = RIP). docs/xen-lab.md.
+_XEN_RIP = re.compile(r"RIP:\s+e008:\[<ffff82d0[0-9a-f]{8}>\]")
+_HVM_CONTEXT = re.compile(r"CONTEXT: hvm guest\b")
 _DOM0_END = re.compile(r"Hardware Dom0 (halted|crashed|shutdown)|Domain 0 (crashed|halted|shut down)")
 # A process in a Linux dom0 dying of a spurious segfault (seen under TCG in
 # freshly forked processes). Xenolith has no processes; kept for Linux dom0s.
@@ -66,6 +76,36 @@ _QEMU_INTERNAL = re.compile(r"(?i)(qemu[\w-]*: .*(fatal|assertion|internal error
 PROC_SEGFAULT = _PROC_SEGFAULT      # group 1: the process name
 QEMU_INTERNAL = _QEMU_INTERNAL
 TRIPLE_FAULT = _TRIPLE_FAULT
+
+
+class WorldSwitchDump:
+    """Watches the Xen lines after a triple fault for the dump whose guest
+    state is Xen's own (see _XEN_RIP): feed() each Xen line, starting with
+    the "Triple fault" one; returns the RIP line once the dump shows it
+    (RIP in Xen's text with CS e008, then "CONTEXT: hvm guest"), else None.
+    Only the first few lines of the dump are looked at, so a later Xen
+    crash dump cannot be mistaken for it."""
+
+    WINDOW = 8
+
+    def __init__(self):
+        self.left = 0
+        self.rip = None
+        self.found = None
+
+    def feed(self, body):
+        if _TRIPLE_FAULT.search(body):
+            if self.found is None:
+                self.left, self.rip = self.WINDOW, None
+            return self.found
+        if self.left <= 0 or self.found is not None:
+            return self.found
+        self.left -= 1
+        if self.rip is None and _XEN_RIP.search(body):
+            self.rip = body.strip()
+        elif self.rip is not None and _HVM_CONTEXT.search(body):
+            self.found, self.left = self.rip, 0
+        return self.found
 
 
 class ConsoleMonitor:
@@ -92,6 +132,8 @@ class ConsoleMonitor:
         self._xen_panic_next = False
         self.xen_fatal_trap = None
         self.triple_fault = None
+        self.world_switch = None          # the triple fault's dump was Xen's state
+        self._dump = WorldSwitchDump()
         self.dom0_end = None              # ("halted"|"crashed"|"shutdown", line)
         self.proc_segfault = None
         self.loader_error = None          # GRUB "error: ..." before the kernel ran
@@ -136,6 +178,8 @@ class ConsoleMonitor:
                                  clean.strip())
         if _TRIPLE_FAULT.search(clean) and self.triple_fault is None:
             self.triple_fault = clean.strip()
+        if is_xen and self.triple_fault is not None and self.world_switch is None:
+            self.world_switch = self._dump.feed(clean)
         if not self.kernel_progress and self.loader_error is None \
                 and _LOADER_ERROR.match(clean.strip()):
             self.loader_error = clean.strip()
@@ -190,14 +234,18 @@ class ConsoleMonitor:
 
         Only signatures that say the emulated machine broke before the
         kernel could do anything (or in a process the kernel does not
-        own) count; a failure the kernel reported itself never does, and
-        neither does a triple fault once the kernel's early marker is out.
+        own, or in the world switch with Xen's state as the guest's) count;
+        a failure the kernel reported itself never does, and neither does
+        any other triple fault once the kernel's early marker is out.
         """
         internal = [e for e in self.qemu_errors if _QEMU_INTERNAL.search(e)]
         if internal:
             return "qemu-internal-error: " + internal[0].strip()
         if self.triple_fault and not self.kernel_progress:
             return "triple fault in the world switch before any kernel output: " + self.triple_fault
+        if self.triple_fault and self.world_switch:
+            return ("triple fault in the emulated world switch (the guest's saved state is "
+                    "Xen's own: %s): %s" % (self.world_switch, self.triple_fault))
         if self.xen_fatal_trap and not self.kernel_progress:
             return "Xen FATAL TRAP before any kernel output: " + self.xen_fatal_trap
         if self.proc_segfault:
@@ -283,10 +331,13 @@ def classify(mon, expect, exit_code, timed_out, stopped_by_runner, native, min_s
         # e.g. "Could not construct domain 0": Xen rejected the image.
         hard.append("Xen panic before any kernel output: " + mon.xen_panic)
     # Once the kernel has a console, a triple fault or a machine reset is
-    # its own doing: never retried away as an emulation flake.
-    if mon.early_console and mon.triple_fault:
+    # its own doing: never retried away as an emulation flake, unless Xen's
+    # dump shows the hypervisor's own state where the guest's should be.
+    world_switch = bool(mon.triple_fault and mon.world_switch)
+    if mon.early_console and mon.triple_fault and not world_switch:
         hard.append("triple fault after 'xenolith: early console up': " + mon.triple_fault)
-    elif mon.early_console and exit_code == 0 and not (mon.ktest_done or mon.ready):
+    elif mon.early_console and exit_code == 0 and not (mon.ktest_done or mon.ready) \
+            and not world_switch:
         hard.append("machine reset (QEMU exited with status 0) after 'xenolith: early console "
                     "up', before the kernel finished")
 
@@ -298,7 +349,8 @@ def classify(mon, expect, exit_code, timed_out, stopped_by_runner, native, min_s
                 hard.append("... %d more failing results" % (len(rep.failures) - 10))
         if mon.ktest_done and mon.ktest_done[1] > 0:
             hard.append("kernel reported %d failed test(s)" % mon.ktest_done[1])
-        if mon.xen and mon.dom0_end and mon.dom0_end[0] == "crashed" and mon.kernel_progress:
+        if mon.xen and mon.dom0_end and mon.dom0_end[0] == "crashed" and mon.kernel_progress \
+                and not world_switch:
             hard.append("dom0 crashed: " + mon.dom0_end[1])
         if native and exit_code == 3:
             hard.append("kernel signalled failure through isa-debug-exit (QEMU status 3)")
@@ -312,7 +364,7 @@ def classify(mon, expect, exit_code, timed_out, stopped_by_runner, native, min_s
             hard.extend(p for p in problems if " skipped: " in p)
             missing = [p for p in problems if " skipped: " not in p]
     else:
-        if mon.xen and mon.dom0_end and mon.kernel_progress:
+        if mon.xen and mon.dom0_end and mon.kernel_progress and not world_switch:
             hard.append("dom0 stopped before 'xenolith: ready': " + mon.dom0_end[1])
 
     if hard:

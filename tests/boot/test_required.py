@@ -164,6 +164,33 @@ class EarlyMarkerTest(unittest.TestCase):
         self.assertEqual(v, FAIL)
         self.assertTrue(why[0].startswith("triple fault after 'xenolith: early console up'"), why)
 
+    XEN_STATE = ["(XEN) *** Dumping Dom0 vcpu#0 state: ***",
+                 "(XEN) ----[ Xen-4.17.7  x86_64  debug=n  Not tainted ]----",
+                 "(XEN) CPU:    1",
+                 "(XEN) RIP:    e008:[<ffff82d0402044a5>]",
+                 "(XEN) RFLAGS: 0000000000000246   CONTEXT: hvm guest (d0v0)",
+                 "(XEN) Hardware Dom0 crashed: rebooting machine in 5 seconds."]
+
+    def test_world_switch_triple_fault_after_marker_is_a_flake(self):
+        m = monitor(["(XEN) Freed 656kB init memory", "xenolith: early console up",
+                     "[    0.010000] time: clock xen-pvclock", self.TRIPLE] + self.XEN_STATE)
+        self.assertIsNotNone(m.world_switch)
+        v, why = judge(m, PV_REQUIRED, exit_code=0)
+        self.assertEqual(v, FLAKE, why)
+        self.assertIn("emulated world switch", why[0])
+
+    def test_world_switch_after_a_ktap_failure_is_a_failure(self):
+        m = monitor(["xenolith: early console up", "KTAP version 1", "1..1",
+                     "not ok 1 timer", self.TRIPLE] + self.XEN_STATE)
+        self.assertEqual(judge(m, PV_REQUIRED, exit_code=0)[0], FAIL)
+
+    def test_guest_state_triple_fault_after_marker_is_a_failure(self):
+        m = monitor(["xenolith: early console up", self.TRIPLE,
+                     "(XEN) RIP:    0008:[<ffffffff80012345>]",
+                     "(XEN) RFLAGS: 0000000000010046   CONTEXT: hvm guest (d0v0)"])
+        self.assertIsNone(m.world_switch)
+        self.assertEqual(judge(m, PV_REQUIRED, exit_code=0)[0], FAIL)
+
     def test_marker_with_xen_prefix(self):
         m = monitor(["(d0) xenolith: early console up", self.TRIPLE])
         self.assertEqual(judge(m, PV_REQUIRED, exit_code=0)[0], FAIL)

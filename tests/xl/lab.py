@@ -18,8 +18,9 @@ guest's KTAP output, which must include every suite the guest type
 requires (GUEST_TYPES) and the scenario's own ("lab-require"; with
 "lab-ktap: last" only the last KTAP run on the console counts). Only the known emulation flakes of
 tests/boot/signatures.py (a dom0 process segfault, a domU triple fault
-before the guest's early console line, QEMU internal errors), with no
-failure the guest itself shows, make a case INFRA-FLAKE; those cases run
+before the guest's early console line or one whose vCPU dump holds Xen's
+own registers, QEMU internal errors), with no failure the guest itself
+shows (for that second triple fault: none before it died), make a case INFRA-FLAKE; those cases run
 once more (--retries), and the same signature again counts as a failure.
 The run prints "flakes: N (budget M)" and fails over budget
 (--flake-budget). Exit status 0 only if every case passed.
@@ -356,6 +357,10 @@ class CaseRun:
         self.notes = []             # "lab: " lines
         self.xen = []               # Xen lines during the case
         self.flakes = []
+        self.triple = None          # first "dNvM Triple fault" line
+        self.results_at_death = None
+        self.world_switch = None    # its vCPU dump held Xen's own state
+        self.dump = signatures.WorldSwitchDump()
         self.dom0_panic = None
         self.wall0 = None
         self.wall = None
@@ -472,8 +477,12 @@ class Monitor:
             if len(run.xen) < 400:
                 run.xen.append(body)
             m = _TRIPLE.search(body)
-            if m:
-                run.triple = getattr(run, "triple", None) or body.strip()
+            if m and run.triple is None:
+                run.triple = body.strip()
+                # The checks that failed before the guest died are its own.
+                run.results_at_death = len(run.results)
+            if run.triple is not None and run.world_switch is None:
+                run.world_switch = run.dump.feed(body)
             m = _DOMU_CRASH.search(body)
             if m and any(d in run.domains.values() for d in m.groups() if d):
                 run.crash = getattr(run, "crash", None) or body.strip()
@@ -754,10 +763,13 @@ def judge(run, mon, stopped_why):
     flakes = list(run.flakes)
     if not run.ended:
         flakes.extend(mon.flakes)
-    triple = getattr(run, "triple", None)
+    triple = run.triple
     marker = any(signatures.EARLY_CONSOLE.search(l) for l in lines)
     if triple and not lines:
         flakes.append("triple fault before any guest console output: " + triple)
+    elif triple and run.world_switch:
+        flakes.append("triple fault in the emulated world switch (the guest's saved state is "
+                      "Xen's own: %s): %s" % (run.world_switch, triple))
     seen = guest_visible(run, rep, done, panic, marker, hard)
     if seen:
         hard = seen + [h for h in hard if h not in seen]
@@ -790,10 +802,16 @@ def guest_visible(run, rep, done, panic, marker, hard):
         out.extend(h for h in hard if h.startswith(("guest ", "guest KTAP")))
     out.extend(h for h in hard if h.startswith("required suite "))
     if marker:
-        died = getattr(run, "triple", None) or getattr(run, "crash", None)
+        died = run.triple or getattr(run, "crash", None)
+        results = run.results
+        if run.triple and run.world_switch and getattr(run, "crash", None) in (None, run.triple):
+            # The emulation killed it: what failed afterwards followed
+            # from that, what failed before is still the guest's.
+            died = None
+            results = results[:run.results_at_death]
         if died:
             out.append("guest died after 'xenolith: early console up': " + died)
-        out.extend("%s: %s %s" % (name, st, detail) for name, st, detail in run.results
+        out.extend("%s: %s %s" % (name, st, detail) for name, st, detail in results
                    if st != "pass" and name not in DOM0_STEPS)
     return out
 

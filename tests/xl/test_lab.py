@@ -423,6 +423,59 @@ class FlakeRulesTests(unittest.TestCase):
             self.res("k-pvh", "shutdown", "fail")], rc=2)
         self.assertEqual(v, lab.FLAKE)
 
+    # Xen's dump after an emulated-SVM world switch that went wrong (seen in
+    # the lab): the "guest" registers are Xen's own, in its VM-entry path.
+    XEN_STATE = [
+        "(XEN) *** Dumping Dom1 vcpu#0 state: ***",
+        "(XEN) ----[ Xen-4.17.7  x86_64  debug=n  Not tainted ]----",
+        "(XEN) CPU:    0",
+        "(XEN) RIP:    e008:[<ffff82d0402044a5>]",
+        "(XEN) RFLAGS: 0000000000000246   CONTEXT: hvm guest (d1v0)",
+        "(XEN) rax: 00000000bfdea000   rbx: 0000000000000000   rcx: ffff888000265000"]
+    GUEST_STATE = [
+        "(XEN) *** Dumping Dom1 vcpu#0 state: ***",
+        "(XEN) RIP:    0008:[<ffffffff80012345>]",
+        "(XEN) RFLAGS: 0000000000010046   CONTEXT: hvm guest (d1v0)"]
+
+    def test_world_switch_triple_fault_after_the_marker_is_a_flake(self):
+        v, why = self.judge(KTAP_SCEN, "pvh", [
+            self.res("k-pvh", "create"), "G|k-pvh| xenolith: early console up", self.TRIPLE]
+            + self.XEN_STATE + [self.res("k-pvh", "ktest-done", "fail"),
+                                self.res("k-pvh", "shutdown", "fail")], rc=2)
+        self.assertEqual(v, lab.FLAKE, why)
+        self.assertIn("emulated world switch", why[0])
+        self.assertIn("ffff82d0402044a5", why[0])
+
+    def test_guest_state_triple_fault_after_the_marker_is_a_failure(self):
+        v, why = self.judge(KTAP_SCEN, "pvh", [
+            "G|k-pvh| xenolith: early console up", self.TRIPLE] + self.GUEST_STATE + [
+            self.res("k-pvh", "create"), self.res("k-pvh", "ktest-done", "fail")], rc=2)
+        self.assertEqual(v, lab.FAIL)
+        self.assertTrue(any(w.startswith("guest died after") for w in why), why)
+
+    def test_world_switch_dump_needs_the_hvm_context_line(self):
+        v, why = self.judge(KTAP_SCEN, "pvh", [
+            "G|k-pvh| xenolith: early console up", self.TRIPLE] + self.XEN_STATE[:4] + [
+            self.res("k-pvh", "create"), self.res("k-pvh", "ktest-done", "fail")], rc=2)
+        self.assertEqual(v, lab.FAIL)
+
+    def test_world_switch_dump_far_after_the_triple_fault_does_not_count(self):
+        noise = ["(XEN) line %d" % i for i in range(10)]
+        v, why = self.judge(KTAP_SCEN, "pvh", [
+            "G|k-pvh| xenolith: early console up", self.TRIPLE] + noise + self.XEN_STATE + [
+            self.res("k-pvh", "create"), self.res("k-pvh", "ktest-done", "fail")], rc=2)
+        self.assertEqual(v, lab.FAIL)
+
+    def test_check_failed_before_a_world_switch_death_is_a_failure(self):
+        v, why = self.judge(self.MON, "pvh", [
+            "G|k-pvh| xenolith: early console up", "G|k-pvh| [ 0.2] xenolith: ready",
+            self.res("k-pvh", "create"), self.res("k-pvh", "ready"),
+            self.res("k-pvh", "xs-read", "fail"), self.TRIPLE] + self.XEN_STATE + [
+            self.res("k-pvh", "destroy", "fail")], rc=1)
+        self.assertEqual(v, lab.FAIL)
+        self.assertTrue(any(w.startswith("xs-read: fail") for w in why), why)
+        self.assertFalse(any(w.startswith("guest died") for w in why), why)
+
     def ktap_case(self, gtype, suites, cmdline="ktest=all", extra=()):
         dom = "k-" + gtype
         return self.judge(KTAP_SCEN, gtype, ktap_lines(dom, suites, cmdline) + list(extra) + [
