@@ -61,6 +61,7 @@ _TRIPLE_FAULT = re.compile(r"Triple fault")
 # code through its own page tables (cr2 = RIP). docs/xen-lab.md.
 _XEN_RIP = re.compile(r"RIP:\s+e008:\[<ffff82d0[0-9a-f]{8}>\]")
 _HVM_CONTEXT = re.compile(r"CONTEXT: hvm guest\b")
+_ANY_RIP = re.compile(r"\bRIP:\s+[0-9a-f]{4}:\[<[0-9a-f]+>\]")
 _DOM0_END = re.compile(r"Hardware Dom0 (halted|crashed|shutdown)|Domain 0 (crashed|halted|shut down)")
 # A process in a Linux dom0 dying of a spurious segfault (seen under TCG in
 # freshly forked processes). Xenolith has no processes; kept for Linux dom0s.
@@ -92,6 +93,7 @@ class WorldSwitchDump:
         self.left = 0
         self.rip = None
         self.found = None
+        self.first_rip = None     # the dump's RIP line, whatever it is (for reports)
 
     def feed(self, body):
         if _TRIPLE_FAULT.search(body):
@@ -101,6 +103,8 @@ class WorldSwitchDump:
         if self.left <= 0 or self.found is not None:
             return self.found
         self.left -= 1
+        if self.first_rip is None and _ANY_RIP.search(body):
+            self.first_rip = body.strip()
         if self.rip is None and _XEN_RIP.search(body):
             self.rip = body.strip()
         elif self.rip is not None and _HVM_CONTEXT.search(body):

@@ -810,7 +810,9 @@ def guest_visible(run, rep, done, panic, marker, hard):
             died = None
             results = results[:run.results_at_death]
         if died:
-            out.append("guest died after 'xenolith: early console up': " + died)
+            rip = run.dump.first_rip if died == run.triple else None
+            out.append("guest died after 'xenolith: early console up': " + died
+                       + (" (%s)" % rip if rip else ""))
         out.extend("%s: %s %s" % (name, st, detail) for name, st, detail in results
                    if st != "pass" and name not in DOM0_STEPS)
     return out

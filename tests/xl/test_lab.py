@@ -451,7 +451,8 @@ class FlakeRulesTests(unittest.TestCase):
             "G|k-pvh| xenolith: early console up", self.TRIPLE] + self.GUEST_STATE + [
             self.res("k-pvh", "create"), self.res("k-pvh", "ktest-done", "fail")], rc=2)
         self.assertEqual(v, lab.FAIL)
-        self.assertTrue(any(w.startswith("guest died after") for w in why), why)
+        self.assertTrue(any(w.startswith("guest died after") and "ffffffff80012345" in w
+                            for w in why), why)
 
     def test_world_switch_dump_needs_the_hvm_context_line(self):
         v, why = self.judge(KTAP_SCEN, "pvh", [
