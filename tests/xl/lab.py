@@ -89,7 +89,7 @@ DOM0_STEPS = ("create", "destroy", "vbd", "vif", "unplug", "net-attach", "net-de
 DOM0_STEPS += ("start", "start-2", "attach-disk", "detach-disk")
 DEFAULT_FLAKE_BUDGET = 2
 DOM0_BOOT_TIMEOUT = 180     # QEMU start -> "XLLAB dom0-ready"
-CASE_SLACK = 60             # beyond a case's own timeout before the host gives up
+CASE_SLACK = 120            # beyond a case's own timeout before the host gives up (dom0 logs where the case was stuck, dumps state, destroys its domains)
 
 _MARKER = re.compile(r"XLLAB (\S+)(.*)$")
 _GUEST = re.compile(r"^([GL])\|([^|\s]+)\|(?:(-?\d+|-)\|)? ?(.*)$")

@@ -122,8 +122,8 @@ lab_run_cases() {
 		pid=$!
 		(
 			sleep $tmo
-			: >$LAB_RUN/timed-out
-			lab_log "case $case: timeout after $tmo s; killing it"
+			lab_log "case $case: timeout after $tmo s; what it was doing, then killing it"
+			lab_stuck $pid >$LAB_RUN/timed-out
 			kill -TERM -$pid 2>/dev/null
 			sleep 3
 			kill -KILL -$pid 2>/dev/null
@@ -133,7 +133,7 @@ lab_run_cases() {
 		rc=$?
 		kill $wd 2>/dev/null
 		if [ -e $LAB_RUN/timed-out ]; then
-			lab_result timeout fail "case still running after $tmo s"
+			lab_result timeout fail "case still running after $tmo s; $(cat $LAB_RUN/timed-out)"
 			lab_dump
 			rc=124
 		fi
@@ -141,6 +141,60 @@ lab_run_cases() {
 		lab_now
 		lab_marker case-end case=$case rc=$rc elapsed_ms=$((LAB_NOW - t0))
 	done 3<"$1" </dev/null
+}
+
+# lab_reap PID [SECS]: wait at most SECS (default 10) for the background
+# process PID to end and return its exit status; 255 if it is still
+# there, after logging its state, kernel wait channel and stack (a
+# process in uninterruptible sleep outlives even SIGKILL, and a plain
+# `wait` on it would hang the case).
+lab_reap() {
+	local pid=$1 secs=${2:-10} i=0
+	while kill -0 $pid 2>/dev/null && [ $i -lt $((secs * 5)) ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	if kill -0 $pid 2>/dev/null; then
+		lab_log "pid $pid still there after $secs s: $(tr '\0' ' ' </proc/$pid/cmdline 2>/dev/null | cut -c1-80)" \
+			"state $(sed 's/.*) \(.\).*/\1/' /proc/$pid/stat 2>/dev/null) wchan $(cat /proc/$pid/wchan 2>/dev/null)"
+		sed 's/^/lab:   /' /proc/$pid/stack >/dev/console 2>/dev/null
+		return 255
+	fi
+	wait $pid 2>/dev/null
+}
+
+# lab_stuck PGID: where a case that ran out of time was waiting. Logs
+# every process of its group (and any process anywhere in dom0 in
+# uninterruptible sleep, which no signal ends) with its state, kernel
+# wait channel and command line, and the kernel stack of those in D
+# state; prints one line for the timeout's result: the group's processes
+# other than its shells, innermost last. Reads /proc only (no ps in the
+# dom0 archive's busybox is relied on).
+lab_stuck() {
+	local pg=$1 p st rest state pgid comm wchan cmd line="" ndee=0
+	for p in /proc/[0-9]*; do
+		[ -r $p/stat ] || continue
+		read -r st <$p/stat 2>/dev/null || continue
+		# pid (comm) state ppid pgrp ...: comm may hold spaces.
+		rest=${st##*) }
+		set -- $rest
+		state=$1 pgid=$3
+		[ "$pgid" = "$pg" ] || [ "$state" = D ] || continue
+		comm=${st#*(}
+		comm=${comm%%) *}
+		wchan=$(cat $p/wchan 2>/dev/null)
+		cmd=$(tr '\0' ' ' <$p/cmdline 2>/dev/null | cut -c1-120)
+		lab_log "stuck: pid ${p#/proc/} pgrp $pgid $state ${wchan:-0} ${cmd:-[$comm]}"
+		if [ "$state" = D ]; then
+			ndee=$((ndee + 1))
+			[ -r $p/stack ] && sed 's/^/lab: stuck:   /' $p/stack >/dev/console 2>/dev/null
+		fi
+		if [ "$pgid" = "$pg" ]; then
+			case $comm in sh | bash | sleep) continue ;; esac
+			line="$line${line:+, }$comm($state${wchan:+ $wchan})"
+		fi
+	done
+	echo "waiting on: ${line:-its shell alone}${ndee:+; $ndee process(es) in D state}" | sed 's/; 0 process(es) in D state//'
 }
 
 # Destroy whatever domains a case left, end its helper processes, and

@@ -146,13 +146,14 @@ hn_stop() {
 		lab_result $MODE.backend-exit fail "hostile-netback still running 10 s after SIGTERM"
 		kill -KILL $HPID 2>/dev/null
 	fi
-	wait $HPID 2>/dev/null
+	lab_reap $HPID 10
+	[ $? = 255 ] && lab_result $MODE.backend-exit fail "hostile-netback did not end 10 s after SIGKILL (stuck in the kernel)"
 	HPID=""
 }
 
 traffic_stop() {
 	[ -n "$PINGPID" ] && kill $PINGPID 2>/dev/null
-	[ -n "$PINGPID" ] && wait $PINGPID 2>/dev/null
+	[ -n "$PINGPID" ] && lab_reap $PINGPID 10
 	PINGPID=""
 }
 
@@ -582,10 +583,14 @@ run_mode() {
 	phase after
 	# ---------------------------------------------------------- the backend's view
 	if [ $MODE = killed ]; then
-		wait $HPID 2>/dev/null
+		lab_reap $HPID 20
 		rc=$?
 		HPID=""
-		[ $rc = 3 ] || lab_log "hostile-netback exited $rc (killed mode exits 3)"
+		if [ $rc = 255 ]; then
+			lab_result $MODE.backend-exit fail "hostile-netback (killed mode) did not end within 20 s"
+		else
+			[ $rc = 3 ] || lab_log "hostile-netback exited $rc (killed mode exits 3)"
+		fi
 	else
 		hn_stop
 	fi

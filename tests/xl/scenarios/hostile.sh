@@ -123,7 +123,8 @@ hb_stop() {
 		lab_result backend-exit fail "hostile-blkback still running 10 s after SIGTERM"
 		kill -KILL $HPID 2>/dev/null
 	fi
-	wait $HPID 2>/dev/null
+	lab_reap $HPID 10
+	[ $? = 255 ] && lab_result backend-exit fail "hostile-blkback did not end 10 s after SIGKILL (stuck in the kernel)"
 	HPID=""
 }
 
