@@ -89,6 +89,10 @@ DOM0_STEPS = ("create", "destroy", "vbd", "vif", "unplug", "net-attach", "net-de
 DOM0_STEPS += ("start", "start-2", "attach-disk", "detach-disk")
 DEFAULT_FLAKE_BUDGET = 2
 DOM0_BOOT_TIMEOUT = 180     # QEMU start -> "XLLAB dom0-ready"
+# The emulated CPU (LAB_QEMU_CPU in the environment overrides it, for
+# experiments with the emulation; docs/xen-lab.md).
+LAB_CPU = "max,-smap,-smep"
+MAX_CONTINUATIONS = 2       # fresh boots for cases a stopped boot never began
 CASE_SLACK = 120            # beyond a case's own timeout before the host gives up (dom0 logs where the case was stuck, dumps state, destroys its domains)
 
 _MARKER = re.compile(r"XLLAB (\S+)(.*)$")
@@ -331,7 +335,8 @@ def qemu_command(lab, initrd, serial="stdio"):
         cmd += ["-monitor", "none"]
     # Never KVM. SMAP/SMEP off or a PV dom0 dies at its first exception
     # bounce under TCG (docs/xen-lab.md).
-    cmd += ["-machine", "pc", "-cpu", "max,-smap,-smep", "-m", str(QEMU_MEM), "-smp", "2",
+    cmd += ["-machine", "pc", "-cpu", os.environ.get("LAB_QEMU_CPU") or LAB_CPU,
+            "-m", str(QEMU_MEM), "-smp", "2",
             "-kernel", os.path.join(lab, "xen.elf"), "-append", XEN_CMDLINE,
             "-initrd", "%s,%s" % (module0.replace(",", ",,"), initrd.replace(",", ",,"))]
     return cmd
@@ -1012,6 +1017,7 @@ def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print):
     outcomes = {c.name: Outcome(c) for c in cases}
     todo = list(cases)
     attempt = 0
+    continuations = 0
     boots = []
     while todo:
         name = tag if attempt == 0 else "%s.retry%d" % (tag, attempt)
@@ -1026,22 +1032,37 @@ def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print):
                       "run_flakes": mon.flakes, "errors": mon.errors})
         say("lab: boot %d done in %.0f s%s" % (attempt + 1, wall, "" if not why else " (%s)" % why))
         again = []
+        # A boot that stopped early (a case hung, dom0 or Xen died) left
+        # the cases after it unrun: they go to a fresh boot, which is no
+        # retry (they never began, so nothing is judged twice), at most
+        # MAX_CONTINUATIONS times per run.
+        cont = why is not None and any(mon.runs[c.name].begun for c in todo) \
+            and continuations < MAX_CONTINUATIONS
         for c in todo:
             r = mon.runs[c.name]
             verdict, reasons = judge(r, mon, why)
             o = outcomes[c.name]
             o.attempts.append((r, verdict, reasons, log_path))
+            if cont and not r.begun:
+                again.append(c)
+                continue
             if verdict == FLAKE:
                 o.flakes += 1
-                if attempt < retries:
+                if o.flakes <= retries:
                     o.flaky = reasons[0]
                     again.append(c)
                 else:
                     o.attempts[-1] = (r, FAIL, reasons, log_path)
                     o.reproduced = o.flaky is not None
-        if again:
+        unrun = [c for c in again if not mon.runs[c.name].begun]
+        if unrun:
+            continuations += 1
+            say("lab: boot %d stopped (%s) before %d case(s) began; they get a fresh boot"
+                % (attempt + 1, why, len(unrun)))
+        flaky = [c for c in again if mon.runs[c.name].begun]
+        if flaky:
             say("lab: INFRA-FLAKE in %s; running %s again" % (
-                ", ".join(c.name for c in again), "it" if len(again) == 1 else "them"))
+                ", ".join(c.name for c in flaky), "it" if len(flaky) == 1 else "them"))
         todo = again
         attempt += 1
     return [outcomes[c.name] for c in cases], boots

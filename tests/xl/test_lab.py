@@ -290,6 +290,61 @@ class RetryTests(unittest.TestCase):
         self.assertEqual(o.verdict, lab.FAIL)
 
 
+class ContinuationTests(unittest.TestCase):
+    """A boot stopped by a hung case: the cases it never began run in a
+    fresh boot; the hung case is judged once, as it ran."""
+
+    def setUp(self):
+        self.s = scenario("# lab-types: pv\n# lab-expect: create\n", name="c")
+        self.cases = [lab.Case(self.s, "pv", v, {}) for v in ("a", "b", "c")]
+        self.real_boot, self.real_save = lab.boot, lab.save_consoles
+        lab.save_consoles = lambda mon, d: None
+
+    def tearDown(self):
+        lab.boot, lab.save_consoles = self.real_boot, self.real_save
+
+    def ok(self, name):
+        return case_lines(name, ["XLLAB result case=%s name=create status=pass -- ok" % name])
+
+    def run_with(self, boots):
+        calls = []
+
+        def boot(labdir, image, cases, log_path, run_dir, echo=False, say=print):
+            lines, why = boots[len(calls)](cases)
+            calls.append([c.name for c in cases])
+            return feed(cases, lines), why, 1.0
+        lab.boot = boot
+        with tempfile.TemporaryDirectory() as d:
+            out, _ = lab.run_cases("/nonexistent", "/img", self.cases, d, "t", retries=1,
+                                   say=lambda s: None)
+        return {o.case.name: o for o in out}, calls
+
+    def hang_b(self, cases):
+        return (self.ok("c-a-pv") + ["XLLAB case-begin case=c-b-pv scenario=c type=pv timeout=100"],
+                "case c-b-pv hung beyond its timeout")
+
+    def test_unrun_cases_get_a_fresh_boot(self):
+        out, calls = self.run_with([self.hang_b, lambda cases: (self.ok("c-c-pv"), None)])
+        self.assertEqual(calls, [["c-a-pv", "c-b-pv", "c-c-pv"], ["c-c-pv"]])
+        self.assertEqual(out["c-a-pv"].verdict, lab.PASS)
+        self.assertEqual(out["c-b-pv"].verdict, lab.FAIL)
+        self.assertEqual(out["c-c-pv"].verdict, lab.PASS)
+
+    def test_continuations_are_bounded(self):
+        def hang_first(cases):
+            n = cases[0].name
+            return ["XLLAB case-begin case=%s scenario=c type=pv timeout=100" % n], \
+                "case %s hung beyond its timeout" % n
+        out, calls = self.run_with([hang_first] * 3)
+        self.assertEqual(len(calls), 1 + lab.MAX_CONTINUATIONS)
+        self.assertTrue(all(o.verdict == lab.FAIL for o in out.values()))
+
+    def test_no_fresh_boot_when_nothing_began(self):
+        out, calls = self.run_with([lambda cases: ([], "dom0 not ready after 300 s")])
+        self.assertEqual(len(calls), 1)
+        self.assertTrue(all(o.verdict == lab.FAIL for o in out.values()))
+
+
 class NetBenchTests(unittest.TestCase):
     def test_rows_and_ratios(self):
         figs = {("linux", "pv"): {"net_tcp_tx": "90.0", "net_ping_ms": "2.5", "net_udp_64": "x"},
