@@ -31,6 +31,7 @@ list, the image) are a second cpio archive appended to the dom0 initramfs.
 """
 
 import argparse
+import bisect
 import json
 import os
 import re
@@ -801,6 +802,41 @@ def judge(run, mon, stopped_why):
     return FAIL, hard + reasons
 
 
+# The image's symbols (nm -n), to name a dead guest's RIP in a report;
+# run_cases loads them.
+SYMBOLS = []
+_RIP_ADDR = re.compile(r"RIP:\s+[0-9a-f]{4}:\[<([0-9a-f]+)>\]")
+
+
+def load_symbols(image):
+    """[(address, name)] of the image's text symbols, sorted; [] if nm fails."""
+    try:
+        out = subprocess.run(["nm", "-n", image], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True).stdout
+    except OSError:
+        return []
+    syms = []
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3 and f[1] in "tTwW":
+            syms.append((int(f[0], 16), f[2]))
+    return syms
+
+
+def symbolize(rip_line, syms=None):
+    """"name+0xoff" for the address in Xen's "RIP: cs:[<addr>]" line, if it
+    falls inside the image's text (between two of its symbols); else None."""
+    syms = SYMBOLS if syms is None else syms
+    m = _RIP_ADDR.search(rip_line or "")
+    if not m or len(syms) < 2:
+        return None
+    a = int(m.group(1), 16)
+    i = bisect.bisect_right([x[0] for x in syms], a) - 1
+    if i < 0 or i >= len(syms) - 1:
+        return None
+    return "%s+%#x" % (syms[i][1], a - syms[i][0])
+
+
 def guest_visible(run, rep, done, panic, marker, hard):
     """The failures the guest itself shows, which no flake signature can
     explain away: its KTAP failures, a panic, a required suite it skipped,
@@ -821,8 +857,9 @@ def guest_visible(run, rep, done, panic, marker, hard):
             results = results[:run.results_at_death]
         if died:
             rip = run.dump.first_rip if died == run.triple else None
+            sym = symbolize(rip) if rip else None
             out.append("guest died after 'xenolith: early console up': " + died
-                       + (" (%s)" % rip if rip else ""))
+                       + (" (%s%s)" % (rip, ", " + sym if sym else "") if rip else ""))
         out.extend("%s: %s %s" % (name, st, detail) for name, st, detail in results
                    if st != "pass" and name not in DOM0_STEPS)
     return out
@@ -1019,6 +1056,8 @@ class Outcome:
 
 
 def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print):
+    global SYMBOLS
+    SYMBOLS = load_symbols(image)
     outcomes = {c.name: Outcome(c) for c in cases}
     todo = list(cases)
     attempt = 0

@@ -509,6 +509,16 @@ class FlakeRulesTests(unittest.TestCase):
         self.assertTrue(any(w.startswith("guest died after") and "ffffffff80012345" in w
                             for w in why), why)
 
+    def test_symbolize_names_the_image_function(self):
+        syms = [(0xffffffff80102700, "native_irq_enable"), (0xffffffff80102710, "native_safe_halt"),
+                (0xffffffff80102720, "native_make_pte")]
+        self.assertEqual(lab.symbolize("(XEN) RIP:    0008:[<ffffffff80102712>]", syms),
+                         "native_safe_halt+0x2")
+        # Outside the image (Xen's text, or past its last symbol): no name.
+        self.assertIsNone(lab.symbolize("(XEN) RIP:    e008:[<ffff82d0402044a5>]", syms))
+        self.assertIsNone(lab.symbolize("(XEN) RIP:    0008:[<ffffffff80200000>]", syms))
+        self.assertIsNone(lab.symbolize("no rip here", syms))
+
     def test_world_switch_dump_needs_the_hvm_context_line(self):
         v, why = self.judge(KTAP_SCEN, "pvh", [
             "G|k-pvh| xenolith: early console up", self.TRIPLE] + self.XEN_STATE[:4] + [
