@@ -378,8 +378,19 @@ static void fault_good_read(struct ktest *t)
 	KT_EXPECT_EQ(t, v, 0x5eed);
 }
 
+/* The idle check's comparison sees a change to the IDT and nothing else. */
+static void fault_idle_check_sees_idt(struct ktest *t)
+{
+	if (pv_ops->cpu->load_idt != native_load_idt) {
+		ktest_skip(t, "no IDT in this mode (Xen PV trap table)");
+		return;
+	}
+	KT_EXPECT_EQ(t, idle_check_selftest(), 0);
+}
+
 static const struct ktest_case fault_cases[] = {
 	{ "unmapped_read_fixed_up", fault_unmapped_read },
+	{ "idle_check_sees_idt", fault_idle_check_sees_idt },
 	{ "noncanonical_read_fixed_up", fault_noncanonical },
 	{ "mapped_read_ok", fault_good_read },
 };

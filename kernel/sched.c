@@ -13,6 +13,7 @@
 #include <kernel/errno.h>
 #include <kernel/stats.h>
 #include <asm/paravirt.h>
+#include <asm/traps.h>
 #include <asm/processor.h>
 
 #define STACK_CANARY 0x5843414e41525921ULL /* stack bottom marker */
@@ -545,6 +546,8 @@ void __noreturn cpu_idle_loop(void)
 			schedule();
 			continue;
 		}
+		if (READ_ONCE(idle_check_on))
+			idle_check();
 		/* Enables interrupts and halts atomically: a wake-up that
 		 * queues a thread after the check above still ends the halt
 		 * (a remote one sends a reschedule IPI). */

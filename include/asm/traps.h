@@ -60,6 +60,14 @@ struct extable_entry {
 int safe_read_u64(const void *addr, u64 *val);
 unsigned long fixups_taken(void);
 
+/* The idle check (arch/x86/kernel/traps.c, "idlecheck" on the command
+ * line): the idle loop calls idle_check() with interrupts off right before
+ * it halts, when idle_check_on is set. idle_check_selftest() returns 0 if
+ * a change to the IDT is seen and nothing else is (native IDT modes). */
+extern bool idle_check_on;
+void idle_check(void);
+int idle_check_selftest(void);
+
 /* Native IDT pieces reused by the PVH backend. */
 void native_load_idt(void);
 extern char native_idt_stubs[];
