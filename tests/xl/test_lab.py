@@ -98,8 +98,11 @@ class ScenarioTests(unittest.TestCase):
                      "# lab-variants: a:X=1 b:X=2,Y=3\n", name="bench")
         cases = lab.make_cases({"bench": s}, suite="bench")
         self.assertEqual([c.name for c in cases], ["bench-a-pv", "bench-b-pv"])
-        self.assertEqual(cases[1].env, {"X": "2", "Y": "3"})
-        self.assertEqual(cases[1].line(), "bench-b-pv bench pv 180 X=2 Y=3")
+        # A benchmark runs the kernel as shipped: no idle check.
+        self.assertEqual(cases[1].env, {"X": "2", "Y": "3", "LAB_IDLECHECK": "0"})
+        self.assertEqual(cases[1].line(), "bench-b-pv bench pv 180 LAB_IDLECHECK=0 X=2 Y=3")
+        t = scenario("# lab-suite: test\n# lab-types: pvh\n# lab-variants: a:X=1\n", name="t")
+        self.assertEqual(lab.make_cases({"t": t}, suite="test")[0].env, {"X": "1"})
 
     def test_shipped_scenarios_parse(self):
         scen = lab.load_scenarios()
@@ -518,6 +521,46 @@ class FlakeRulesTests(unittest.TestCase):
         self.assertIsNone(lab.symbolize("(XEN) RIP:    e008:[<ffff82d0402044a5>]", syms))
         self.assertIsNone(lab.symbolize("(XEN) RIP:    0008:[<ffffffff80200000>]", syms))
         self.assertIsNone(lab.symbolize("no rip here", syms))
+
+    IDLE_DUMP = ["(XEN) *** Dumping Dom1 vcpu#0 state: ***",
+                 "(XEN) RIP:    0008:[<ffffffff80102712>]",
+                 "(XEN) RFLAGS: 0000000000000246   CONTEXT: hvm guest (d1v0)"]
+    SYMS = [(0xffffffff80102700, "native_irq_enable"), (0xffffffff80102710, "native_safe_halt"),
+            (0xffffffff80102720, "native_make_pte")]
+
+    def idle_case(self, console, before=()):
+        saved = lab.SYMBOLS
+        lab.SYMBOLS = self.SYMS
+        try:
+            return self.judge(self.MON, "pvh", [
+                "G|k-pvh| xenolith: early console up"] + ["G|k-pvh| " + l for l in console] + [
+                self.res("k-pvh", "create"), self.res("k-pvh", "ready")] + list(before) + [
+                self.TRIPLE] + self.IDLE_DUMP + [self.res("k-pvh", "xs-read", "fail"),
+                                                 self.res("k-pvh", "destroy", "fail")], rc=1)
+        finally:
+            lab.SYMBOLS = saved
+
+    def test_idle_halt_death_with_the_idle_check_quiet_is_a_flake(self):
+        v, why = self.idle_case(["[ 0.1] idle check: on (interrupt-delivery state verified)",
+                                 "[ 0.2] xenolith: ready"])
+        self.assertEqual(v, lab.FLAKE, why)
+        self.assertIn("idle halt", why[0])
+
+    def test_idle_halt_death_without_the_idle_check_is_a_failure(self):
+        v, why = self.idle_case(["[ 0.2] xenolith: ready"])
+        self.assertEqual(v, lab.FAIL)
+        self.assertTrue(any("native_safe_halt+0x2" in w for w in why), why)
+
+    def test_idle_halt_death_after_the_idle_check_spoke_is_a_failure(self):
+        v, why = self.idle_case(["[ 0.1] idle check: on (interrupt-delivery state verified)",
+                                 "[ 0.3] idle check: IDT 0fff:ffffffff8018d890 hash 1, was 2"])
+        self.assertEqual(v, lab.FAIL)
+
+    def test_idle_halt_death_after_a_failed_check_is_a_failure(self):
+        v, why = self.idle_case(["[ 0.1] idle check: on (interrupt-delivery state verified)"],
+                                before=[self.res("k-pvh", "ping", "fail")])
+        self.assertEqual(v, lab.FAIL)
+        self.assertTrue(any(w.startswith("ping: fail") for w in why), why)
 
     def test_world_switch_dump_needs_the_hvm_context_line(self):
         v, why = self.judge(KTAP_SCEN, "pvh", [

@@ -279,6 +279,14 @@ lab_create() {
 		name=$LAB_CASE
 		[ $LAB_NDOM -gt 1 ] && name=$LAB_CASE-$LAB_NDOM
 	fi
+	# Xenolith PVH guests check their interrupt-delivery state before
+	# every idle halt (README, "idlecheck"), so that a death right after
+	# a halt says whether that state was intact (docs/xen-lab.md); not
+	# in the benchmarks (LAB_IDLECHECK=0).
+	case $kernel in
+	$LAB_IMAGES/xenolith*)
+		[ "$type" = pvh ] && [ "${LAB_IDLECHECK:-1}" != 0 ] && extra="${extra:+$extra }idlecheck" ;;
+	esac
 	cfg=$LAB_RUN/$name.cfg
 	if [ -n "$file" ]; then
 		# A config of the scenario's own; the name is forced to ours.
