@@ -10,6 +10,7 @@
 #include <kernel/stats.h>
 #include <kernel/smp.h>
 #include <kernel/cmdline.h>
+#include <kernel/crc32.h>
 #include <kernel/mm.h>
 #include <asm/page.h>
 
@@ -184,11 +185,17 @@ int safe_read_u64(const void *addr, u64 *val)
  * Xen PV guest has a trap table instead. */
 bool idle_check_on;
 
+/* A descriptor table as IDTR or GDTR gives it, and a CRC of its contents. */
+struct idle_table {
+	u64 base;
+	u32 crc;
+	u16 lim;
+};
+
 struct idle_snap {
-	u64 idt_base, gdt_base, idt_hash, gdt_hash;
+	struct idle_table idt, gdt;
 	u64 pte[6];
 	u64 stack_page;
-	u16 idt_lim, gdt_lim;
 };
 
 static const char *const idle_pte_names[6] = {
@@ -208,21 +215,6 @@ static int set_idlecheck(const char *val)
 CMDLINE_OPTION(idlecheck, "idlecheck", set_idlecheck,
 	       "verify interrupt-delivery state before each idle halt");
 
-static u64 idle_hash(const void *p, unsigned long n)
-{
-	const u8 *b = p;
-	u64 h = 1469598103934665603ULL, w;
-	unsigned long i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		__builtin_memcpy(&w, b + i, 8);
-		h = (h ^ w) * 1099511628211ULL;
-	}
-	for (; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ULL;
-	return h;
-}
-
 /* The entry that maps va: the last level reached (a large page, a leaf,
  * or a non-present entry), without the accessed and dirty bits the CPU
  * sets by itself. Page-table pages are RAM, in the direct map. */
@@ -241,56 +233,57 @@ static u64 idle_walk(u64 va)
 	return e & ~(PTE_A | PTE_D);
 }
 
-static void idle_snapshot(struct idle_snap *s)
+static void idle_table(struct idle_table *t, bool gdt)
 {
 	struct {
 		u16 lim;
 		u64 base;
 	} __packed d;
+
+	if (gdt)
+		__asm__ __volatile__("sgdt %0" : "=m"(d));
+	else
+		__asm__ __volatile__("sidt %0" : "=m"(d));
+	t->lim = d.lim;
+	t->base = d.base;
+	t->crc = crc32(0, (const void *)d.base, (size_t)d.lim + 1);
+}
+
+static void idle_snapshot(struct idle_snap *s)
+{
 	unsigned long sp;
 
 	__builtin_memset(s, 0, sizeof(*s));
-	__asm__ __volatile__("sidt %0" : "=m"(d));
-	s->idt_lim = d.lim;
-	s->idt_base = d.base;
-	s->idt_hash = idle_hash((const void *)d.base, (unsigned long)d.lim + 1);
-	__asm__ __volatile__("sgdt %0" : "=m"(d));
-	s->gdt_lim = d.lim;
-	s->gdt_base = d.base;
-	s->gdt_hash = idle_hash((const void *)d.base, (unsigned long)d.lim + 1);
+	idle_table(&s->idt, false);
+	idle_table(&s->gdt, true);
 	__asm__ __volatile__("mov %%rsp, %0" : "=r"(sp));
-	s->pte[0] = idle_walk(s->idt_base);
-	s->pte[1] = idle_walk(s->gdt_base);
 	s->stack_page = sp & ~(PAGE_SIZE - 1);
+	s->pte[0] = idle_walk(s->idt.base);
+	s->pte[1] = idle_walk(s->gdt.base);
 	s->pte[2] = idle_walk(sp);
 	s->pte[3] = idle_walk((u64)native_idt_stubs);
 	s->pte[4] = idle_walk((u64)&do_trap);
 	s->pte[5] = idle_walk((u64)&idle_snapshot);
 }
 
+static int idle_table_diff(const char *name, const struct idle_table *now,
+			   const struct idle_table *ref, bool say)
+{
+	if (now->base == ref->base && now->lim == ref->lim && now->crc == ref->crc)
+		return 0;
+	if (say)
+		kprintf("idle check: %s %04x:%016lx crc %08x, was %04x:%016lx crc %08x\n", name,
+			now->lim, (unsigned long)now->base, now->crc, ref->lim,
+			(unsigned long)ref->base, ref->crc);
+	return 1;
+}
+
 /* What differs between two snapshots, printed; the number of differences. */
 static int idle_diff(const struct idle_snap *now, const struct idle_snap *ref, bool say)
 {
-	int n = 0;
+	int n = idle_table_diff("IDT", &now->idt, &ref->idt, say) +
+		idle_table_diff("GDT", &now->gdt, &ref->gdt, say);
 
-	if (now->idt_base != ref->idt_base || now->idt_lim != ref->idt_lim ||
-	    now->idt_hash != ref->idt_hash) {
-		n++;
-		if (say)
-			kprintf("idle check: IDT %04x:%016lx hash %016lx, was %04x:%016lx hash %016lx\n",
-				now->idt_lim, (unsigned long)now->idt_base,
-				(unsigned long)now->idt_hash, ref->idt_lim,
-				(unsigned long)ref->idt_base, (unsigned long)ref->idt_hash);
-	}
-	if (now->gdt_base != ref->gdt_base || now->gdt_lim != ref->gdt_lim ||
-	    now->gdt_hash != ref->gdt_hash) {
-		n++;
-		if (say)
-			kprintf("idle check: GDT %04x:%016lx hash %016lx, was %04x:%016lx hash %016lx\n",
-				now->gdt_lim, (unsigned long)now->gdt_base,
-				(unsigned long)now->gdt_hash, ref->gdt_lim,
-				(unsigned long)ref->gdt_base, (unsigned long)ref->gdt_hash);
-	}
 	for (int i = 0; i < 6; i++) {
 		if (now->pte[i] == ref->pte[i])
 			continue;
@@ -339,11 +332,11 @@ int idle_check_selftest(void)
 	idle_snapshot(&a);
 	__builtin_memcpy(copy, idt, sizeof(idt));
 	b = a;
-	b.idt_hash = idle_hash(copy, sizeof(idt));
+	b.idt.crc = crc32(0, copy, sizeof(idt));
 	if (idle_diff(&b, &a, false) != 0)
 		bad = -EIO;
 	copy[255].zero ^= 0x5a5a5a5au;
-	b.idt_hash = idle_hash(copy, sizeof(idt));
+	b.idt.crc = crc32(0, copy, sizeof(idt));
 	if (idle_diff(&b, &a, false) != 1)
 		bad = -EINVAL;
 	kfree(copy);
