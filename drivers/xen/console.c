@@ -13,6 +13,7 @@
 #include <kernel/monitor.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
+#include <kernel/time.h>
 #include <asm/processor.h>
 
 static void console_io_write(const char *s, size_t n)
@@ -46,10 +47,24 @@ void xen_console_early_init(void)
 	console_register(&xen_console_io);
 }
 
+/* How long output waits for a full ring to gain room before it is
+ * dropped. A busy backend domain may not read for a while (seen under
+ * emulation: tens of milliseconds with dom0's xenconsoled descheduled),
+ * and losing console output there loses test results; a dead backend
+ * must still not hang the kernel, so the wait is bounded and, once it has
+ * run out, output is dropped at once until the backend reads again.
+ * Before the clock runs the bound is a count of yields. */
+#define RING_WAIT_NS (2 * NSEC_PER_SEC)
+#define RING_WAIT_YIELDS 100000UL
+
+/* All of this is used under printk's log_lock (output) or by the one
+ * monitor reader (input), apart from init and resume on the boot CPU. */
 static struct xencons_interface *ring;
 static unsigned int ring_evtchn;
 static bool ring_broken;
-static unsigned long ring_dropped;
+static bool ring_stalled;          /* the wait ran out: drop until the backend reads */
+static unsigned long ring_dropped; /* bytes dropped, in total */
+static unsigned long ring_dropped_told; /* of those, reported on the ring */
 
 static void ring_fail(const char *what, u32 a, u32 b)
 {
@@ -65,42 +80,81 @@ static void ring_notify(void)
 	evtchn_send(ring_evtchn);
 }
 
-/* Queue one byte; returns false if the ring stays full. */
-static bool ring_put(char c)
+/* Room for one byte in the output ring, waiting for the backend within
+ * the bounds above: 1 if there is room, 0 if not, -EIO if the backend's
+ * index is impossible. */
+static int ring_room(void)
 {
-	for (int tries = 0; tries < 1000; tries++) {
+	bool clock = clock_ready();
+	u64 start = clock ? clock_ns() : 0;
+
+	for (unsigned long yields = 0;; yields++) {
 		XENCONS_RING_IDX untrusted_cons = READ_ONCE(ring->out_cons);
-		XENCONS_RING_IDX prod = ring->out_prod;
-		XENCONS_RING_IDX used = prod - untrusted_cons;
+		XENCONS_RING_IDX used = ring->out_prod - untrusted_cons;
 
 		mb();
 		if (used > sizeof(ring->out)) {
-			ring_fail("output indices", prod, untrusted_cons);
-			return false;
+			ring_fail("output indices", ring->out_prod, untrusted_cons);
+			return -EIO;
 		}
 		if (used < sizeof(ring->out)) {
-			ring->out[MASK_XENCONS_IDX(prod, ring->out)] = c;
-			wmb();
-			ring->out_prod = prod + 1;
-			return true;
+			ring_stalled = false;
+			return 1;
+		}
+		if (ring_stalled)
+			return 0;
+		if (clock ? clock_ns() - start > RING_WAIT_NS : yields > RING_WAIT_YIELDS) {
+			ring_stalled = true;
+			return 0;
 		}
 		/* Full: let the backend run. */
 		ring_notify();
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	}
-	return false;
+}
+
+/* Queue one byte; false if it had to be dropped. */
+static bool ring_put(char c)
+{
+	XENCONS_RING_IDX prod;
+
+	if (ring_room() <= 0)
+		return false;
+	prod = ring->out_prod;
+	ring->out[MASK_XENCONS_IDX(prod, ring->out)] = c;
+	wmb();
+	ring->out_prod = prod + 1;
+	return true;
+}
+
+static size_t ring_put_all(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] == '\n' && !ring_put('\r')) || !ring_put(s[i]))
+			return i;
+	return n;
 }
 
 static void ring_write(const char *s, size_t n)
 {
+	size_t done;
+
 	if (!ring || ring_broken)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		if ((s[i] == '\n' && !ring_put('\r')) || !ring_put(s[i])) {
-			ring_dropped += n - i;
-			break;
-		}
+	/* Once the backend reads again, say what it missed, so a gap in the
+	 * output is never silent. */
+	if (ring_dropped != ring_dropped_told && ring_room() > 0) {
+		char note[96];
+		int len = snprintf(note, sizeof(note),
+				   "\nxen console: %lu bytes dropped while the backend did not read\n",
+				   ring_dropped - ring_dropped_told);
+		size_t want = len < (int)sizeof(note) ? (size_t)len : sizeof(note) - 1;
+
+		if (ring_put_all(note, want) == want)
+			ring_dropped_told = ring_dropped;
 	}
+	done = ring_put_all(s, n);
+	ring_dropped += n - done;
 	ring_notify();
 }
 
@@ -138,6 +192,7 @@ int xen_console_ring_init(void *page, unsigned int evtchn)
 	ring = page;
 	ring_evtchn = evtchn;
 	ring_broken = false;
+	ring_stalled = false;
 	return console_register(&xen_console_ring);
 }
 

@@ -55,9 +55,9 @@ _TRIPLE_FAULT = re.compile(r"Triple fault")
 # Xen dumps the vCPU after "dNvM Triple fault". Under QEMU's emulated SVM
 # the dump of an HVM guest has now and then shown Xen's own registers:
 # code selector e008 (Xen's hypervisor CS; Xenolith's is 0x08) and a RIP
-# in Xen's text, in its VM-entry path (svm_asm_do_resume), with RSP on a
-# Xen stack. A guest cannot run there: the emulated world switch stored
-# the host's state as the guest's, and the guest "faulted" fetching Xen's
+# in Xen's text (the instruction after its vmrun), with RSP on a Xen
+# stack. A guest cannot run there: the emulated world switch stored the
+# host's state as the guest's, and the guest "faulted" fetching Xen's
 # code through its own page tables (cr2 = RIP). docs/xen-lab.md.
 _XEN_RIP = re.compile(r"RIP:\s+e008:\[<ffff82d0[0-9a-f]{8}>\]")
 _HVM_CONTEXT = re.compile(r"CONTEXT: hvm guest\b")

@@ -308,6 +308,7 @@ class QemuCommandTest(unittest.TestCase):
         cmd = boot.qemu_command("xen-pv-dom0", "/b/xenolith", "ktest=a,b", xen="/c/xen.elf")
         self.assertEqual(cmd[cmd.index("-kernel") + 1], "/c/xen.elf")
         self.assertEqual(cmd[cmd.index("-cpu") + 1], "max,-smap,-smep")
+        self.assertEqual(cmd[cmd.index("-accel") + 1], "tcg,thread=single")
         self.assertEqual(cmd[cmd.index("-m") + 1], "2048")
         self.assertEqual(cmd[cmd.index("-smp") + 1], str(boot.DEFAULT_SMP["xen-pv-dom0"]))
         append = cmd[cmd.index("-append") + 1]
