@@ -143,6 +143,12 @@ size_t log_buf_copy(char *dst, size_t size)
 	return n;
 }
 
+void console_note_locked(const char *s, size_t n)
+{
+	log_store(s, n);
+	console_write(s, n);
+}
+
 int vprintk_level(int level, const char *fmt, va_list ap)
 {
 	char line[512];

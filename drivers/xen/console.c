@@ -14,6 +14,7 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <kernel/time.h>
+#include "console_ring.h"
 #include <asm/processor.h>
 
 static void console_io_write(const char *s, size_t n)
@@ -57,105 +58,126 @@ void xen_console_early_init(void)
 #define RING_WAIT_NS (2 * NSEC_PER_SEC)
 #define RING_WAIT_YIELDS 100000UL
 
-/* All of this is used under printk's log_lock (output) or by the one
- * monitor reader (input), apart from init and resume on the boot CPU. */
+/* The domU console. Output runs under printk's log_lock, input in the one
+ * monitor reader; init and resume run on the boot CPU alone. */
+static struct cons_ring out = {
+	.wait_ns = RING_WAIT_NS,
+	.wait_yields = RING_WAIT_YIELDS,
+	.report_locked = console_note_locked,
+};
 static struct xencons_interface *ring;
-static unsigned int ring_evtchn;
-static bool ring_broken;
-static bool ring_stalled;          /* the wait ran out: drop until the backend reads */
-static unsigned long ring_dropped; /* bytes dropped, in total */
-static unsigned long ring_dropped_told; /* of those, reported on the ring */
 
-static void ring_fail(const char *what, u32 a, u32 b)
+static void ring_notify(const struct cons_ring *r)
 {
-	if (ring_broken)
-		return;
-	ring_broken = true;
-	/* Still report it on whatever other console exists. */
-	pr_err("xen console: backend error (%s: %u/%u); console ring disabled\n", what, a, b);
+	if (r->evtchn)
+		evtchn_send(r->evtchn);
 }
 
-static void ring_notify(void)
+/* Disable the ring for good. locked: called from inside the console's
+ * write, under printk's lock, where printk itself cannot be used. */
+static void ring_fail(struct cons_ring *r, bool locked, const char *what, u32 a, u32 b)
 {
-	evtchn_send(ring_evtchn);
+	char msg[128];
+	int len;
+
+	if (r->broken)
+		return;
+	r->broken = true;
+	len = snprintf(msg, sizeof(msg), "xen console: backend error (%s: %u/%u); console ring disabled\n",
+		       what, a, b);
+	if (len >= (int)sizeof(msg))
+		len = sizeof(msg) - 1;
+	/* Still report it on whatever other console exists, and in the log. */
+	if (locked)
+		r->report_locked(msg, (size_t)len);
+	else
+		pr_err("%s", msg);
 }
 
 /* Room for one byte in the output ring, waiting for the backend within
- * the bounds above: 1 if there is room, 0 if not, -EIO if the backend's
+ * the ring's bounds: 1 if there is room, 0 if not, -EIO if the backend's
  * index is impossible. */
-static int ring_room(void)
+static int ring_room(struct cons_ring *r)
 {
 	bool clock = clock_ready();
 	u64 start = clock ? clock_ns() : 0;
 
-	for (unsigned long yields = 0;; yields++) {
-		XENCONS_RING_IDX untrusted_cons = READ_ONCE(ring->out_cons);
-		XENCONS_RING_IDX used = ring->out_prod - untrusted_cons;
+	for (unsigned long waited = 0;; waited++) {
+		XENCONS_RING_IDX untrusted_cons = READ_ONCE(r->intf->out_cons);
+		XENCONS_RING_IDX prod = r->intf->out_prod;
+		XENCONS_RING_IDX used = prod - untrusted_cons;
 
 		mb();
-		if (used > sizeof(ring->out)) {
-			ring_fail("output indices", ring->out_prod, untrusted_cons);
+		if (used > sizeof(r->intf->out)) {
+			ring_fail(r, true, "output indices", prod, untrusted_cons);
 			return -EIO;
 		}
-		if (used < sizeof(ring->out)) {
-			ring_stalled = false;
+		if (used < sizeof(r->intf->out)) {
+			r->stalled = false;
 			return 1;
 		}
-		if (ring_stalled)
+		if (r->stalled)
 			return 0;
-		if (clock ? clock_ns() - start > RING_WAIT_NS : yields > RING_WAIT_YIELDS) {
-			ring_stalled = true;
+		if (clock ? clock_ns() - start > r->wait_ns : waited > r->wait_yields) {
+			r->stalled = true;
 			return 0;
 		}
 		/* Full: let the backend run. */
-		ring_notify();
+		ring_notify(r);
+		r->yields++;
 		HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
 	}
 }
 
 /* Queue one byte; false if it had to be dropped. */
-static bool ring_put(char c)
+static bool ring_put(struct cons_ring *r, char c)
 {
 	XENCONS_RING_IDX prod;
 
-	if (ring_room() <= 0)
+	if (ring_room(r) <= 0)
 		return false;
-	prod = ring->out_prod;
-	ring->out[MASK_XENCONS_IDX(prod, ring->out)] = c;
+	prod = r->intf->out_prod;
+	r->intf->out[MASK_XENCONS_IDX(prod, r->intf->out)] = c;
 	wmb();
-	ring->out_prod = prod + 1;
+	r->intf->out_prod = prod + 1;
 	return true;
 }
 
-static size_t ring_put_all(const char *s, size_t n)
+static size_t ring_put_all(struct cons_ring *r, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if ((s[i] == '\n' && !ring_put('\r')) || !ring_put(s[i]))
+		if ((s[i] == '\n' && !ring_put(r, '\r')) || !ring_put(r, s[i]))
 			return i;
 	return n;
 }
 
-static void ring_write(const char *s, size_t n)
+void cons_ring_write(struct cons_ring *r, const char *s, size_t n)
 {
 	size_t done;
 
-	if (!ring || ring_broken)
+	if (!r->intf || r->broken)
 		return;
 	/* Once the backend reads again, say what it missed, so a gap in the
 	 * output is never silent. */
-	if (ring_dropped != ring_dropped_told && ring_room() > 0) {
+	if (r->dropped != r->dropped_told && ring_room(r) > 0) {
 		char note[96];
 		int len = snprintf(note, sizeof(note),
 				   "\nxen console: %lu bytes dropped while the backend did not read\n",
-				   ring_dropped - ring_dropped_told);
+				   r->dropped - r->dropped_told);
 		size_t want = len < (int)sizeof(note) ? (size_t)len : sizeof(note) - 1;
 
-		if (ring_put_all(note, want) == want)
-			ring_dropped_told = ring_dropped;
+		if (ring_put_all(r, note, want) == want)
+			r->dropped_told = r->dropped;
 	}
-	done = ring_put_all(s, n);
-	ring_dropped += n - done;
-	ring_notify();
+	done = ring_put_all(r, s, n);
+	if (!r->broken)
+		r->dropped += n - done;
+	ring_notify(r);
+}
+
+static void ring_write(const char *s, size_t n)
+{
+	cons_ring_write(&out, s, n);
 }
 
 static int ring_getc(void)
@@ -163,13 +185,13 @@ static int ring_getc(void)
 	XENCONS_RING_IDX cons, untrusted_prod;
 	char c;
 
-	if (!ring || ring_broken)
+	if (!ring || out.broken)
 		return -1;
 	cons = ring->in_cons;
 	untrusted_prod = READ_ONCE(ring->in_prod);
 	rmb();
 	if (untrusted_prod - cons > sizeof(ring->in)) {
-		ring_fail("input indices", untrusted_prod, cons);
+		ring_fail(&out, false, "input indices", untrusted_prod, cons);
 		return -1;
 	}
 	if (untrusted_prod == cons)
@@ -177,7 +199,7 @@ static int ring_getc(void)
 	c = READ_ONCE(ring->in[MASK_XENCONS_IDX(cons, ring->in)]);
 	mb();
 	ring->in_cons = cons + 1;
-	ring_notify();
+	ring_notify(&out);
 	return (unsigned char)c;
 }
 
@@ -190,9 +212,10 @@ static const struct console xen_console_ring = {
 int xen_console_ring_init(void *page, unsigned int evtchn)
 {
 	ring = page;
-	ring_evtchn = evtchn;
-	ring_broken = false;
-	ring_stalled = false;
+	out.intf = page;
+	out.evtchn = evtchn;
+	out.broken = false;
+	out.stalled = false;
 	return console_register(&xen_console_ring);
 }
 
@@ -204,7 +227,8 @@ void xen_console_ring_exit(void)
 {
 	console_unregister(&xen_console_ring);
 	ring = NULL;
-	ring_evtchn = 0;
+	out.intf = NULL;
+	out.evtchn = 0;
 }
 
 static void xen_console_pm_init(void);
@@ -219,12 +243,12 @@ int xen_console_late_init(void)
 	unsigned int port;
 	int rc;
 
-	if (ring_dropped)
-		pr_warn("xen console: %lu bytes dropped while the ring was full\n", ring_dropped);
+	if (out.dropped)
+		pr_warn("xen console: %lu bytes dropped while the ring was full\n", out.dropped);
 	/* Input arrives as an event: the ring's channel for a domU, the
 	 * console VIRQ for dom0's console_io. */
 	if (ring) {
-		rc = evtchn_bind(ring_evtchn, console_event, NULL);
+		rc = evtchn_bind(out.evtchn, console_event, NULL);
 	} else {
 		rc = evtchn_bind_virq(VIRQ_CONSOLE, &port);
 		if (!rc)
@@ -246,15 +270,15 @@ static void console_resume_noirq(const struct xen_resume_info *ri)
 	if (!ri->new_domain || !ring)
 		return;
 	if (!ri->console_evtchn) {
-		ring_fail("no event channel after restore", 0, 0);
+		ring_fail(&out, false, "no event channel after restore", 0, 0);
 		return;
 	}
-	ring_evtchn = ri->console_evtchn;
-	rc = evtchn_bind(ring_evtchn, console_event, NULL);
+	out.evtchn = ri->console_evtchn;
+	rc = evtchn_bind(out.evtchn, console_event, NULL);
 	if (rc)
 		pr_warn("xen console: no input events after restore (%d)\n", rc);
 	/* Whatever was written while the port was unknown. */
-	ring_notify();
+	ring_notify(&out);
 }
 
 static struct xen_pm_hook console_hook = {

@@ -17,6 +17,10 @@ int vprintk_level(int level, const char *fmt, va_list ap);
 /* Raw console output: no prefix, no level filter (KTAP, monitor). */
 __printf(1, 2) int kprintf(const char *fmt, ...);
 void console_write(const char *s, size_t n);
+/* For a console driver reporting its own failure from inside its write
+ * method, where printk's lock is already held: the line goes into the log
+ * and to every console. The driver must not write it to itself again. */
+void console_note_locked(const char *s, size_t n);
 
 #define pr_emerg(...) printk_level(LOGLEVEL_EMERG, __VA_ARGS__)
 #define pr_err(...) printk_level(LOGLEVEL_ERR, __VA_ARGS__)

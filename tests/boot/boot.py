@@ -51,8 +51,9 @@ BASE_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp", "blk"
 REQUIRED_SUITES = {
     "native": BASE_SUITES,
     "grub": BASE_SUITES,
-    "xen-pv-dom0": BASE_SUITES + ("evtchn", "multicall", "pvmap", "gnttab", "xenbus", "balloon"),
-    "xen-pvh-dom0": BASE_SUITES + ("evtchn", "gnttab", "xenbus", "balloon"),
+    "xen-pv-dom0": BASE_SUITES + ("evtchn", "multicall", "pvmap", "gnttab", "xenbus", "balloon",
+                                  "xencons"),
+    "xen-pvh-dom0": BASE_SUITES + ("evtchn", "gnttab", "xenbus", "balloon", "xencons"),
 }
 XEN_CMDLINE = ("console=com1 com1=115200,8n1 dom0_mem=768M,max:768M "
                "loglvl=all guest_loglvl=all")

@@ -74,7 +74,7 @@ QEMU_MEM = 3072
 # into every type that can run it; the boot modes have their own table
 # (tests/boot/boot.py, REQUIRED_SUITES).
 DOMU_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp", "blk", "evtchn",
-               "xenstore", "gnttab", "xenbus", "net", "tcp", "balloon")
+               "xenstore", "gnttab", "xenbus", "net", "tcp", "balloon", "xencons")
 GUEST_TYPES = {
     "pv": {"required": DOMU_SUITES + ("multicall", "pvmap")},
     "pvh": {"required": DOMU_SUITES},
