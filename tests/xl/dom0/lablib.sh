@@ -741,6 +741,7 @@ lab_mon() {
 	while :; do
 		if awk -v s=$((n + 1)) -v p="$prompt" 'NR >= s && index($0, p) == 1 { f = 1 } END { exit !f }' $log; then
 			MON_OUT=$(awk -v s=$((n + 1)) -v p="$prompt" 'NR >= s { sub(/\r+$/, ""); if (index($0, p) == 1) exit; print }' $log)
+			[ -z "$MON_OUT" ] && lab_log "mon: no answer to '$cmd' before the next prompt (echo at line $n)"
 			return 0
 		fi
 		lab_now
@@ -759,7 +760,30 @@ lab_mon_raw() {
 	local log=$LAB_CONSOLE_DIR/guest-$LAB_DOM.log from=$((${MON_MARK0:-1} - 1))
 	[ $from -lt 1 ] && from=1
 	lab_log "mon: typed after line ${MON_MARK0:-?}, echo at line ${MON_N:-none}; raw log from line $from:"
-	sed -n "$from,\$p" $log | head -n ${1:-20} | sed -n l | sed 's/^/lab: raw: /'
+	# busybox sed has no "l" (it prints nothing): awk shows the controls.
+	awk -v s=$from -v n=${1:-20} 'NR >= s && NR < s + n {
+		o = ""
+		for (i = 1; i <= length($0); i++) {
+			c = substr($0, i, 1)
+			if (c == "\r") c = "\\r"; else if (c == "\t") c = "\\t"
+			else if (c == "\033") c = "\\e"; else if (c < " ") c = "^?"
+			o = o c
+		}
+		print "lab: raw: " NR ": " o "$"
+	}' $log
+}
+
+# lab_mon_answer REGEX [TIMEOUT_S]: after a lab_mon, the command's answer
+# line itself: the first console line after its echo that matches REGEX,
+# waited for up to TIMEOUT_S (60) and put in MON_ANSWER; 1 if none came.
+# lab_mon ends its output at the next prompt; a check that judges the
+# answer by its content waits for that line instead, so it never depends
+# on where a prompt was seen (once, a PV guest's "blk verify" answer came
+# 1.7 s after lab_mon had returned with nothing).
+lab_mon_answer() {
+	MON_ANSWER=""
+	lab_wait_console "$1" "${2:-60}" >/dev/null || return 1
+	MON_ANSWER=$LAB_MATCH
 }
 
 # ------------------------------------------------------------------ network lab

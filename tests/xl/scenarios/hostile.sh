@@ -178,7 +178,8 @@ if [ $KIND = refuse ]; then
 		lab_log "xvdb listed with 0 sectors: $(printf '%s\n' "$MON_OUT" | grep '^xvdb ')"
 	fi
 else
-	if mon "blk verify xvdb $SEED_H 0 $NSECT" 60 && printf '%s\n' "$MON_OUT" | grep -q 'blk: verify xvdb: .*: ok'; then
+	if mon "blk verify xvdb $SEED_H 0 $NSECT" 60 && lab_mon_answer '^blk: verify xvdb: ' 60 &&
+		case $MON_ANSWER in *": ok") true ;; *) false ;; esac; then
 		lab_result honest-phase pass "xvdb verifies before the fault ($(hb_line connected))"
 	else
 		mon_show
@@ -189,8 +190,10 @@ fi
 if [ $KIND = work ]; then
 	# Matched in the shell: a grep fork is what dom0's transient segfault
 	# kills (docs/xen-lab.md).
-	if mon "blk fill xvdb $SEED_W $NSECT 256" 60 && case $MON_OUT in *": ok"*) true ;; *) false ;; esac &&
-		mon "blk verify xvdb $SEED_W $NSECT 256" 60 && case $MON_OUT in *": ok"*) true ;; *) false ;; esac; then
+	if mon "blk fill xvdb $SEED_W $NSECT 256" 60 && lab_mon_answer '^blk: fill xvdb: ' 60 &&
+		case $MON_ANSWER in *": ok") true ;; *) false ;; esac &&
+		mon "blk verify xvdb $SEED_W $NSECT 256" 60 && lab_mon_answer '^blk: verify xvdb: ' 60 &&
+		case $MON_ANSWER in *": ok") true ;; *) false ;; esac; then
 		lab_result write-phase pass "xvdb written (with a flush) and read back"
 	else
 		mon_show
