@@ -235,8 +235,16 @@ def console_session(name, timeout=30):
 
     try:
         if until(rb"Escape character", 10):
-            os.write(fd, b"\r")
-            if until(rb"xenolith> ", timeout):
+            # virsh prints its banner before libvirt's console stream is
+            # surely connected, and a key typed before then is lost (once,
+            # the guest saw nothing for 30 s): press Enter again every 2 s
+            # until the prompt shows.
+            end = time.monotonic() + timeout
+            prompt = False
+            while not prompt and time.monotonic() < end:
+                os.write(fd, b"\r")
+                prompt = until(rb"xenolith> ", min(2, max(0, end - time.monotonic())))
+            if prompt:
                 os.write(fd, b"info\r")
                 ok = until(rb"mode: native", timeout)
         os.write(fd, b"\x1d")
