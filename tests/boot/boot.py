@@ -206,7 +206,7 @@ def qemu_command(mode, image, cmdline="", xen=None, iso=None, serial="stdio",
     module = image + (" " + cmdline if cmdline else "")
     # One host thread for all emulated CPUs under Xen: QEMU's multi-threaded
     # TCG now and then breaks the emulated SVM world switch of a PVH guest
-    # (docs/xen-lab.md, "Emulation flakes"), and a Xen boot is no slower.
+    # (docs/xen-lab.md, "Emulation flakes"), and a Xen boot here was faster.
     cmd += ["-accel", "tcg,thread=single"]
     cmd += ["-cpu", "max,-smap,-smep", "-m", str(memory or 2048),
             "-smp", str(smp or DEFAULT_SMP[mode]),

@@ -102,7 +102,7 @@ LAB_CPU = "max,-smap,-smep,-xsave"
 # One host thread runs both emulated CPUs. With QEMU's default multi-threaded
 # TCG, about one PVH guest in fourteen died in the emulated SVM world switch
 # (its saved state Xen's own, or the event after its idle halt undeliverable);
-# with one thread, none in the same cases, at about the same speed.
+# with one thread, none in the same cases, and the lab about 10% slower.
 # docs/xen-lab.md, "Emulation flakes".
 LAB_ACCEL = "tcg,thread=single"
 MAX_CONTINUATIONS = 2       # fresh boots for cases a stopped boot never began
