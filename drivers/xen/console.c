@@ -65,7 +65,6 @@ static struct cons_ring out = {
 	.wait_yields = RING_WAIT_YIELDS,
 	.report_locked = console_note_locked,
 };
-static struct xencons_interface *ring;
 
 static void ring_notify(const struct cons_ring *r)
 {
@@ -99,8 +98,8 @@ static void ring_fail(struct cons_ring *r, bool locked, const char *what, u32 a,
  * index is impossible. */
 static int ring_room(struct cons_ring *r)
 {
-	bool clock = clock_ready();
-	u64 start = clock ? clock_ns() : 0;
+	bool clock = false;
+	u64 start = 0;
 
 	for (unsigned long waited = 0;; waited++) {
 		XENCONS_RING_IDX untrusted_cons = READ_ONCE(r->intf->out_cons);
@@ -118,7 +117,11 @@ static int ring_room(struct cons_ring *r)
 		}
 		if (r->stalled)
 			return 0;
-		if (clock ? clock_ns() - start > r->wait_ns : waited > r->wait_yields) {
+		/* The clock is read only once the ring is full, not per byte. */
+		if (!waited) {
+			clock = clock_ready();
+			start = clock ? clock_ns() : 0;
+		} else if (clock ? clock_ns() - start > r->wait_ns : waited > r->wait_yields) {
 			r->stalled = true;
 			return 0;
 		}
@@ -182,6 +185,7 @@ static void ring_write(const char *s, size_t n)
 
 static int ring_getc(void)
 {
+	struct xencons_interface *ring = out.intf;
 	XENCONS_RING_IDX cons, untrusted_prod;
 	char c;
 
@@ -211,7 +215,6 @@ static const struct console xen_console_ring = {
 
 int xen_console_ring_init(void *page, unsigned int evtchn)
 {
-	ring = page;
 	out.intf = page;
 	out.evtchn = evtchn;
 	out.broken = false;
@@ -226,7 +229,6 @@ int xen_console_ring_init(void *page, unsigned int evtchn)
 void xen_console_ring_exit(void)
 {
 	console_unregister(&xen_console_ring);
-	ring = NULL;
 	out.intf = NULL;
 	out.evtchn = 0;
 }
@@ -247,7 +249,7 @@ int xen_console_late_init(void)
 		pr_warn("xen console: %lu bytes dropped while the ring was full\n", out.dropped);
 	/* Input arrives as an event: the ring's channel for a domU, the
 	 * console VIRQ for dom0's console_io. */
-	if (ring) {
+	if (out.intf) {
 		rc = evtchn_bind(out.evtchn, console_event, NULL);
 	} else {
 		rc = evtchn_bind_virq(VIRQ_CONSOLE, &port);
@@ -267,7 +269,7 @@ static void console_resume_noirq(const struct xen_resume_info *ri)
 {
 	int rc;
 
-	if (!ri->new_domain || !ring)
+	if (!ri->new_domain || !out.intf)
 		return;
 	if (!ri->console_evtchn) {
 		ring_fail(&out, false, "no event channel after restore", 0, 0);
@@ -289,6 +291,6 @@ static struct xen_pm_hook console_hook = {
 
 static void xen_console_pm_init(void)
 {
-	if (ring)
+	if (out.intf)
 		xen_pm_register(&console_hook);
 }
