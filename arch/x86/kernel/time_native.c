@@ -11,6 +11,7 @@
 #include <kernel/mm.h>
 #include <kernel/stats.h>
 #include <kernel/errno.h>
+#include <kernel/prof.h>
 
 #define PIT_HZ 1193182ULL
 #define CALIBRATE_WINDOW_US 1000
@@ -242,6 +243,7 @@ void native_lapic_cpu_init(void)
 
 static void lapic_timer_irq(struct pt_regs *regs)
 {
+	prof_sample_regs(regs);
 	lapic_write(APIC_EOI, 0);
 	stats_inc(STAT_TIMER_IRQS);
 	timer_interrupt();

@@ -10,6 +10,7 @@
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
+#include <kernel/prof.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
@@ -38,6 +39,7 @@ static const struct trap_info trap_table[] = {
 
 static void xen_pv_upcall(struct pt_regs *regs)
 {
+	prof_sample_regs(regs);
 	xen_evtchn_do_upcall();
 }
 

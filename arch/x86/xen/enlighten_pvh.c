@@ -12,6 +12,7 @@
 #include <kernel/string.h>
 #include <asm/paravirt.h>
 #include <kernel/stats.h>
+#include <kernel/prof.h>
 #include <asm/processor.h>
 #include <asm/setup.h>
 #include <asm/traps.h>
@@ -85,6 +86,7 @@ static void xen_pvh_reserve_memory(struct bootinfo *bi)
  * upcalls_deferred in the monitor's stats; never seen on real hardware. */
 static void xen_pvh_callback(struct pt_regs *regs)
 {
+	prof_sample_regs(regs);
 	if (!(regs->rflags & X86_EFLAGS_IF)) {
 		stats_inc(STAT_UPCALLS_DEFERRED);
 		return;

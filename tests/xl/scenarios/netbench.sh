@@ -16,6 +16,10 @@
 #   tcp-conn   connections per second: connect, 1 byte echoed, close
 # Each is reported as a metric (net_FIGURE=VALUE); the host (lab.py,
 # print_net_bench) prints them side by side with Xenolith/Linux.
+# Variant xenolith-prof (NETBENCH_PROF=1) runs Xenolith again, profiled
+# during each TCP figure with the monitor's `prof`, and logs the busiest
+# functions as "lab: netbench: prof FIGURE: ..." lines; the sampling costs
+# a little, so its figures stay out of the table (lab.py skips them).
 #
 # Part of `make bench` (lab-suite bench); alone with
 # `make lab-bench LAB_SCENARIOS=netbench` (only Linux: add
@@ -24,7 +28,7 @@
 # lab-suite: bench
 # lab-types: pv pvh
 # lab-timeout: 300
-# lab-variants: xenolith:LAB_GUEST=xenolith,VCPUS=1 linux:LAB_GUEST=linux,VCPUS=1
+# lab-variants: xenolith:LAB_GUEST=xenolith,VCPUS=1 linux:LAB_GUEST=linux,VCPUS=1 xenolith-prof:LAB_GUEST=xenolith,VCPUS=1,NETBENCH_PROF=1
 # lab-expect: create ready tcp-tx tcp-rx udp-64 udp-1472 ping tcp-conn destroy
 
 NT=/lab/bin/nettest
@@ -87,15 +91,28 @@ snap() {
 	lab_mon "$LAB_PROMPT" tcp 10 >/dev/null 2>&1
 	echo "$MON_OUT" | sed -n 's/^/lab: netbench: '"$1"': /p' >/dev/console
 }
+# prof start|stop NAME: with NETBENCH_PROF=1, Xenolith's profile of one
+# figure into the log.
+prof() {
+	[ "${LAB_GUEST:-xenolith}" = xenolith ] && [ "${NETBENCH_PROF:-0}" = 1 ] || return 0
+	if [ $1 = start ]; then
+		lab_mon "$LAB_PROMPT" "prof start" 10 >/dev/null 2>&1
+	else
+		lab_mon "$LAB_PROMPT" "prof stop 25" 30 >/dev/null 2>&1
+		echo "$MON_OUT" | sed -n 's/^/lab: netbench: prof '"$2"': /p' >/dev/console
+	fi
+}
 # The TCP figures run in the background so that the guest's view can be
 # taken near the end of the transfer.
 figsnap() {
 	local name=$1 pid
+	prof start
 	fig "$@" &
 	pid=$!
 	sleep $((SECS / 2))
 	snap "$name"
 	wait $pid
+	prof stop "$name"
 }
 
 figsnap tcp-tx mbit_s tcp_tx --secs $SECS tcp-send $GIP:9
