@@ -1279,8 +1279,13 @@ static void receive_data(struct tcp_stack *st, struct tcb *t, u32 seq, const u8 
 			ring_consume(&t->rcv, t->rcv.len);
 		}
 		st->ops->wake(t, TCP_WAKE_RX);
-		if (++t->unacked_segs >= 2)
-			t->ack_now = true; /* RFC 5681 4.2: at least every second segment */
+		/* RFC 5681 4.2: ACK at least every second full-sized segment.
+		 * A coalesced (GSO) receive of more than one segment's worth
+		 * counts as the segments it carries, so it is ACKed at once,
+		 * as Linux does: counted as one, every other 64 KiB packet
+		 * went unACKed, and the sender's window grew half as fast. */
+		if (len > t->adv_mss || ++t->unacked_segs >= 2)
+			t->ack_now = true;
 		else if (!t->timer[TCP_T_DELACK])
 			arm(st, t, TCP_T_DELACK, now(st) + st->p.delack);
 		return;

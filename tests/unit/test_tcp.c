@@ -496,6 +496,38 @@ TEST(active_open_and_data)
 	CHECK_EQ(live_tcbs, 0);
 }
 
+/* A coalesced (GSO) receive carrying more than one full-sized segment is
+ * ACKed at once (RFC 5681 4.2 counts segments, not packets); one of at
+ * most our MSS is still delayed. */
+TEST(coalesced_receive_acked_at_once)
+{
+	static char big[8000];
+	struct peer pr;
+	struct tcb *t;
+	struct tcp_seg s;
+
+	reset_stack();
+	t = open_active(&pr, true, 2, 1460);
+	CHECK(tcp_connect_done(t));
+	CHECK(t->adv_mss > 0 && t->adv_mss < sizeof(big));
+	memset(big, 'x', sizeof(big));
+	peer_send(&pr, TCP_ACK, big, t->adv_mss);
+	CHECK_EQ(pending(), 0);
+	CHECK(t->timer[TCP_T_DELACK] != 0);
+	advance(41 * MS);
+	CHECK(next_seg(&s));
+	CHECK(s.ack == pr.seq);
+	peer_send(&pr, TCP_ACK, big, t->adv_mss + 1u);
+	CHECK(next_seg(&s));
+	CHECK(s.flags == TCP_ACK && s.ack == pr.seq);
+	CHECK_EQ(t->timer[TCP_T_DELACK], 0);
+	peer_send(&pr, TCP_ACK, big, sizeof(big));
+	CHECK(next_seg(&s));
+	CHECK(s.ack == pr.seq);
+	close_all(t);
+	CHECK_EQ(live_tcbs, 0);
+}
+
 TEST(passive_open_accept)
 {
 	struct peer pr;
@@ -1724,6 +1756,7 @@ int main(void)
 	RUN(seq_arith);
 	RUN(rtt_estimator);
 	RUN(active_open_and_data);
+	RUN(coalesced_receive_acked_at_once);
 	RUN(passive_open_accept);
 	RUN(simultaneous_open);
 	RUN(connect_refused_and_syn_timeout);
