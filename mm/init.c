@@ -238,17 +238,21 @@ void mm_init(struct bootinfo *bi)
 static DEFINE_SPINLOCK(pool_lock);
 static DEFINE_SPINLOCK(heap_lock);
 
-void *alloc_pages(unsigned long n)
+void *alloc_pages_uninit(unsigned long n)
 {
 	unsigned long flags = spin_lock_irqsave(&pool_lock);
 	long pfn = pool_alloc(&kernel_pool, n, 1);
-	void *va;
 
 	spin_unlock_irqrestore(&pool_lock, flags);
-	if (pfn < 0)
-		return NULL;
-	va = __va(PFN_PHYS(pfn));
-	memset(va, 0, n * PAGE_SIZE);
+	return pfn < 0 ? NULL : __va(PFN_PHYS(pfn));
+}
+
+void *alloc_pages(unsigned long n)
+{
+	void *va = alloc_pages_uninit(n);
+
+	if (va)
+		memset(va, 0, n * PAGE_SIZE);
 	return va;
 }
 

@@ -48,7 +48,7 @@ int net_sw_gso(struct netdev *dev, struct pkbuf *p)
 	for (off = 0; off < payload || (off == 0 && payload == 0); off += mss) {
 		u32 n = payload - off > mss ? mss : payload - off;
 		bool first = off == 0, last = off + n >= payload;
-		struct pkbuf *s = pkb_alloc(hdrs + n, NET_HEADROOM);
+		struct pkbuf *s = pkb_alloc_filled(hdrs + n, NET_HEADROOM);   /* all copied in */
 		u8 *d, *sip, *stcp;
 		u32 sum;
 		int r;

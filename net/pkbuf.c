@@ -5,7 +5,7 @@
 #include <kernel/printk.h>
 #include <asm/page.h>
 
-struct pkbuf *pkb_alloc(u32 size, u32 headroom)
+static struct pkbuf *pkb_alloc_pages(u32 size, u32 headroom, bool zero)
 {
 	struct pkbuf *p;
 	u32 total = size + headroom;
@@ -20,9 +20,13 @@ struct pkbuf *pkb_alloc(u32 size, u32 headroom)
 		/* Whole pages: page-aligned, so a driver can grant them. */
 		unsigned long n = (total + PAGE_SIZE - 1) / PAGE_SIZE;
 
-		p->head = alloc_pages(n);
+		p->head = zero ? alloc_pages(n) : alloc_pages_uninit(n);
 		p->pages = (u8)n;
 		p->size = (u32)(n * PAGE_SIZE);
+		if (p->head && !zero) {
+			memset(p->head, 0, headroom);
+			memset(p->head + total, 0, p->size - total);
+		}
 	} else {
 		p->head = kmalloc(total);
 		p->size = total;
@@ -33,6 +37,16 @@ struct pkbuf *pkb_alloc(u32 size, u32 headroom)
 	}
 	p->data = p->head + headroom;
 	return p;
+}
+
+struct pkbuf *pkb_alloc(u32 size, u32 headroom)
+{
+	return pkb_alloc_pages(size, headroom, true);
+}
+
+struct pkbuf *pkb_alloc_filled(u32 size, u32 headroom)
+{
+	return pkb_alloc_pages(size, headroom, false);
 }
 
 void pkb_free(struct pkbuf *p)

@@ -131,7 +131,8 @@ static int k_route(struct tcp_stack *st, u32 daddr, u16 *mtu, u32 *tso)
 static void k_output(struct tcp_stack *st, struct tcb *t, const struct tcp_out *o)
 {
 	u32 len = o->hlen + o->data_len;
-	struct pkbuf *p = pkb_alloc(len, NET_HEADROOM);
+	/* Filled below: the header, then exactly data_len bytes. */
+	struct pkbuf *p = pkb_alloc_filled(len, NET_HEADROOM);
 	struct ip_route rt;
 	u8 *h;
 

@@ -667,7 +667,9 @@ static void nf_rx_deliver(struct nf_queue *q, const struct nf_rx_pkt *pkt, struc
 	} else {
 		u32 pos = 0;
 
-		p = pkb_alloc(pkt->len, 0);
+		/* The slots' sizes add up to pkt->len (nf_rx_parse): all
+		 * of it is copied in below. */
+		p = pkb_alloc_filled(pkt->len, 0);
 		if (!p) {
 			q->rx_drops++;
 			NF_STAT_ADD(nf, rx_dropped, 1);

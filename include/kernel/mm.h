@@ -52,6 +52,10 @@ size_t kheap_usable_size(const struct kmalloc_heap *h, const void *ptr);
 /* ---- kernel memory API ---- */
 void mm_init(struct bootinfo *bi);
 void *alloc_pages(unsigned long n);          /* zeroed, direct-mapped; NULL if none */
+/* The same without the zeroing: for a buffer whose every byte its caller
+ * writes before anyone reads it or it is shared (a page of a packet it
+ * copies in). Anything it does not write holds old kernel data. */
+void *alloc_pages_uninit(unsigned long n);
 void free_pages(void *va, unsigned long n);
 phys_addr_t alloc_page_phys(void);           /* 0 on failure */
 void *kmalloc(size_t size);
