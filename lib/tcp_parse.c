@@ -99,7 +99,6 @@ u32 tcp_write_opts(u8 *b, const struct tcp_opts_out *o)
 		n += 2;
 	}
 	if (o->sack_ok) {
-		/* Not used: we never announce SACK (docs/tcp.md). */
 		b[n++] = TCPOPT_NOP;
 		b[n++] = TCPOPT_NOP;
 		b[n++] = TCPOPT_SACK_OK;
@@ -119,6 +118,23 @@ u32 tcp_write_opts(u8 *b, const struct tcp_opts_out *o)
 		b[n++] = TCPOPT_WS;
 		b[n++] = 3;
 		b[n++] = o->ws_val;
+	}
+	if (o->nsack) {
+		/* NOP NOP kind length, then 8 bytes a block. */
+		u32 fit = n + 4 + 8 <= TCP_OPT_MAX ? (TCP_OPT_MAX - n - 4) / 8 : 0;
+		u32 k = o->nsack < fit ? o->nsack : fit;
+
+		k = k < TCP_SACK_BLOCKS_MAX ? k : TCP_SACK_BLOCKS_MAX;
+		if (k) {
+			b[n++] = TCPOPT_NOP;
+			b[n++] = TCPOPT_NOP;
+			b[n++] = TCPOPT_SACK;
+			b[n++] = (u8)(2 + 8 * k);
+			for (u32 i = 0; i < k; i++, n += 8) {
+				put_be32(&b[n], o->sack_start[i]);
+				put_be32(&b[n + 4], o->sack_end[i]);
+			}
+		}
 	}
 	return n;
 }

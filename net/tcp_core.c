@@ -365,6 +365,29 @@ static u32 rcv_keep(const struct tcb *t)
 	return t->rcv.len + (t->nooo ? t->ooo[t->nooo - 1].end - t->rcv_nxt : 0);
 }
 
+/* The SACK blocks of an ACK (RFC 2018 4): first the out-of-order range
+ * holding the segment received last, then the others from the lowest
+ * sequence up (the holes nearest the cumulative ACK matter most to the
+ * sender). The writer keeps as many as fit. */
+static void sack_blocks(const struct tcb *t, struct tcp_opts_out *opt)
+{
+	u8 first = 0;
+
+	for (u8 i = 0; i < t->nooo; i++)
+		if (seq_le(t->ooo[i].start, t->ooo_recent) && seq_lt(t->ooo_recent, t->ooo[i].end))
+			first = i;
+	opt->sack_start[0] = t->ooo[first].start;
+	opt->sack_end[0] = t->ooo[first].end;
+	opt->nsack = 1;
+	for (u8 i = 0; i < t->nooo && opt->nsack < TCP_SACK_BLOCKS_MAX; i++) {
+		if (i == first)
+			continue;
+		opt->sack_start[opt->nsack] = t->ooo[i].start;
+		opt->sack_end[opt->nsack] = t->ooo[i].end;
+		opt->nsack++;
+	}
+}
+
 /* Build and hand one segment to the glue. data_len bytes from send-buffer
  * offset data_off; a SYN carries our options. */
 static void send_seg(struct tcp_stack *st, struct tcb *t, u32 seq, u8 flags, u32 data_off,
@@ -382,6 +405,7 @@ static void send_seg(struct tcp_stack *st, struct tcb *t, u32 seq, u8 flags, u32
 		opt.ws = t->ws_ok || t->state == TCP_SYN_SENT;
 		opt.ws_val = t->rcv_wscale;
 		opt.ts = t->ts_ok || t->state == TCP_SYN_SENT;
+		opt.sack_ok = t->sack_ok || (t->state == TCP_SYN_SENT && st->p.sack);
 		/* A SYN's window is never scaled (RFC 7323 2.2). */
 		win = min32(win, 65535);
 	} else {
@@ -394,6 +418,10 @@ static void send_seg(struct tcp_stack *st, struct tcb *t, u32 seq, u8 flags, u32
 		opt.tsval = ts_now(st, t);
 		opt.tsecr = (flags & TCP_ACK) ? t->ts_recent : 0;
 	}
+	/* Only on segments without data: the MSS leaves no room for them
+	 * beside a full payload. */
+	if (!(flags & TCP_SYN) && (flags & TCP_ACK) && !data_len && t->sack_ok && t->nooo)
+		sack_blocks(t, &opt);
 	memset(h, 0, TCP_HLEN_MIN);
 	optlen = tcp_write_opts(h + TCP_HLEN_MIN, &opt);
 	put_be16(h, t->lport);
@@ -688,6 +716,7 @@ void tcp_stack_init(struct tcp_stack *st, const struct tcp_stack_ops *ops)
 	st->p.synq_max = 128;
 	st->p.backlog_max = 256;
 	st->p.conn_max = 8192;
+	st->p.sack = true;
 	for (int i = 0; i < 4; i++)
 		st->secret[i] = ops->random(st);
 	st->next_port = (u16)(ops->random(st) % (EPHEMERAL_HI - EPHEMERAL_LO + 1));
@@ -755,6 +784,9 @@ static void apply_syn_options(struct tcb *t, const struct tcp_seg *s, bool we_of
 	t->ts_ok = s->has_ts && we_offered;
 	if (t->ts_ok)
 		t->ts_recent = s->tsval;
+	/* We report what we hold out of order; we never act on the peer's
+	 * SACK blocks (NewReno sender), which RFC 2018 allows. */
+	t->sack_ok = s->sack_ok && we_offered && t->stack->p.sack;
 	t->peer_mss = s->has_mss ? s->mss : TCP_MSS_DEFAULT;
 	t->mss = (u16)min32(t->peer_mss, t->adv_mss);
 	if (t->ts_ok)
@@ -1298,6 +1330,7 @@ static void receive_data(struct tcp_stack *st, struct tcb *t, u32 seq, const u8 
 		return;
 	ring_write(&t->rcv, t->rcv.len + (seq - t->rcv_nxt), data, len);
 	ooo_insert(t, seq, seq + len);
+	t->ooo_recent = seq;
 }
 
 static void new_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_seg *s)

@@ -31,6 +31,7 @@
 #define TCPOPT_MSS 2
 #define TCPOPT_WS 3
 #define TCPOPT_SACK_OK 4
+#define TCPOPT_SACK 5
 #define TCPOPT_TS 8
 
 #define TCP_WSCALE_MAX 14       /* RFC 7323 2.3: larger shifts are treated as 14 */
@@ -66,12 +67,17 @@ struct tcp_seg {
  * area, known options of the wrong length ignored. 0 or -EINVAL. */
 int tcp_parse(const u8 *buf, u32 len, struct tcp_seg *s);
 
-/* Option writer: returns bytes written (a multiple of 4, <= TCP_OPT_MAX). */
+/* Option writer: returns bytes written (a multiple of 4, <= TCP_OPT_MAX).
+ * SACK blocks go last, as many of the nsack as fit in what is left of
+ * the 40 option bytes (3 beside timestamps, 4 without). */
+#define TCP_SACK_BLOCKS_MAX 4
 struct tcp_opts_out {
 	bool mss, ws, ts, sack_ok;
 	u16 mss_val;
 	u8 ws_val;
 	u32 tsval, tsecr;
+	u8 nsack;
+	u32 sack_start[TCP_SACK_BLOCKS_MAX], sack_end[TCP_SACK_BLOCKS_MAX];
 };
 u32 tcp_write_opts(u8 *buf, const struct tcp_opts_out *o);
 
@@ -157,6 +163,8 @@ struct tcb {
 	bool fin_rcvd;
 	struct tcp_range ooo[TCP_OOO_MAX];
 	u8 nooo;
+	bool sack_ok;                   /* both SYNs carried SACK-permitted (RFC 2018) */
+	u32 ooo_recent;                 /* start of the out-of-order segment received last */
 	u8 unacked_segs;                /* full segments received since our last ACK */
 	bool ack_now;
 
@@ -250,6 +258,7 @@ struct tcp_params {
 	 * needs ops->resize. */
 	u32 rcvbuf_max, sndbuf_max;
 	u32 buf_floor;                  /* memory pressure shrinks tuned rings back to this */
+	bool sack;                      /* offer and answer SACK-permitted (default on) */
 };
 
 struct tcp_stack_ops {

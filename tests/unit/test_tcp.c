@@ -180,6 +180,43 @@ static struct pkt *pop(void)
 
 static unsigned int pending(void) { return qtail - qhead; }
 
+/* Whether the scripted peer's SYN or SYN-ACK offers SACK (open_active,
+ * open_passive). */
+static bool g_peer_sack;
+
+/* Pop the next segment, parse it, and collect its SACK blocks (start, end
+ * pairs into blk[], at most max); *nblk = -1 if it has no SACK option. */
+static bool next_seg_sack(struct tcp_seg *s, u32 *blk, int max, int *nblk)
+{
+	struct pkt *p = pop();
+	u32 i = TCP_HLEN_MIN;
+
+	*nblk = -1;
+	if (!p || tcp_parse(p->b, p->len, s))
+		return false;
+	while (i < s->hlen) {
+		u8 kind = p->b[i];
+
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (kind == TCPOPT_SACK) {
+			int n = (p->b[i + 1] - 2) / 8;
+
+			*nblk = n;
+			for (int k = 0; k < n && k < max; k++) {
+				blk[2 * k] = get_be32(&p->b[i + 2 + 8 * k]);
+				blk[2 * k + 1] = get_be32(&p->b[i + 6 + 8 * k]);
+			}
+		}
+		i += p->b[i + 1];
+	}
+	return true;
+}
+
 /* Pop the next segment and parse it; false if none or malformed. */
 static bool next_seg(struct tcp_seg *s)
 {
@@ -257,7 +294,7 @@ static struct tcb *open_active(struct peer *pr, bool ts, u8 ws, u16 peer_mss)
 	struct tcb *t = new_tcb();
 	struct tcp_seg s;
 	struct tcp_opts_out o = { .mss = true, .mss_val = peer_mss, .ws = ws != 0xff,
-				  .ws_val = ws };
+				  .ws_val = ws, .sack_ok = g_peer_sack };
 
 	t->attached = true;
 	pr->port = 80;
@@ -288,7 +325,8 @@ static struct tcb *open_passive(struct tcb **lp, struct peer *pr, u16 pport)
 {
 	struct tcb *l = *lp, *c;
 	struct tcp_seg s;
-	struct tcp_opts_out o = { .mss = true, .mss_val = 1460, .ws = true, .ws_val = 7 };
+	struct tcp_opts_out o = { .mss = true, .mss_val = 1460, .ws = true, .ws_val = 7,
+				  .sack_ok = g_peer_sack };
 
 	if (!l) {
 		l = new_tcb();
@@ -525,6 +563,129 @@ TEST(coalesced_receive_acked_at_once)
 	CHECK(next_seg(&s));
 	CHECK(s.ack == pr.seq);
 	close_all(t);
+	CHECK_EQ(live_tcbs, 0);
+}
+
+/* The SACK option writer: 3 blocks fit beside timestamps, 4 without,
+ * never more than asked; the bytes are NOP NOP 5 LEN then the blocks. */
+TEST(sack_option_writer)
+{
+	u8 b[TCP_OPT_MAX + 8];
+	struct tcp_opts_out o = { .ts = true, .tsval = 1, .tsecr = 2, .nsack = 4 };
+	u32 n;
+
+	for (u32 i = 0; i < 4; i++) {
+		o.sack_start[i] = 1000 * (i + 1);
+		o.sack_end[i] = 1000 * (i + 1) + 500;
+	}
+	memset(b, 0xee, sizeof(b));
+	n = tcp_write_opts(b, &o);
+	CHECK_EQ(n, 40u);
+	CHECK(b[12] == TCPOPT_NOP && b[13] == TCPOPT_NOP && b[14] == TCPOPT_SACK);
+	CHECK_EQ(b[15], 2 + 8 * 3);
+	CHECK_EQ(get_be32(&b[16]), 1000u);
+	CHECK_EQ(get_be32(&b[20]), 1500u);
+	CHECK_EQ(get_be32(&b[32]), 3000u);
+	CHECK_EQ(get_be32(&b[36]), 3500u);
+	CHECK_EQ(b[40], 0xee);
+	o.ts = false;
+	n = tcp_write_opts(b, &o);
+	CHECK_EQ(n, 36u);
+	CHECK_EQ(b[3], 2 + 8 * 4);
+	CHECK_EQ(get_be32(&b[28]), 4000u);
+	o.nsack = 1;
+	CHECK_EQ(tcp_write_opts(b, &o), 12u);
+	/* Beside MSS, SACK-permitted, timestamps and window scale (24
+	 * bytes) one block fits. */
+	o = (struct tcp_opts_out){ .mss = true, .mss_val = 1460, .sack_ok = true, .ts = true,
+				   .ws = true, .ws_val = 7, .nsack = 4 };
+	n = tcp_write_opts(b, &o);
+	CHECK(n <= TCP_OPT_MAX);
+	CHECK_EQ(n, 24u + 4 + 8);
+}
+
+/* RFC 2018 on our receiving side: SACK-permitted offered on our SYN and
+ * agreed only when the peer offers it too; data beyond a hole draws an
+ * immediate ACK whose first block is the range that segment joined, the
+ * others following; the filled hole ends the blocks. */
+TEST(sack_receiver)
+{
+	static char d[4000];
+	struct peer pr;
+	struct tcb *t, *l = NULL;
+	struct tcp_seg s;
+	u32 blk[8], base;
+	int n;
+
+	reset_stack();
+	memset(d, 'q', sizeof(d));
+	/* Without the peer's offer: no SACK, plain duplicate ACKs. */
+	g_peer_sack = false;
+	t = open_active(&pr, true, 2, 1460);
+	CHECK(!t->sack_ok);
+	base = pr.seq;
+	peer_send_raw(&pr, TCP_ACK, base + 1000, d, 100, NULL, false);
+	CHECK(next_seg_sack(&s, blk, 4, &n));
+	CHECK(s.ack == base && n == -1);
+	close_all(t);
+
+	/* With it. Our SYN offered it (checked on the wire). */
+	g_peer_sack = true;
+	reset_stack();
+	CHECK_EQ(tcp_connect(&st, t = new_tcb(), LOCAL, PEER, 81, g_mtu, g_tso), 0);
+	CHECK(next_seg(&s));
+	CHECK(s.flags == TCP_SYN && s.sack_ok);
+	close_all(t);
+	reset_stack();
+	t = open_active(&pr, true, 2, 1460);
+	CHECK(t->sack_ok);
+	base = pr.seq;
+	peer_send_raw(&pr, TCP_ACK, base + 1000, d, 100, NULL, false);
+	CHECK(next_seg_sack(&s, blk, 4, &n));
+	CHECK(s.ack == base);
+	CHECK_EQ(n, 1);
+	CHECK(blk[0] == base + 1000 && blk[1] == base + 1100);
+	/* A second range further on: it comes first, the older one after. */
+	peer_send_raw(&pr, TCP_ACK, base + 3000, d, 200, NULL, false);
+	CHECK(next_seg_sack(&s, blk, 4, &n));
+	CHECK_EQ(n, 2);
+	CHECK(blk[0] == base + 3000 && blk[1] == base + 3200);
+	CHECK(blk[2] == base + 1000 && blk[3] == base + 1100);
+	/* Joining the first range makes it the most recent again. */
+	peer_send_raw(&pr, TCP_ACK, base + 1100, d, 50, NULL, false);
+	CHECK(next_seg_sack(&s, blk, 4, &n));
+	CHECK_EQ(n, 2);
+	CHECK(blk[0] == base + 1000 && blk[1] == base + 1150);
+	CHECK(blk[2] == base + 3000 && blk[3] == base + 3200);
+	/* More ranges than fit beside timestamps: 3 blocks. */
+	peer_send_raw(&pr, TCP_ACK, base + 2000, d, 10, NULL, false);
+	CHECK(next_seg_sack(&s, blk, 4, &n));
+	peer_send_raw(&pr, TCP_ACK, base + 2500, d, 10, NULL, false);
+	CHECK(next_seg_sack(&s, blk, 4, &n));
+	CHECK_EQ(n, 3);
+	CHECK(blk[0] == base + 2500 && blk[1] == base + 2510);
+	CHECK(blk[2] == base + 1000 && blk[3] == base + 1150);
+	/* Fill every hole: a cumulative ACK and no SACK option. */
+	peer_send_raw(&pr, TCP_ACK, base, d, 3200, NULL, false);
+	CHECK(next_seg_sack(&s, blk, 4, &n));
+	CHECK(s.ack == base + 3200);
+	CHECK_EQ(n, -1);
+	CHECK_EQ(t->nooo, 0);
+	close_all(t);
+
+	/* Passive: a SYN offering it gets it back on the SYN-ACK. */
+	reset_stack();
+	t = open_passive(&l, &pr, 3001);
+	CHECK(t && t->sack_ok);
+	close_all(t);
+	close_all(l);
+	/* A stack with SACK off neither offers nor agrees. */
+	reset_stack();
+	st.p.sack = false;
+	t = open_active(&pr, true, 2, 1460);
+	CHECK(!t->sack_ok);
+	close_all(t);
+	g_peer_sack = false;
 	CHECK_EQ(live_tcbs, 0);
 }
 
@@ -1757,6 +1918,8 @@ int main(void)
 	RUN(rtt_estimator);
 	RUN(active_open_and_data);
 	RUN(coalesced_receive_acked_at_once);
+	RUN(sack_option_writer);
+	RUN(sack_receiver);
 	RUN(passive_open_accept);
 	RUN(simultaneous_open);
 	RUN(connect_refused_and_syn_timeout);
