@@ -29,7 +29,7 @@
 # lab-types: pv pvh
 # lab-timeout: 300
 # lab-variants: xenolith:LAB_GUEST=xenolith,VCPUS=1 linux:LAB_GUEST=linux,VCPUS=1 xenolith-prof:LAB_GUEST=xenolith,VCPUS=1,NETBENCH_PROF=1
-# lab-expect: create ready tcp-tx tcp-rx udp-64 udp-1472 ping tcp-conn destroy
+# lab-expect: create ready udp-64 udp-1472 ping tcp-conn tcp-tx tcp-rx destroy
 
 NT=/lab/bin/nettest
 GIP=10.0.0.2
@@ -100,6 +100,9 @@ prof() {
 	else
 		lab_mon "$LAB_PROMPT" "prof stop 25" 30 >/dev/null 2>&1
 		echo "$MON_OUT" | sed -n 's/^/lab: netbench: prof '"$2"': /p' >/dev/console
+		# The kernel's counters (hypercalls, events, ...) since boot.
+		lab_mon "$LAB_PROMPT" stats 10 >/dev/null 2>&1
+		echo "$MON_OUT" | sed -n 's/^/lab: netbench: stats '"$2"': /p' >/dev/console
 	fi
 }
 # The TCP figures run in the background so that the guest's view can be
@@ -115,8 +118,6 @@ figsnap() {
 	prof stop "$name"
 }
 
-figsnap tcp-tx mbit_s tcp_tx --secs $SECS tcp-send $GIP:9
-figsnap tcp-rx mbit_s tcp_rx --secs $SECS tcp-recv $GIP:19
 fig udp-64 pps udp_64 --secs $SECS --size 64 udp-pps $GIP:7
 fig udp-1472 pps udp_1472 --secs $SECS --size 1472 udp-pps $GIP:7
 out=$(ping -c 20 -i 0.2 -W 2 $GIP 2>&1)
@@ -128,5 +129,12 @@ else
 	lab_result ping fail "$(echo "$out" | tail -n 2 | tr '\n' ' ')"
 fi
 fig tcp-conn conn_s tcp_conn --secs $SECS tcp-connrate $GIP:7
+# The bulk TCP figures last: Debian's Linux as a PVH guest panics in this
+# emulated lab soon after sending at full rate ("Fatal exception in
+# interrupt" on its entry stack, seen after tcp-rx in each of three
+# single-threaded TCG runs), and the other figures should not be lost
+# with it.
+figsnap tcp-tx mbit_s tcp_tx --secs $SECS tcp-send $GIP:9
+figsnap tcp-rx mbit_s tcp_rx --secs $SECS tcp-recv $GIP:19
 lab_destroy
 rm -f $OUT
