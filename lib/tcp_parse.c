@@ -46,6 +46,20 @@ static int parse_opts(const u8 *opt, u32 n, struct tcp_seg *s)
 			if (olen == 2)
 				s->sack_ok = true;
 			break;
+		case TCPOPT_SACK:
+			/* 1 to 4 blocks of 8 bytes; anything else is ignored. */
+			if (olen >= 10 && (olen - 2) % 8 == 0 && !s->nsack) {
+				u32 k = (olen - 2u) / 8u;
+
+				if (k > TCP_SACK_BLOCKS_MAX)
+					k = TCP_SACK_BLOCKS_MAX;
+				for (u32 j = 0; j < k; j++) {
+					s->sack_start[j] = get_be32(&opt[i + 2 + 8 * j]);
+					s->sack_end[j] = get_be32(&opt[i + 6 + 8 * j]);
+				}
+				s->nsack = (u8)k;
+			}
+			break;
 		case TCPOPT_TS:
 			if (olen == 10) {
 				s->has_ts = true;

@@ -819,7 +819,7 @@ void tcp_show_connections(void)
 	printk("  segs in %llu out %llu, bad csum %llu hdr %llu, no conn %llu, rst out %llu, "
 	       "opens %llu/%llu, syn evicted %llu dropped %llu, retrans %llu, timeouts %llu, "
 	       "challenge acks %llu, paws %llu, tx nomem %llu, rto %llu, probes %llu, "
-	       "fast rtx %llu, dupacks %llu, zero windows sent %llu, spurious rto %llu, "
+	       "fast rtx %llu (SACK holes %llu), dupacks %llu, zero windows sent %llu, spurious rto %llu, "
 	       "delayed acks %llu, window updates %llu\n"
 	       "  rings %llu KiB of %llu KiB budget, grown rcv %llu snd %llu, refused %llu, "
 	       "shrunk %llu\n",
@@ -832,6 +832,7 @@ void tcp_show_connections(void)
 	       (unsigned long long)s->challenge_acks, (unsigned long long)s->paws_drops,
 	       (unsigned long long)tcp_tx_nomem, (unsigned long long)s->rto_fired,
 	       (unsigned long long)s->probes, (unsigned long long)s->fast_retrans,
+	       (unsigned long long)s->sack_rtx,
 	       (unsigned long long)s->dupacks, (unsigned long long)s->zero_win_sent,
 	       (unsigned long long)s->spurious_rto, (unsigned long long)s->delack_fired,
 	       (unsigned long long)s->win_updates, (unsigned long long)(tcp_ring_bytes / 1024),

@@ -1238,35 +1238,48 @@ void tcp_close(struct tcp_stack *st, struct tcb *t)
 
 /* ---------------------------------------------------------------- input */
 
-static void ooo_insert(struct tcb *t, u32 start, u32 end)
+/* Add [start, end) to the sorted range set r[0..*n), merging every
+ * overlapping or adjacent range. false (nothing changed) when it would be
+ * a new range and the set already holds max. */
+static bool ranges_add(struct tcp_range *r, u8 *n, u8 max, u32 start, u32 end)
 {
 	u8 i, j;
+	bool touches = false;
 
-	/* Merge with every overlapping or adjacent range. */
-	for (i = 0; i < t->nooo;) {
-		struct tcp_range *r = &t->ooo[i];
-
-		if (seq_le(r->start, end) && seq_le(start, r->end)) {
-			if (seq_lt(r->start, start))
-				start = r->start;
-			if (seq_gt(r->end, end))
-				end = r->end;
+	for (i = 0; i < *n; i++)
+		if (seq_le(r[i].start, end) && seq_le(start, r[i].end))
+			touches = true;
+	if (!touches && *n >= max)
+		return false;
+	for (i = 0; i < *n;) {
+		if (seq_le(r[i].start, end) && seq_le(start, r[i].end)) {
+			if (seq_lt(r[i].start, start))
+				start = r[i].start;
+			if (seq_gt(r[i].end, end))
+				end = r[i].end;
 			/* Remove it keeping the rest sorted. */
-			for (j = i; j + 1 < t->nooo; j++)
-				t->ooo[j] = t->ooo[j + 1];
-			t->nooo--;
+			for (j = i; j + 1 < *n; j++)
+				r[j] = r[j + 1];
+			(*n)--;
 			continue;
 		}
 		i++;
 	}
-	/* Keep them sorted by start (at most TCP_OOO_MAX: insertion). */
-	for (i = 0; i < t->nooo && seq_lt(t->ooo[i].start, start); i++)
+	/* Keep them sorted by start (insertion). */
+	for (i = 0; i < *n && seq_lt(r[i].start, start); i++)
 		;
-	for (j = t->nooo; j > i; j--)
-		t->ooo[j] = t->ooo[j - 1];
-	t->ooo[i].start = start;
-	t->ooo[i].end = end;
-	t->nooo++;
+	for (j = *n; j > i; j--)
+		r[j] = r[j - 1];
+	r[i].start = start;
+	r[i].end = end;
+	(*n)++;
+	return true;
+}
+
+static void ooo_insert(struct tcb *t, u32 start, u32 end)
+{
+	/* ooo_fits() said there is room. */
+	(void)ranges_add(t->ooo, &t->nooo, TCP_OOO_MAX, start, end);
 }
 
 static bool ooo_fits(const struct tcb *t, u32 start, u32 end)
@@ -1333,6 +1346,99 @@ static void receive_data(struct tcp_stack *st, struct tcb *t, u32 seq, const u8 
 	t->ooo_recent = seq;
 }
 
+/* ---------------------------------------------------------------- SACK sender */
+
+/* Forget what SND.UNA has passed. */
+static void sack_trim(struct tcb *t)
+{
+	u8 i = 0, j;
+
+	while (i < t->nsacked) {
+		struct tcp_range *r = &t->sacked[i];
+
+		if (seq_le(r->end, t->snd_una)) {
+			for (j = i; j + 1 < t->nsacked; j++)
+				t->sacked[j] = t->sacked[j + 1];
+			t->nsacked--;
+			continue;
+		}
+		if (seq_lt(r->start, t->snd_una))
+			r->start = t->snd_una;
+		i++;
+	}
+}
+
+/* The peer's SACK blocks into the scoreboard. They are the peer's word:
+ * a block counts only when it is well formed and lies within what we
+ * sent and it has not acknowledged (SND.UNA, SND.MAX]; a D-SACK or stale
+ * block (at or below SND.UNA) and anything past SND.MAX is ignored, and
+ * a full scoreboard keeps what it has. */
+static void sack_update(struct tcb *t, const struct tcp_seg *s)
+{
+	for (u8 k = 0; k < s->nsack && k < TCP_SACK_BLOCKS_MAX; k++) {
+		u32 untrusted_start = s->sack_start[k], untrusted_end = s->sack_end[k];
+
+		if (!seq_lt(untrusted_start, untrusted_end) ||
+		    !seq_gt(untrusted_start, t->snd_una) || seq_gt(untrusted_end, t->snd_max))
+			continue;
+		(void)ranges_add(t->sacked, &t->nsacked, TCP_SACKED_MAX, untrusted_start,
+				 untrusted_end);
+	}
+}
+
+/* The next hole to resend in recovery: the first sequence at or after
+ * rtx_next (and SND.UNA) that no SACKed range covers, below the highest
+ * range's start; *len runs to the next range. false if none. */
+static bool sack_next_hole(const struct tcb *t, u32 *seq, u32 *len)
+{
+	u32 s = seq_gt(t->rtx_next, t->snd_una) ? t->rtx_next : t->snd_una;
+
+	for (u8 i = 0; i < t->nsacked; i++) {
+		const struct tcp_range *r = &t->sacked[i];
+
+		if (seq_le(r->end, s))
+			continue;
+		if (seq_le(r->start, s)) {
+			s = r->end;
+			continue;
+		}
+		*seq = s;
+		*len = r->start - s;
+		return true;
+	}
+	return false;
+}
+
+/* Resend the next hole, if any (RFC 6675 NextSeg rule 1, every hole
+ * below the highest SACKed byte taken as lost). One MSS, or with TSO up
+ * to half the window in one super-segment: a dropped 64 KiB TSO packet
+ * (netem drops packets, not segments) is a hole of 45 segments, and one
+ * MSS per duplicate ACK would take many round trips to fill it, while the
+ * lost segments have left the network and free that much of the window.
+ * true if one went. */
+static bool sack_retransmit_hole(struct tcp_stack *st, struct tcb *t)
+{
+	u32 seq, len, off, cap = t->mss;
+
+	if (!t->sack_ok || !sack_next_hole(t, &seq, &len))
+		return false;
+	off = seq - t->snd_una;
+	if (off >= t->snd.len)
+		return false;
+	if (t->tso_max > t->mss) {
+		cap = max32(t->mss, min32(t->tso_max, t->cwnd / 2));
+		cap -= cap % t->mss;
+	}
+	len = min32(min32(len, cap), t->snd.len - off);
+	t->rtt_timing = false; /* Karn */
+	t->retrans++;
+	st->stats.retrans++;
+	st->stats.sack_rtx++;
+	send_seg(st, t, seq, TCP_ACK, off, len, len > t->mss ? t->mss : 0);
+	t->rtx_next = seq + len;
+	return true;
+}
+
 static void new_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_seg *s)
 {
 	u32 acked = s->ack - t->snd_una;
@@ -1343,6 +1449,7 @@ static void new_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_seg *s
 	t->snd_una = s->ack;
 	if (seq_lt(t->snd_nxt, t->snd_una))
 		t->snd_nxt = t->snd_una;
+	sack_trim(t);
 	if (t->eifel_armed) {
 		t->eifel_armed = false;
 		if (s->has_ts && s->tsecr && seq_lt(s->tsecr, t->eifel_ts)) {
@@ -1378,8 +1485,14 @@ static void new_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_seg *s
 			t->in_recovery = false;
 			t->dupacks = 0;
 		} else {
-			/* Partial: resend the next hole, deflate (step 3). */
-			retransmit_head(st, t, ~0U);
+			/* Partial: resend the next hole, deflate (step 3). With
+			 * the peer's SACK blocks the holes come from the
+			 * scoreboard, past what this recovery resent already;
+			 * without, the head is the hole. */
+			if (!t->sack_ok || !t->nsacked)
+				retransmit_head(st, t, ~0U);
+			else
+				(void)sack_retransmit_hole(st, t);
 			t->cwnd = t->cwnd > acked ? t->cwnd - acked : 0;
 			if (acked >= t->mss)
 				t->cwnd += t->mss;
@@ -1434,11 +1547,16 @@ static void dup_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_seg *s
 			t->fast_retrans++;
 			st->stats.fast_retrans++;
 			retransmit_head(st, t, ~0U);
+			t->rtx_next = t->snd_una + min32(t->mss, t->snd.len);
 			t->cwnd = t->ssthresh + 3 * t->mss;
 			arm_rtx(st, t);
 		}
 	} else if (t->dupacks > 3) {
-		t->cwnd += t->mss; /* inflate for each segment that left */
+		/* Each duplicate ACK says a segment left the network: its
+		 * place goes to the next SACK hole if there is one, else it
+		 * inflates the window for new data (RFC 6582 step 4). */
+		if (!sack_retransmit_hole(st, t))
+			t->cwnd += t->mss;
 	}
 }
 
@@ -1510,6 +1628,8 @@ static bool process_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_se
 	}
 	window_update = seq_lt(t->snd_wl1, s->seq) ||
 			(t->snd_wl1 == s->seq && seq_le(t->snd_wl2, s->ack));
+	if (t->sack_ok && s->nsack)
+		sack_update(t, s);
 	if (seq_gt(s->ack, t->snd_una)) {
 		new_ack(st, t, s);
 	} else if (s->ack == t->snd_una && !s->dlen && !(s->flags & (TCP_SYN | TCP_FIN)) &&
@@ -2003,6 +2123,9 @@ static bool rtx_timeout(struct tcp_stack *st, struct tcb *t)
 		t->in_recovery = false;
 		t->dupacks = 0;
 	}
+	/* Go-back-N resends everything; the peer may have reneged on
+	 * what it reported (RFC 2018 8). */
+	t->nsacked = 0;
 	if (t->backoff < 16)
 		t->backoff++;
 	/* Go back: everything after the head is sent again as ACKs come. */

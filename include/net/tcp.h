@@ -32,6 +32,8 @@
 #define TCPOPT_WS 3
 #define TCPOPT_SACK_OK 4
 #define TCPOPT_SACK 5
+/* SACK blocks an option can carry (40 option bytes: 2 + 8 * 4 + padding). */
+#define TCP_SACK_BLOCKS_MAX 4
 #define TCPOPT_TS 8
 
 #define TCP_WSCALE_MAX 14       /* RFC 7323 2.3: larger shifts are treated as 14 */
@@ -60,6 +62,10 @@ struct tcp_seg {
 	u16 mss;
 	u8 wscale;              /* already capped at TCP_WSCALE_MAX */
 	u32 tsval, tsecr;
+	/* SACK blocks as sent: unchecked against anything (the option's
+	 * length only); the connection validates them against its window */
+	u8 nsack;
+	u32 sack_start[TCP_SACK_BLOCKS_MAX], sack_end[TCP_SACK_BLOCKS_MAX];
 };
 
 /* Parse the TCP header and options of the untrusted segment buf[0, len):
@@ -70,7 +76,6 @@ int tcp_parse(const u8 *buf, u32 len, struct tcp_seg *s);
 /* Option writer: returns bytes written (a multiple of 4, <= TCP_OPT_MAX).
  * SACK blocks go last, as many of the nsack as fit in what is left of
  * the 40 option bytes (3 beside timestamps, 4 without). */
-#define TCP_SACK_BLOCKS_MAX 4
 struct tcp_opts_out {
 	bool mss, ws, ts, sack_ok;
 	u16 mss_val;
@@ -117,6 +122,8 @@ struct tcp_ring {
 
 /* Out-of-order ranges held in the receive ring beyond the in-order bytes. */
 #define TCP_OOO_MAX 8
+/* Ranges of the peer's SACK scoreboard kept; blocks beyond are ignored. */
+#define TCP_SACKED_MAX 8
 struct tcp_range {
 	u32 start, end;         /* sequence numbers, [start, end) */
 };
@@ -194,6 +201,13 @@ struct tcb {
 	u32 cwnd, ssthresh, recover;
 	u8 dupacks;
 	bool in_recovery;
+	/* The peer's SACK scoreboard (RFC 6675), with sack_ok: ranges above
+	 * SND.UNA it reported holding, sorted and merged; in recovery the
+	 * holes below the highest are resent, rtx_next is where the next
+	 * search starts */
+	struct tcp_range sacked[TCP_SACKED_MAX];
+	u8 nsacked;
+	u32 rtx_next;
 	/* Eifel detection (RFC 3522) of a spurious timeout, with timestamps */
 	bool eifel_armed;
 	u32 eifel_ts, eifel_cwnd, eifel_ssthresh, eifel_max;
@@ -299,7 +313,7 @@ struct tcp_stats {
 		passive_opens, syn_evicted, syn_dropped, accept_overflow, tw_limited, estab_resets,
 		timeouts, retrans, challenge_acks, paws_drops, rto_fired, probes, fast_retrans,
 		dupacks, zero_win_sent, spurious_rto, delack_fired, win_updates, rcv_grown,
-		snd_grown, tune_refused, rings_shrunk;
+		snd_grown, tune_refused, rings_shrunk, sack_rtx;
 };
 
 struct tcp_stack {

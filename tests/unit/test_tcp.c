@@ -867,6 +867,148 @@ TEST(fast_retransmit_newreno)
 	CHECK_EQ(live_tcbs, 0);
 }
 
+/* The SACK option parsed (1-4 blocks; a length that is not 2 + 8n is
+ * ignored) and the sender's use of it: with segments 1, 4 and 6 of ten
+ * lost, the duplicate ACKs' blocks send every hole once, in order, before
+ * any new data; blocks outside (SND.UNA, SND.MAX] are ignored. */
+TEST(sack_sender)
+{
+	struct peer pr;
+	struct tcb *t;
+	struct tcp_seg segs[64], s;
+	static u8 data[20000];
+	struct tcp_opts_out o = { 0 };
+	u8 b[60] = { 0 };
+	int n;
+	u32 una, len;
+
+	/* Parser. */
+	o.nsack = 4;
+	for (u32 i = 0; i < 4; i++) {
+		o.sack_start[i] = 100 * i + 1;
+		o.sack_end[i] = 100 * i + 50;
+	}
+	len = tcp_write_opts(b + 20, &o);
+	put_be16(b, 1);
+	put_be16(b + 2, 2);
+	b[12] = (u8)(((20 + len) / 4) << 4);
+	CHECK_EQ(tcp_parse(b, 20 + len, &s), 0);
+	CHECK_EQ(s.nsack, 4);
+	CHECK(s.sack_start[3] == 301 && s.sack_end[3] == 350);
+	b[23] = 11; /* not 2 + 8n: ignored, the segment still parses */
+	b[20 + 2 + 11] = TCPOPT_EOL;
+	CHECK_EQ(tcp_parse(b, 20 + len, &s), 0);
+	CHECK_EQ(s.nsack, 0);
+
+	reset_stack();
+	g_peer_sack = true;
+	for (u32 i = 0; i < sizeof(data); i++)
+		data[i] = (u8)(i * 7);
+	t = open_active(&pr, false, 0xff, 1000);
+	CHECK(t->sack_ok);
+	CHECK_EQ(t->mss, 1000);
+	t->nodelay = true;
+	t->cwnd = 10000;
+	CHECK_EQ(tcp_send(&st, t, data, sizeof(data)), (long)sizeof(data));
+	sent_bytes_until_quiet(segs, 64, &n);
+	CHECK_EQ(n, 10);
+	una = segs[0].seq;
+	pr.ack = una + 1000;
+	peer_send(&pr, TCP_ACK, NULL, 0);
+	(void)sent_bytes_until_quiet(segs, 64, &n);
+	/* Duplicate ACKs for 2, 3 (one range), then 5, then 7: the blocks
+	 * say what arrived; a bogus block beyond SND.MAX and a stale one
+	 * below SND.UNA ride along and must change nothing. */
+	o = (struct tcp_opts_out){ .nsack = 3 };
+	o.sack_start[0] = una + 2000;
+	o.sack_end[0] = una + 4000;
+	o.sack_start[1] = t->snd_max + 1000;
+	o.sack_end[1] = t->snd_max + 2000;
+	o.sack_start[2] = una - 500;
+	o.sack_end[2] = una;
+	peer_send_raw(&pr, TCP_ACK, pr.seq, NULL, 0, &o, false);
+	CHECK_EQ(t->nsacked, 1);
+	o = (struct tcp_opts_out){ .nsack = 2 };
+	o.sack_start[0] = una + 5000;
+	o.sack_end[0] = una + 6000;
+	o.sack_start[1] = una + 2000;
+	o.sack_end[1] = una + 4000;
+	peer_send_raw(&pr, TCP_ACK, pr.seq, NULL, 0, &o, false);
+	o.sack_start[0] = una + 7000;
+	o.sack_end[0] = una + 8000;
+	peer_send_raw(&pr, TCP_ACK, pr.seq, NULL, 0, &o, false);
+	CHECK(t->in_recovery);
+	CHECK_EQ(t->nsacked, 3);
+	/* Fast retransmit: the head. */
+	CHECK(next_seg(&s));
+	CHECK_EQ(s.seq, una + 1000);
+	CHECK_EQ(s.dlen, 1000);
+	CHECK_EQ(pending(), 0);
+	/* Each further duplicate ACK sends the next hole: 4, then 6. */
+	o.sack_start[0] = una + 8000;
+	o.sack_end[0] = una + 9000;
+	o.sack_start[1] = una + 5000;
+	o.sack_end[1] = una + 6000;
+	peer_send_raw(&pr, TCP_ACK, pr.seq, NULL, 0, &o, false);
+	CHECK(next_seg(&s));
+	CHECK_EQ(s.seq, una + 4000);
+	CHECK(memcmp(s.data, data + 4000, 1000) == 0);
+	CHECK_EQ(pending(), 0);
+	o.sack_start[0] = una + 9000;
+	o.sack_end[0] = una + 10000;
+	peer_send_raw(&pr, TCP_ACK, pr.seq, NULL, 0, &o, false);
+	CHECK(next_seg(&s));
+	CHECK_EQ(s.seq, una + 6000);
+	/* No hole left below the highest block: the next duplicate ACK
+	 * inflates the window instead (new data may follow). */
+	peer_send_raw(&pr, TCP_ACK, pr.seq, NULL, 0, &o, false);
+	while (next_seg(&s))
+		CHECK(seq_ge(s.seq, una + 10000));
+	CHECK_EQ(st.stats.sack_rtx, 2);
+	/* The partial ACK up to the second hole: nothing resent twice. */
+	pr.ack = una + 4000;
+	peer_send_raw(&pr, TCP_ACK, pr.seq, NULL, 0, &o, false);
+	CHECK(t->in_recovery);
+	while (next_seg(&s))
+		CHECK(s.seq != una + 4000 && s.seq != una + 6000);
+	CHECK(t->nsacked >= 1 && seq_ge(t->sacked[0].start, una + 4000));
+	/* The full ACK ends recovery and empties the scoreboard. */
+	pr.ack = t->recover;
+	peer_send(&pr, TCP_ACK, NULL, 0);
+	CHECK(!t->in_recovery);
+	CHECK_EQ(t->nsacked, 0);
+	close_all(t);
+	CHECK_EQ(live_tcbs, 0);
+
+	/* With TSO a hole of several segments goes as one super-segment:
+	 * segments 1-3 lost, the head resent alone, then 2 and 3 at once. */
+	reset_stack();
+	g_tso = 65536;
+	t = open_active(&pr, false, 0xff, 1000);
+	t->nodelay = true;
+	t->cwnd = 10000;
+	CHECK_EQ(tcp_send(&st, t, data, 10000), 10000L);
+	sent_bytes_until_quiet(segs, 64, &n);
+	una = t->snd_una;
+	pr.ack = una + 1000;
+	peer_send(&pr, TCP_ACK, NULL, 0);
+	(void)sent_bytes_until_quiet(segs, 64, &n);
+	o = (struct tcp_opts_out){ .nsack = 1 };
+	o.sack_start[0] = una + 4000;
+	for (int i = 0; i < 4; i++) {
+		o.sack_end[0] = una + 5000 + 1000 * (u32)i;
+		peer_send_raw(&pr, TCP_ACK, pr.seq, NULL, 0, &o, false);
+	}
+	CHECK(t->in_recovery);
+	CHECK(next_seg(&s));
+	CHECK(s.seq == una + 1000 && s.dlen == 1000);
+	CHECK(next_seg(&s));
+	CHECK(s.seq == una + 2000 && s.dlen == 2000);
+	g_peer_sack = false;
+	close_all(t);
+	CHECK_EQ(live_tcbs, 0);
+}
+
 TEST(rto_backoff_and_timeout)
 {
 	struct peer pr;
@@ -1924,6 +2066,7 @@ int main(void)
 	RUN(simultaneous_open);
 	RUN(connect_refused_and_syn_timeout);
 	RUN(fast_retransmit_newreno);
+	RUN(sack_sender);
 	RUN(rto_backoff_and_timeout);
 	RUN(rto_then_recovery);
 	RUN(spurious_rto_eifel);
