@@ -1375,11 +1375,16 @@ static void sack_trim(struct tcb *t)
  * a full scoreboard keeps what it has. */
 static void sack_update(struct tcb *t, const struct tcp_seg *s)
 {
+	u32 wnd = t->snd_max - t->snd_una;
+
 	for (u8 k = 0; k < s->nsack && k < TCP_SACK_BLOCKS_MAX; k++) {
 		u32 untrusted_start = s->sack_start[k], untrusted_end = s->sack_end[k];
+		/* Offsets from SND.UNA, unsigned: 0 < start < end <= SND.MAX
+		 * with no modular wrap (three seq_* comparisons would let a
+		 * block straddle the half-space and pass). */
+		u32 off_start = untrusted_start - t->snd_una, off_end = untrusted_end - t->snd_una;
 
-		if (!seq_lt(untrusted_start, untrusted_end) ||
-		    !seq_gt(untrusted_start, t->snd_una) || seq_gt(untrusted_end, t->snd_max))
+		if (!off_start || off_start >= off_end || off_end > wnd)
 			continue;
 		(void)ranges_add(t->sacked, &t->nsacked, TCP_SACKED_MAX, untrusted_start,
 				 untrusted_end);

@@ -11,6 +11,8 @@
  *       (with bit 2, the payload is replaced by a function of each byte's
  *       sequence number, and every byte the application reads is checked
  *       against it: reassembly must deliver exactly the peer's stream)
+ *       bit 3: SACK blocks are relative to its SND.UNA (so that scripts
+ *       reach the sender's scoreboard with blocks inside its window)
  *       bits 4-7: then an action: 0-9 advance the clock by n*50 ms and run
  *       timers, 10 the application sends 3000 bytes, 11 it reads, 12 it
  *       shuts down writing, 13 it closes, 14 accept and close a child,
@@ -164,6 +166,35 @@ static u8 pat(u32 seq)
 	return (u8)(seq * 2654435761U >> 24);
 }
 
+/* ctl bit 3: add base to every SACK block edge. A bounded walk of the
+ * option area; a malformed option ends it (the parser judges those). */
+static void rel_sack(u8 *seg, u32 len, u32 base)
+{
+	u32 hl = (u32)(seg[12] >> 4) * 4, i = TCP_HLEN_MIN;
+
+	if (hl > len)
+		return;
+	while (i + 1 < hl) {
+		u8 kind = seg[i], ol;
+
+		if (kind == TCPOPT_EOL)
+			return;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		ol = seg[i + 1];
+		if (ol < 2 || ol > hl - i)
+			return;
+		if (kind == TCPOPT_SACK)
+			for (u32 k = i + 2; k + 8 <= i + ol; k += 8) {
+				put_be32(seg + k, get_be32(seg + k) + base);
+				put_be32(seg + k + 4, get_be32(seg + k + 4) + base);
+			}
+		i += ol;
+	}
+}
+
 static void check_tcb(struct tcb *t, void *arg)
 {
 	(void)arg;
@@ -196,6 +227,20 @@ static void check_tcb(struct tcb *t, void *arg)
 		if (i && !seq_gt(r->start, t->ooo[i - 1].end))
 			FAIL("ooo ranges overlap or unsorted: %u [%u,%u) after [%u,%u) nxt %u", i, r->start, r->end, t->ooo[i - 1].start, t->ooo[i - 1].end, t->rcv_nxt);
 	}
+	/* The SACK scoreboard: sorted, disjoint, within (SND.UNA, SND.MAX]
+	 * whatever the peer claimed. */
+	if (t->nsacked > TCP_SACKED_MAX)
+		FAIL("nsacked %u", t->nsacked);
+	for (u8 i = 0; i < t->nsacked; i++) {
+		const struct tcp_range *r = &t->sacked[i];
+
+		if (!seq_lt(r->start, r->end) || seq_lt(r->start, t->snd_una) ||
+		    seq_gt(r->end, t->snd_max))
+			FAIL("sacked range %u [%u, %u) una %u max %u", i, r->start, r->end,
+			     t->snd_una, t->snd_max);
+		if (i && !seq_gt(r->start, t->sacked[i - 1].end))
+			FAIL("sacked ranges overlap or unsorted at %u", i);
+	}
 	if (t->synq_len > 4 || t->acceptq_len > t->backlog)
 		FAIL("listener queues %u %u", t->synq_len, t->acceptq_len);
 	if (!t->cwnd && t->state == TCP_ESTABLISHED)
@@ -211,7 +256,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct tcp_seg s;
 	struct tcb *l, *c;
 	size_t off = 0;
-	u8 hdr[40];
+	u8 hdr[TCP_HLEN_MAX];
 	u32 read_seq = 0;
 	bool verify = true;
 
@@ -242,7 +287,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	c->attached = true;
 	if (tcp_connect(&st, c, LOCAL, PEER, 80, 1500, 16384))
 		FAIL("connect");
-	/* The peer's SYN-ACK: MSS 1000, WS 2, timestamps. */
+	/* The peer's SYN-ACK: MSS 1000, WS 2, timestamps, SACK-permitted (so
+	 * the script's SACK blocks reach the scoreboard). */
 	memset(hdr, 0, sizeof(hdr));
 	put_be16(hdr, 80);
 	put_be16(hdr + 2, c->lport);
@@ -253,13 +299,13 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	put_be16(hdr + 14, 8000);
 	{
 		struct tcp_opts_out o = { .mss = true, .mss_val = 1000, .ws = true, .ws_val = 2,
-					  .ts = true, .tsval = 10, .tsecr = 1 };
+					  .ts = true, .tsval = 10, .tsecr = 1, .sack_ok = true };
 		u32 n = tcp_write_opts(hdr + 20, &o);
 
 		hdr[12] = (u8)(((20 + n) / 4) << 4);
 		tcp_stack_input(&st, PEER, LOCAL, hdr, 20 + n, true);
 	}
-	if (c->state != TCP_ESTABLISHED)
+	if (c->state != TCP_ESTABLISHED || !c->sack_ok)
 		FAIL("handshake");
 	read_seq = c->irs + 1;
 
@@ -278,6 +324,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 				put_be32(seg + 4, get_be32(seg + 4) + c->rcv_nxt);
 			if (ctl & 2)
 				put_be32(seg + 8, get_be32(seg + 8) + c->snd_una);
+			if (ctl & 8)
+				rel_sack(seg, len, c->snd_una);
 			if (ctl & 4) {
 				u32 hl = (u32)(seg[12] >> 4) * 4, sq = get_be32(seg + 4);
 

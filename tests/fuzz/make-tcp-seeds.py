@@ -10,7 +10,7 @@ from seedlib import write_corpus
 ACK, SYN, FIN, RST, PSH = 0x10, 0x02, 0x01, 0x04, 0x08
 
 
-def opts(mss=None, ws=None, ts=None):
+def opts(mss=None, ws=None, ts=None, sack=()):
     b = b""
     if mss is not None:
         b += struct.pack(">BBH", 2, 4, mss)
@@ -18,6 +18,9 @@ def opts(mss=None, ws=None, ts=None):
         b += b"\x01\x01" + struct.pack(">BBII", 8, 10, ts[0], ts[1])
     if ws is not None:
         b += b"\x01" + struct.pack(">BBB", 3, 3, ws)
+    if sack:
+        b += b"\x01\x01" + struct.pack(">BB", 5, 2 + 8 * len(sack))
+        b += b"".join(struct.pack(">II", s, e) for s, e in sack)
     return b
 
 
@@ -48,6 +51,13 @@ seeds = {
     "rst-challenge": conn(100, 0, RST, ts=False) + conn(0, 0, SYN),
     "send-dupacks-rto": rec(10 << 4, b"") + conn(0, 1000, ACK) + conn(0, 1000, ACK)
     + conn(0, 1000, ACK) + conn(0, 1000, ACK, act=9) + rec(15 << 4, b""),
+    # The application sends 9000 bytes; the peer reports holes at 0 and
+    # 3000 with SACK blocks relative to SND.UNA (ctl bit 3), then ACKs.
+    "sack-holes": rec(10 << 4, b"") + rec(10 << 4, b"") + rec(10 << 4, b"")
+    + b"".join(rec(0x0f, hdr(0, 0, 0, 0, ACK, 8000, opts(ts=(1000, 0), sack=sk)))
+               for sk in (((1000, 3000),), ((1000, 3000), (4000, 6000)),
+                          ((6000, 8000), (1000, 3000)), ((8000, 9000),)))
+    + conn(0, 3000, ACK) + conn(0, 9000, ACK),
     "zero-window": conn(0, 0, ACK, win=0) + rec(10 << 4, b"") + rec(9 << 4, b"")
     + conn(0, 0, ACK, win=0, act=9) + conn(0, 0, ACK, win=4000),
     "our-close": rec(12 << 4, b"") + conn(0, 1, ACK) + conn(0, 1, ACK | FIN, act=15),
