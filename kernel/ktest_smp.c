@@ -11,6 +11,7 @@
 #include <kernel/mm.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
+#include <kernel/cmdline.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 
@@ -138,6 +139,25 @@ static void tlb_shootdown(struct ktest *t)
  * runs at once, every hand-off waits for the next holder's vCPU to be
  * scheduled, and the count stays exact however far it got. */
 #define TORTURE_BUDGET_NS (3 * NSEC_PER_SEC)
+#define TORTURE_MS_MAX 600000U
+
+/* torture_ms=N: the torture runs N ms however many rounds that takes (no
+ * round limit). For a test that needs the lock torture still running
+ * while something else happens (the lab's vCPU hot-unplug under load):
+ * 20000 rounds take well under the default 3 s on a quick host. */
+static unsigned int torture_ms;
+
+static int set_torture_ms(const char *val)
+{
+	unsigned int ms;
+
+	if (!val || kstrtouint(val, 10, &ms) || ms < 100 || ms > TORTURE_MS_MAX)
+		return -EINVAL;
+	torture_ms = ms;
+	return 0;
+}
+CMDLINE_OPTION(torture_ms, "torture_ms", set_torture_ms,
+	       "run the smp lock torture self-test for N ms (100..600000), no round limit");
 
 struct torture {
 	spinlock_t lock;
@@ -158,7 +178,7 @@ static int torture_fn(void *arg)
 	struct torturer *me = arg;
 	struct torture *tt = me->tt;
 
-	for (int i = 0; i < TORTURE_ROUNDS && !tt->stop; i++) {
+	for (unsigned long i = 0; (torture_ms || i < TORTURE_ROUNDS) && !tt->stop; i++) {
 		/* Each thread watches the budget itself: the main thread may
 		 * wait long for its CPU while the others hammer the lock. */
 		if ((i & 15) == 0 && clock_ns() > tt->deadline)
@@ -217,7 +237,7 @@ static void lock_torture(struct ktest *t)
 	tt.stop = false;
 	spin_stats_read(&s0);
 	t0 = clock_ns();
-	tt.deadline = t0 + TORTURE_BUDGET_NS;
+	tt.deadline = t0 + (torture_ms ? torture_ms * NSEC_PER_MSEC : TORTURE_BUDGET_NS);
 	for_each_online_cpu(cpu) {
 		for (int k = 0; k < 2; k++) {
 			who[n] = (struct torturer){ .tt = &tt, .done = 0 };
@@ -226,7 +246,7 @@ static void lock_torture(struct ktest *t)
 			n++;
 		}
 	}
-	idle_wait(torturers_done, th, TORTURE_BUDGET_NS);
+	idle_wait(torturers_done, th, tt.deadline - t0);
 	tt.stop = true;
 	for (unsigned int i = 0; i < n; i++) {
 		thread_join(th[i]);
@@ -238,7 +258,8 @@ static void lock_torture(struct ktest *t)
 	KT_EXPECT(t, total >= n); /* everyone got the lock at least once */
 	KT_EXPECT_EQ(t, tt.violations, 0);
 	kprintf("    # %u threads, %lu acquisitions (of %lu), %lu contended, %lu blocked waits\n", n,
-		total, (unsigned long)n * TORTURE_ROUNDS, s1.contended - s0.contended,
+		total, torture_ms ? total : (unsigned long)n * TORTURE_ROUNDS,
+		s1.contended - s0.contended,
 		s1.slowpath - s0.slowpath);
 }
 
