@@ -65,11 +65,22 @@ static void prof_tick(struct timer *t)
 		timer_add(t, clock_ns() + period_ns, prof_tick);
 }
 
+/* The hypercall page is one symbol but 128 stubs of 32 bytes, one per
+ * hypercall: a PV vCPU interrupted in a hypercall (blocked in sched_op
+ * when idle, or in any other) resumes just after its stub's syscall, so
+ * each stub is its own group and idle is told apart from the rest. */
+#define HYPERCALL_STUB 32
+
 static unsigned long func_start(unsigned long ip)
 {
 	unsigned long off;
+	const char *name = ksym_lookup(ip, &off);
 
-	return ksym_lookup(ip, &off) ? ip - off : 0;
+	if (!name)
+		return 0;
+	if (!strcmp(name, "hypercall_page"))
+		return ip & ~(unsigned long)(HYPERCALL_STUB - 1);
+	return ip - off;
 }
 
 static int prof_start(unsigned int hz)
@@ -110,8 +121,12 @@ static void prof_report(unsigned int max)
 		const char *name = top[i].addr ? ksym_lookup(top[i].addr, &off) : NULL;
 		unsigned int permille = (unsigned int)((u64)top[i].count * 1000 / n);
 
-		kprintf("prof: %6u %3u.%u%% %s\n", top[i].count, permille / 10, permille % 10,
-			name ? name : "(outside the kernel's symbols)");
+		if (name && off)
+			kprintf("prof: %6u %3u.%u%% %s+%#lx (hypercall %lu)\n", top[i].count,
+				permille / 10, permille % 10, name, off, off / HYPERCALL_STUB);
+		else
+			kprintf("prof: %6u %3u.%u%% %s\n", top[i].count, permille / 10,
+				permille % 10, name ? name : "(outside the kernel's symbols)");
 	}
 	/* The report sorted the buffer in place: it is not a sample set any
 	 * more. */

@@ -1,5 +1,5 @@
 # vCPU hotplug under load: a domU with maxvcpus = vcpus = 4 sits at its
-# monitor; "ktest sched,smp" (its lock torture held at 30 s with
+# monitor; "ktest sched,smp" (its lock torture held at 15 s with
 # torture_ms) keeps threads busy on every CPU while
 # `xl vcpu-set DOM 1` takes vCPUs 1-3 away (the toolstack writes
 # cpu/N/availability = offline; the guest must print "smp: CPU N offline"
@@ -54,11 +54,11 @@ give_up() {
 	exit 1
 }
 
-# The lock torture of the busy run lasts 30 s (torture_ms): by default it
+# The lock torture of the busy run lasts 15 s (torture_ms): by default it
 # stops after 20000 rounds a thread, which a quick host finished before
 # the guest acted on `xl vcpu-set` (4.5 s after it in one CI pre-run), and
 # then nothing went offline under load.
-lab_create vcpus=4 cfg='maxvcpus = 4' extra='torture_ms=30000' || exit 1
+lab_create vcpus=4 cfg='maxvcpus = 4' extra='torture_ms=15000' || exit 1
 lab_expect_ready 120 || give_up
 if vcpus_info && [ "$LAB_MATCH" = "vcpus: 4 online of 4" ]; then
 	lab_result vcpus-boot pass "$LAB_MATCH"
