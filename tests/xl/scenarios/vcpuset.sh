@@ -1,5 +1,5 @@
 # vCPU hotplug under load: a domU with maxvcpus = vcpus = 4 sits at its
-# monitor; "ktest sched,smp" (its lock torture held at 15 s with
+# monitor; "ktest sched,smp" (its lock torture held at 20 s with
 # torture_ms) keeps threads busy on every CPU while
 # `xl vcpu-set DOM 1` takes vCPUs 1-3 away (the toolstack writes
 # cpu/N/availability = offline; the guest must print "smp: CPU N offline"
@@ -54,11 +54,11 @@ give_up() {
 	exit 1
 }
 
-# The lock torture of the busy run lasts 15 s (torture_ms): by default it
+# The lock torture of the busy run lasts 20 s (torture_ms): by default it
 # stops after 20000 rounds a thread, which a quick host finished before
 # the guest acted on `xl vcpu-set` (4.5 s after it in one CI pre-run), and
 # then nothing went offline under load.
-lab_create vcpus=4 cfg='maxvcpus = 4' extra='torture_ms=15000' || exit 1
+lab_create vcpus=4 cfg='maxvcpus = 4' extra='torture_ms=20000' || exit 1
 lab_expect_ready 120 || give_up
 if vcpus_info && [ "$LAB_MATCH" = "vcpus: 4 online of 4" ]; then
 	lab_result vcpus-boot pass "$LAB_MATCH"
@@ -75,7 +75,8 @@ lab_wait_console 'KTAP version 1' 20
 lab_now
 t0=$LAB_NOW
 lab_xl vcpu-set-1 30 vcpu-set $LAB_DOM 1
-# Under the lock torture a PV guest took 50 s to act on the watch.
+# Under the lock torture a PV guest took 50 s to act on the watch on a
+# loaded multi-lab host (MTTCG); 4.5-6 s in single-threaded CI runs.
 if wait_cpus offline 180; then
 	lab_result offline pass "smp: CPU 1, 2, 3 offline within $(( LAB_MATCH_MS - t0 )) ms of xl vcpu-set 1"
 else
