@@ -66,9 +66,11 @@ static void prof_tick(struct timer *t)
 }
 
 /* The hypercall page is one symbol but 128 stubs of 32 bytes, one per
- * hypercall: a PV vCPU interrupted in a hypercall (blocked in sched_op
- * when idle, or in any other) resumes just after its stub's syscall, so
- * each stub is its own group and idle is told apart from the rest. */
+ * hypercall. An event that arrives while a PV vCPU is in a hypercall
+ * (blocked in sched_op when idle, or in any other) is delivered on the
+ * way back, with the instruction pointer just after that stub's syscall.
+ * So each stub is its own group, and idle time shows apart from the
+ * other hypercalls. */
 #define HYPERCALL_STUB 32
 
 static unsigned long func_start(unsigned long ip)
