@@ -816,6 +816,27 @@ static u32 sent_bytes_until_quiet(struct tcp_seg *segs, int max, int *n)
 	return total;
 }
 
+/* Ten 1000-byte segments of data in flight on t (MSS 1000), the first
+ * of them ACKed by the peer; returns the first segment's sequence. */
+static u32 ten_in_flight_first_acked(struct peer *pr, struct tcb *t, const u8 *data, u32 len)
+{
+	struct tcp_seg segs[64];
+	int n;
+	u32 una;
+
+	CHECK_EQ(t->mss, 1000);
+	t->nodelay = true;
+	t->cwnd = 10000; /* a window of 10 segments in flight */
+	CHECK_EQ(tcp_send(&st, t, data, len), (long)len);
+	sent_bytes_until_quiet(segs, 64, &n);
+	CHECK_EQ(n, 10);
+	una = segs[0].seq;
+	pr->ack = una + 1000;
+	peer_send(pr, TCP_ACK, NULL, 0);
+	(void)sent_bytes_until_quiet(segs, 64, &n); /* cwnd growth may send more */
+	return una;
+}
+
 TEST(fast_retransmit_newreno)
 {
 	struct peer pr;
@@ -829,18 +850,9 @@ TEST(fast_retransmit_newreno)
 	for (u32 i = 0; i < sizeof(data); i++)
 		data[i] = (u8)(i * 7);
 	t = open_active(&pr, false, 0xff, 1000);
-	CHECK_EQ(t->mss, 1000);
-	t->nodelay = true;
-	t->cwnd = 10000; /* a window of 10 segments in flight */
-	CHECK_EQ(tcp_send(&st, t, data, sizeof(data)), (long)sizeof(data));
-	sent_bytes_until_quiet(segs, 64, &n);
-	CHECK_EQ(n, 10);
-	una = segs[0].seq;
 	/* Segments 1 and 4 are lost: the peer ACKs segment 0, then sends
 	 * duplicate ACKs for 2, 3. */
-	pr.ack = una + 1000;
-	peer_send(&pr, TCP_ACK, NULL, 0);
-	(void)sent_bytes_until_quiet(segs, 64, &n); /* cwnd growth may send more */
+	una = ten_in_flight_first_acked(&pr, t, data, sizeof(data));
 	for (int i = 0; i < 3; i++)
 		peer_send(&pr, TCP_ACK, NULL, 0);
 	CHECK(t->in_recovery);
@@ -906,16 +918,7 @@ TEST(sack_sender)
 		data[i] = (u8)(i * 7);
 	t = open_active(&pr, false, 0xff, 1000);
 	CHECK(t->sack_ok);
-	CHECK_EQ(t->mss, 1000);
-	t->nodelay = true;
-	t->cwnd = 10000;
-	CHECK_EQ(tcp_send(&st, t, data, sizeof(data)), (long)sizeof(data));
-	sent_bytes_until_quiet(segs, 64, &n);
-	CHECK_EQ(n, 10);
-	una = segs[0].seq;
-	pr.ack = una + 1000;
-	peer_send(&pr, TCP_ACK, NULL, 0);
-	(void)sent_bytes_until_quiet(segs, 64, &n);
+	una = ten_in_flight_first_acked(&pr, t, data, sizeof(data));
 	/* Duplicate ACKs for 2, 3 (one range), then 5, then 7: the blocks
 	 * say what arrived; a bogus block beyond SND.MAX and a stale one
 	 * below SND.UNA ride along and must change nothing. */
