@@ -148,31 +148,37 @@ static int prof_stop(unsigned int max)
 	return 0;
 }
 
+/* The optional number after start/stop: def when absent, else 1..max. */
+static int opt_number(int argc, char **argv, unsigned int def, unsigned int max,
+		      const char *what, unsigned int *v)
+{
+	*v = def;
+	if (argc == 3 && (kstrtouint(argv[2], 10, v) || !*v || *v > max)) {
+		kprintf("prof: %s must be 1..%u\n", what, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int cmd_prof(int argc, char **argv)
 {
 	unsigned int v;
 
-	if (argc >= 2 && !strcmp(argv[1], "start") && argc <= 3) {
-		v = PROF_HZ_DEFAULT;
-		if (argc == 3 && (kstrtouint(argv[2], 10, &v) || !v || v > PROF_HZ_MAX)) {
-			kprintf("prof: HZ must be 1..%u\n", PROF_HZ_MAX);
-			return -EINVAL;
-		}
-		return prof_start(v);
-	}
-	if (argc >= 2 && !strcmp(argv[1], "stop") && argc <= 3) {
-		v = PROF_TOP_DEFAULT;
-		if (argc == 3 && (kstrtouint(argv[2], 10, &v) || !v || v > PROF_TOP_MAX)) {
-			kprintf("prof: N must be 1..%u\n", PROF_TOP_MAX);
-			return -EINVAL;
-		}
-		return prof_stop(v);
-	}
 	if (argc == 1) {
 		kprintf("prof: %s, %u samples so far\n",
 			__atomic_load_n(&active, __ATOMIC_RELAXED) ? "running" : "stopped",
 			MIN(nsamples, (unsigned int)PROF_MAX));
 		return 0;
+	}
+	if (argc <= 3 && !strcmp(argv[1], "start")) {
+		int rc = opt_number(argc, argv, PROF_HZ_DEFAULT, PROF_HZ_MAX, "HZ", &v);
+
+		return rc ? rc : prof_start(v);
+	}
+	if (argc <= 3 && !strcmp(argv[1], "stop")) {
+		int rc = opt_number(argc, argv, PROF_TOP_DEFAULT, PROF_TOP_MAX, "N", &v);
+
+		return rc ? rc : prof_stop(v);
 	}
 	kprintf("usage: prof [start [HZ] | stop [N]]\n");
 	return -EINVAL;
