@@ -23,7 +23,9 @@
 # suite's), LAB_VARIANTS (only these variant labels of scenarios that have
 # variants, e.g. LAB_VARIANTS="dup-id stall"), LAB_RETRIES (after an
 # INFRA-FLAKE, default 1), LAB_FLAKE_BUDGET (INFRA-FLAKE attempts a run may have before it fails, default 2), LAB_ECHO=1 (copy
-# the serial console to stdout), XENOLITH_CACHE (where the lab is built).
+# the serial console to stdout), LAB_SHARDS (lab boots side by side, each
+# with a share of the cases; default one per host CPU up to 4, as memory
+# allows, and 1 for lab-bench), XENOLITH_CACHE (where the lab is built).
 # Logs: $(objtree)/xl-logs/.
 
 XL_DIR          := $(srctree)/tests/xl
@@ -34,6 +36,7 @@ LAB_VARIANTS    ?=
 LAB_RETRIES     ?= 1
 LAB_FLAKE_BUDGET ?= 2
 LAB_ECHO        ?=
+LAB_SHARDS      ?=
 
 xl-submake      := $(MAKE) --no-print-directory -f $(srctree)/Makefile
 xl-comma        := ,
@@ -45,7 +48,8 @@ xl-args         := --objtree $(objtree) --image $(objtree)/xenolith \
 		   $(if $(strip $(LAB_TYPES)),--types $(call xl-list,$(LAB_TYPES))) \
 		   $(if $(strip $(LAB_SCENARIOS)),--scenarios $(call xl-list,$(LAB_SCENARIOS))) \
 		   $(if $(strip $(LAB_VARIANTS)),--variants $(call xl-list,$(LAB_VARIANTS))) \
-		   $(if $(filter 1 y yes,$(LAB_ECHO)),--echo)
+		   $(if $(filter 1 y yes,$(LAB_ECHO)),--echo) \
+		   $(if $(strip $(LAB_SHARDS)),--shards $(strip $(LAB_SHARDS)))
 
 .PHONY: lab-deps lab-test lab-soak lab-bench lab-shell lab-list check-xl-lab
 

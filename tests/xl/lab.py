@@ -40,6 +40,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -106,6 +107,7 @@ LAB_CPU = "max,-smap,-smep,-xsave"
 # docs/xen-lab.md, "Emulation flakes".
 LAB_ACCEL = "tcg,thread=single"
 MAX_CONTINUATIONS = 2       # fresh boots for cases a stopped boot never began
+DEFAULT_CASE_COST = 25.0    # seconds, for a scenario without lab-cost
 CASE_SLACK = 120            # beyond a case's own timeout before the host gives up (dom0 logs where the case was stuck, dumps state, destroys its domains)
 
 _MARKER = re.compile(r"XLLAB (\S+)(.*)$")
@@ -153,6 +155,16 @@ class Scenario:
         self.suite = self.meta.get("suite", "test")
         self.types = self.meta.get("types", "pv pvh").split()
         self.timeout = int(self.meta.get("timeout", "180"))
+        # "lab-cost: 25 one=140 smp=50": about how many seconds a case of
+        # each variant takes (the first bare number for the rest); only
+        # used to share the cases out between parallel lab boots.
+        self.costs = {}
+        for tok in self.meta.get("cost", "").split():
+            label, sep, val = tok.rpartition("=")
+            try:
+                self.costs[label if sep else ""] = float(val)
+            except ValueError:
+                raise LabError("%s: bad lab-cost %r" % (path, tok))
         self.expect = self.meta.get("expect", "").split()
         # "yes": the guest's KTAP run must pass; "last": only its last run
         # counts (a scenario that runs the self-tests more than once, from
@@ -183,6 +195,10 @@ class Case:
     def __init__(self, scenario, gtype, variant, env):
         self.scenario, self.type, self.variant, self.env = scenario, gtype, variant, env
         self.name = "-".join(x for x in (scenario.name, variant, gtype) if x)
+
+    def cost(self):
+        c = self.scenario.costs
+        return c.get(self.variant, c.get("", DEFAULT_CASE_COST))
 
     def line(self):
         return " ".join([self.name, self.scenario.name, self.type, str(self.scenario.timeout)] +
@@ -936,7 +952,11 @@ def summary(run):
 
 
 # ------------------------------------------------------------------ one boot
+LIVE_QEMU = set()      # QEMU processes of running boots (every shard's)
+
+
 def stop_qemu(proc):
+    LIVE_QEMU.discard(proc)
     if proc.poll() is not None:
         return
     try:
@@ -972,6 +992,7 @@ def boot(lab, image, cases, log_path, run_dir, echo=False, say=print):
     t0 = time.monotonic()
     mon.t0 = t0
     proc, sel, bufs = linepump.spawn(cmd)
+    LIVE_QEMU.add(proc)
 
     def handle(name, raw):
         text = raw.decode("utf-8", errors="replace")
@@ -1093,7 +1114,9 @@ class Outcome:
         return self.verdict
 
 
-def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print):
+def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print, label=""):
+    """Boots one lab after another until every case ran (with retries);
+    label ("shard 2 ") names the chain in its progress lines."""
     global SYMBOLS
     SYMBOLS = load_symbols(image)
     outcomes = {c.name: Outcome(c) for c in cases}
@@ -1105,14 +1128,17 @@ def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print):
         name = tag if attempt == 0 else "%s.retry%d" % (tag, attempt)
         log_path = os.path.join(logdir, name + ".log")
         run_dir = os.path.join(logdir, name)
-        say("lab: boot %d: %d case(s): %s (serial log %s)" % (
-            attempt + 1, len(todo), " ".join(c.name for c in todo), short(log_path)))
-        mon, why, wall = boot(lab, image, todo, log_path, run_dir, echo=echo, say=say)
+        say("lab: %sboot %d: %d case(s): %s (serial log %s)" % (
+            label, attempt + 1, len(todo), " ".join(c.name for c in todo), short(log_path)))
+        mon, why, wall = boot(lab, image, todo, log_path, run_dir, echo=echo,
+                              say=say if not label else
+                              lambda s: say(s if s.startswith("lab: [") else
+                                            s.replace("lab: ", "lab: " + label, 1)))
         save_consoles(mon, run_dir)
         boots.append({"log": log_path, "wall_s": round(wall, 1), "stopped": why,
                       "dom0_ready_s": round(mon.dom0_ready_wall, 1) if mon.dom0_ready_wall else None,
                       "run_flakes": mon.flakes, "errors": mon.errors})
-        say("lab: boot %d done in %.0f s%s" % (attempt + 1, wall, "" if not why else " (%s)" % why))
+        say("lab: %sboot %d done in %.0f s%s" % (label, attempt + 1, wall, "" if not why else " (%s)" % why))
         again = []
         # A boot that stopped early (a case hung, dom0 or Xen died) left
         # the cases after it unrun: they go to a fresh boot, which is no
@@ -1139,8 +1165,8 @@ def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print):
         unrun = [c for c in again if not mon.runs[c.name].begun]
         if unrun:
             continuations += 1
-            say("lab: boot %d stopped (%s) before %d case(s) began; they get a fresh boot"
-                % (attempt + 1, why, len(unrun)))
+            say("lab: %sboot %d stopped (%s) before %d case(s) began; they get a fresh boot"
+                % (label, attempt + 1, why, len(unrun)))
         flaky = [c for c in again if mon.runs[c.name].begun]
         if flaky:
             say("lab: INFRA-FLAKE in %s; running %s again" % (
@@ -1148,6 +1174,64 @@ def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print):
         todo = again
         attempt += 1
     return [outcomes[c.name] for c in cases], boots
+
+
+def share_out(cases, n):
+    """The cases in n lists of about equal cost (longest first, each to the
+    list with the least so far); each list keeps the cases' own order."""
+    n = max(1, min(n, len(cases)))
+    loads = [0.0] * n
+    where = {}
+    for i, c in sorted(enumerate(cases), key=lambda ic: (-ic[1].cost(), ic[0])):
+        k = min(range(n), key=lambda j: (loads[j], j))
+        loads[k] += c.cost()
+        where[i] = k
+    return [[c for i, c in enumerate(cases) if where[i] == k] for k in range(n)]
+
+
+def run_shards(lab, image, cases, logdir, tag, shards, retries=1, echo=False, say=print):
+    """run_cases over `shards` lab boots side by side (one QEMU each, with
+    its own serial log TAG.sN.log); the outcomes in the cases' order."""
+    parts = share_out(cases, shards)
+    if len(parts) == 1:
+        return run_cases(lab, image, cases, logdir, tag, retries, echo, say)
+    lock = threading.Lock()
+
+    def locked_say(s):
+        with lock:
+            say(s)
+
+    results = [None] * len(parts)
+    errors = []
+
+    def work(k):
+        try:
+            results[k] = run_cases(lab, image, parts[k], logdir, "%s.s%d" % (tag, k + 1),
+                                   retries, echo, locked_say, label="shard %d " % (k + 1))
+        except BaseException as e:      # reported by the main thread
+            errors.append(e)
+
+    for k, p in enumerate(parts):
+        locked_say("lab: shard %d: %d case(s), about %.0f s" % (
+            k + 1, len(p), sum(c.cost() for c in p)))
+    threads = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(len(parts))]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            while t.is_alive():
+                t.join(0.5)
+    finally:
+        for proc in list(LIVE_QEMU):    # interrupted: no QEMU outlives us
+            stop_qemu(proc)
+    if errors:
+        raise errors[0]
+    by_name = {}
+    boots = []
+    for outs, bts in results:
+        by_name.update((o.case.name, o) for o in outs)
+        boots.extend(bts)
+    return [by_name[c.name] for c in cases], boots
 
 
 def short(path):
@@ -1219,6 +1303,20 @@ def lab_dir():
         raise LabError(str(e))
 
 
+def default_shards(suite):
+    """Lab boots side by side: one per host CPU (each QEMU runs its guests
+    on one host thread), at most 4 and as many as memory holds, or 1 for
+    benchmarks, whose figures another boot beside them would disturb."""
+    if suite == "bench":
+        return 1
+    try:
+        with open("/proc/meminfo") as f:
+            avail = next(int(l.split()[1]) for l in f if l.startswith("MemAvailable:")) // 1024
+    except (OSError, StopIteration, ValueError):
+        avail = QEMU_MEM + 512
+    return max(1, min(4, os.cpu_count() or 1, avail // (QEMU_MEM + 512)))
+
+
 def cmd_test(args, suite):
     scenarios = load_scenarios()
     names = args.scenarios.split(",") if args.scenarios else None
@@ -1247,9 +1345,10 @@ def cmd_test(args, suite):
         suite, len(cases), short(args.image), manifest["key"],
         manifest["versions"]["xen-hypervisor-4.17-amd64"], manifest["kernel_abi"]), flush=True)
     t0 = time.monotonic()
-    outcomes, boots = run_cases(lab, os.path.abspath(args.image), cases, logdir, suite,
-                                retries=args.retries, echo=args.echo,
-                                say=lambda s: print(s, flush=True))
+    shards = args.shards if args.shards is not None else default_shards(suite)
+    outcomes, boots = run_shards(lab, os.path.abspath(args.image), cases, logdir, suite, shards,
+                                 retries=args.retries, echo=args.echo,
+                                 say=lambda s: print(s, flush=True))
     total = time.monotonic() - t0
     for o in outcomes:
         print(describe(o), flush=True)
@@ -1639,6 +1738,8 @@ def main(argv=None):
                     help="INFRA-FLAKE attempts the whole run may have (default %d)"
                     % DEFAULT_FLAKE_BUDGET)
     ap.add_argument("--echo", action="store_true", help="copy the serial console to stdout")
+    ap.add_argument("--shards", type=int, help="lab boots side by side (default: one per host "
+                    "CPU up to 4, 1 for bench)")
     ap.add_argument("--extra-image", action="append", default=[], metavar="NAME=PATH",
                     help="another image as /lab/images/NAME, for cases with LAB_KERNEL=NAME")
     args = ap.parse_args(argv)
@@ -1649,6 +1750,9 @@ def main(argv=None):
             print("lab: error: bad --extra-image %r (want NAME=PATH)" % e, file=sys.stderr)
             return 4
         EXTRA_IMAGES[name] = os.path.abspath(path)
+    if args.shards is not None and not 1 <= args.shards <= 16:
+        print("lab: error: --shards %d: want 1..16" % args.shards, file=sys.stderr)
+        return 4
     args.objtree = os.path.abspath(args.objtree)
     args.image = args.image or os.path.join(args.objtree, "xenolith")
     try:

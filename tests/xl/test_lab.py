@@ -293,6 +293,64 @@ class RetryTests(unittest.TestCase):
         self.assertEqual(o.verdict, lab.FAIL)
 
 
+class ShardTests(unittest.TestCase):
+    """Cases shared out between lab boots side by side by their lab-cost."""
+
+    def cases(self):
+        s = scenario("# lab-types: pv pvh\n# lab-cost: 10 big=100 mid=40\n"
+                     "# lab-variants: big:X=1 mid:X=2 a:X=3 b:X=4\n", name="s")
+        return lab.make_cases({"s": s}, suite="test")
+
+    def test_costs(self):
+        cost = {c.name: c.cost() for c in self.cases()}
+        self.assertEqual(cost["s-big-pv"], 100)
+        self.assertEqual(cost["s-mid-pvh"], 40)
+        self.assertEqual(cost["s-a-pv"], 10)
+        plain = lab.Case(scenario("# lab-types: pv\n"), "pv", "", {})
+        self.assertEqual(plain.cost(), lab.DEFAULT_CASE_COST)
+        with self.assertRaises(lab.LabError):
+            scenario("# lab-cost: one=fast\n")
+
+    def test_share_out_balances_and_keeps_order(self):
+        cases = self.cases()
+        parts = lab.share_out(cases, 2)
+        self.assertEqual(sorted(c.name for p in parts for c in p), sorted(c.name for c in cases))
+        loads = [sum(c.cost() for c in p) for p in parts]
+        self.assertEqual(loads, [160, 160])     # each: a big, a mid and two small
+        for p in parts:
+            self.assertEqual(p, [c for c in cases if c in p])
+        self.assertEqual(lab.share_out(cases, 1), [cases])
+        self.assertEqual(len(lab.share_out(cases[:3], 8)), 3)   # no empty boots
+
+    def test_run_shards_merges_in_case_order(self):
+        cases = self.cases()
+        real_boot, real_save = lab.boot, lab.save_consoles
+        tags = []
+
+        def boot(labdir, image, todo, log_path, run_dir, echo=False, say=print):
+            tags.append(os.path.basename(log_path))
+            lines = []
+            for c in todo:
+                ok = "fail" if c.name == "s-mid-pvh" else "pass"
+                lines += case_lines(c.name, ["XLLAB result case=%s name=create status=%s -- x"
+                                             % (c.name, ok)], rc=0 if ok == "pass" else 1)
+            return feed(todo, lines), None, 1.0
+        lab.boot, lab.save_consoles = boot, lambda mon, d: None
+        said = []
+        try:
+            with tempfile.TemporaryDirectory() as d:
+                out, boots = lab.run_shards("/nonexistent", "/img", cases, d, "t", 2,
+                                            say=said.append)
+        finally:
+            lab.boot, lab.save_consoles = real_boot, real_save
+        self.assertEqual([o.case.name for o in out], [c.name for c in cases])
+        self.assertEqual({o.case.name: o.verdict for o in out if o.verdict != lab.PASS},
+                         {"s-mid-pvh": lab.FAIL})
+        self.assertEqual(sorted(tags), ["t.s1.log", "t.s2.log"])
+        self.assertEqual(len(boots), 2)
+        self.assertTrue(any(s.startswith("lab: shard 2 boot 1:") for s in said), said)
+
+
 class ContinuationTests(unittest.TestCase):
     """A boot stopped by a hung case: the cases it never began run in a
     fresh boot; the hung case is judged once, as it ran."""

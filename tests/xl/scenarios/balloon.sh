@@ -9,6 +9,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 240
+# lab-cost: 26
 # lab-expect: create ready mem-boot memhog-start down down-xl down-mem floor floor-xl floor-msg up up-xl up-mem garbage memhog shutdown destroy
 
 give_up() {

@@ -33,6 +33,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 300
+# lab-cost: 25 hotplug=63
 # lab-variants: rw:BLK=rw,VCPUS=2 order0:BLK=rw,VCPUS=1,ORDER=0,PERSIST=0 mq:BLK=rw,VCPUS=4,QUEUES=4,ORDER=4,PERSIST=1 4k:BLK=4k,VCPUS=1 hotplug:BLK=hotplug,VCPUS=1
 # lab-expect: create blkpat shutdown destroy
 

@@ -4,6 +4,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 120
+# lab-cost: 5
 # lab-expect: create ready destroy
 
 lab_create || exit 1

@@ -6,6 +6,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 300
+# lab-cost: 20
 # lab-expect: create ready watch garbage-ignored sysrq reboot ready-again shutdown-w gone
 
 # Destroy on power-off, so that "gone" means gone.

@@ -7,6 +7,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 150
+# lab-cost: 12
 # lab-expect: create ready vbd vif destroy unplug
 
 lab_create disk=16 vif=1 || exit 1

@@ -45,6 +45,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 600
+# lab-cost: all19=145 pvh6=71
 # lab-variants: all19:MODES=honest+rx-status-error+tx-unknown-id+tx-dup-id+tx-rsp-prod-jump+rx-offset-overflow+rx-status-negative+rx-status-huge+rx-too-long+rx-more-slots+rx-extra-loop+rx-extra-unknown+rx-rsp-prod-jump+storm+absurd-queues+absurd-features+bad-mac+close-midio+nodes-removed+killed,LAB_ONLY_TYPES=pv pvh6:MODES=honest+tx-dup-id+rx-status-negative+rx-too-long+rx-more-slots+bad-mac+killed,LAB_ONLY_TYPES=pvh
 # lab-expect: create ready honest-vif-before modes alive grants allocator shutdown destroy
 

@@ -31,6 +31,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 240
+# lab-cost: 27
 # lab-variants: honest:MODE=honest dup-id:MODE=dup-id,LAB_ONLY_TYPES=pv unknown-id:MODE=unknown-id,LAB_ONLY_TYPES=pvh rsp-prod-jump:MODE=rsp-prod-jump,LAB_ONLY_TYPES=pv wrong-op:MODE=wrong-op,LAB_ONLY_TYPES=pvh bad-status:MODE=bad-status,LAB_ONLY_TYPES=pv unsolicited:MODE=unsolicited,LAB_ONLY_TYPES=pvh storm:MODE=storm sectors-zero:MODE=sectors-zero,LAB_ONLY_TYPES=pv sector-size-3:MODE=sector-size-3,LAB_ONLY_TYPES=pvh absurd-ring-order:MODE=absurd-ring-order absurd-queues:MODE=absurd-queues,LAB_ONLY_TYPES=pv absurd-indirect:MODE=absurd-indirect,LAB_ONLY_TYPES=pvh close-midio:MODE=close-midio nodes-removed:MODE=nodes-removed keep-mapped:MODE=keep-mapped stall:MODE=stall
 # lab-expect: create backend ready honest-disk alive allocator shutdown backend-exit backing-file destroy
 

@@ -8,6 +8,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 200
+# lab-cost: 21
 # lab-variants: fifo:EVTCHN=fifo 2l:EVTCHN=2l domu:EVTCHN=fifo,LAB_KERNEL=xenolith-domu
 # lab-expect: create ktest-done shutdown destroy
 # lab-ktap: yes

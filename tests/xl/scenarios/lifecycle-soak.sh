@@ -26,6 +26,7 @@
 # lab-suite: soak
 # lab-types: pv pvh
 # lab-timeout: 14400
+# lab-cost: 7200 migrate-n5=400 save-n5=400
 # lab-variants: migrate:OP=migrate,N=100 save:OP=save,N=100 migrate-n5:OP=migrate,N=5 save-n5:OP=save,N=5
 # lab-expect: create ready disk-before stream-start cycles monitor counters disk-after stream destroy
 

@@ -38,6 +38,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 600
+# lab-cost: 170
 # lab-variants: save:OP=save,LAB_ONLY_TYPES=pvh
 # lab-expect: create ready before disk-before busy-before suspend resumed monitor clock watch vcpus disk-after busy-disk mac counters destroy
 

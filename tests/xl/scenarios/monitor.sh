@@ -6,6 +6,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 200
+# lab-cost: 25
 # lab-expect: create ready info xs-read xs-write xs-from-dom0 reboot ready-again shutdown destroy
 
 lab_create || exit 1

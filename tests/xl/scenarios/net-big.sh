@@ -11,6 +11,7 @@
 # lab-suite: soak
 # lab-types: pv pvh
 # lab-timeout: 1800
+# lab-cost: 1200
 # lab-variants: one:LAB_GUEST=xenolith,VCPUS=1,NET=one,NET_TCP_BYTES=256M,NET_NETEM_BYTES=256M
 # lab-expect: create ready ping udp-echo tcp-send tcp-send-guest tcp-recv tcp-par alive destroy
 . /lab/scenarios/net.sh

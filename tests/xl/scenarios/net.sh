@@ -59,6 +59,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 600
+# lab-cost: one=140 smp=50
 # lab-variants: one:LAB_GUEST=xenolith,VCPUS=1,NET=one,NET_TCP_BYTES=256M smp:LAB_GUEST=xenolith,VCPUS=4,NET=smp
 # lab-expect: create ready ping udp-echo tcp-send tcp-send-guest tcp-recv tcp-par alive destroy
 

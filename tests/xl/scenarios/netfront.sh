@@ -25,6 +25,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 300
+# lab-cost: ping=44 hotplug=59 untrusted=38
 # lab-variants: ping:NF=ping,VCPUS=2 hotplug:NF=hotplug,VCPUS=1 untrusted:NF=untrusted,VCPUS=1
 # lab-expect: create ready connected arp-tx arp-rx tso shutdown destroy
 

@@ -6,6 +6,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 240
+# lab-cost: 24
 # lab-variants: m64:MEM=64,CPUS=1 m1024v4:MEM=1024,CPUS=4 m1536v2:MEM=1536,CPUS=2
 # lab-expect: create vcpus ktest-done shutdown destroy
 # lab-ktap: yes

@@ -9,6 +9,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 420
+# lab-cost: 9
 # lab-variants: v1:CPUS=1 v2:CPUS=2 v4:CPUS=4 v8:CPUS=8
 # lab-expect: create boot ktest-done cpus-online shutdown vcpus-ran destroy
 # lab-ktap: yes

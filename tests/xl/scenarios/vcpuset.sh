@@ -14,6 +14,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 720
+# lab-cost: 70
 # lab-expect: create ready vcpus-boot offline busy monitor-1 online monitor-4 final-ktest vcpus-ran shutdown destroy
 # lab-ktap: last
 # lab-require: smp

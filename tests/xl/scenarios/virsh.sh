@@ -15,6 +15,7 @@
 # lab-suite: test
 # lab-types: pv pvh
 # lab-timeout: 300
+# lab-cost: 23
 # lab-expect: libvirtd define start ready console attach-disk listed detach-disk unlisted reboot ready-again shutdown start-2 destroy undefine
 
 VURI=xen:///system
