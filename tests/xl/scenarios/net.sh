@@ -43,11 +43,10 @@
 #
 # Sizes (defaults measured to fit, see docs/xen-lab.md): NET_TCP_BYTES
 # (32M; variant one, in make test, moves 256M each way, 7-15 s a
-# direction at this tree's 150-350 Mbit/s), NET_NETEM_BYTES (4M; scenario
-# net-big, in make soak, runs 256M each way under netem too, where the
-# guest's NewReno sending repairs one loss per round trip and makes
-# about 25 Mbit/s), NET_GUEST_BYTES (8M), NET_UDP_N (10000), NET_FRAG_N (100), NET_PAR
-# NET_GUEST_BYTES (8M), NET_UDP_N (10000), NET_FRAG_N (100), NET_PAR
+# direction at this tree's 150-350 Mbit/s), NET_NETEM_BYTES (4M; variant
+# one moves 256M each way under netem too, 60-90 s a direction at 24-35
+# Mbit/s; scenario net-big, in make soak, 1G each way, plain and under
+# netem), NET_GUEST_BYTES (8M), NET_UDP_N (10000), NET_FRAG_N (100), NET_PAR
 # (64), NET_PAR_BYTES (256K).
 #
 # In `make test` (lab-suite test): `one` and `smp` on PV and PVH. On PVH
@@ -58,9 +57,9 @@
 #
 # lab-suite: test
 # lab-types: pv pvh
-# lab-timeout: 600
-# lab-cost: one=140 smp=50
-# lab-variants: one:LAB_GUEST=xenolith,VCPUS=1,NET=one,NET_TCP_BYTES=256M smp:LAB_GUEST=xenolith,VCPUS=4,NET=smp
+# lab-timeout: 900
+# lab-cost: one=380 smp=50
+# lab-variants: one:LAB_GUEST=xenolith,VCPUS=1,NET=one,NET_TCP_BYTES=256M,NET_NETEM_BYTES=256M smp:LAB_GUEST=xenolith,VCPUS=4,NET=smp
 # lab-expect: create ready ping udp-echo tcp-send tcp-send-guest tcp-recv tcp-par alive destroy
 
 NT=/lab/bin/nettest
