@@ -788,6 +788,27 @@ const struct sock_ops tcp_sock_ops = {
 
 /* ---------------------------------------------------------------- monitor */
 
+/* Where sending stands: what a stalled stream needs looked at. Timers in
+ * ms from now ("off" when not armed, negative when overdue). */
+static void show_send_state(struct tcb *t)
+{
+	u64 n = t->stack->ops->now(t->stack);
+	char left[TCP_T_COUNT][24];
+
+	for (int i = 0; i < TCP_T_COUNT; i++) {
+		if (t->timer[i])
+			snprintf(left[i], sizeof(left[i]), "%lld",
+				 ((long long)t->timer[i] - (long long)n) / 1000000);
+		else
+			snprintf(left[i], sizeof(left[i]), "off");
+	}
+	printk("    una %u nxt +%u max +%u wnd %u (peer max %u) backoff %u retries %u "
+	       "recovery %s sacked %u dupacks %u timers (ms) rtx %s delack %s keep %s\n",
+	       t->snd_una, t->snd_nxt - t->snd_una, t->snd_max - t->snd_una, t->snd_wnd,
+	       t->max_snd_wnd, t->backoff, t->retries, t->in_recovery ? "yes" : "no", t->nsacked,
+	       t->dupacks, left[TCP_T_RTX], left[TCP_T_DELACK], left[TCP_T_KEEP]);
+}
+
 static void show_one(struct tcb *t, void *arg)
 {
 	char la[16], ra[16];
@@ -807,6 +828,8 @@ static void show_one(struct tcb *t, void *arg)
 	       (unsigned long long)t->bytes_out, (unsigned long long)t->retrans,
 	       (unsigned long long)t->fast_retrans, (unsigned long long)t->rto_count,
 	       t->state == TCP_LISTEN ? " (listen)" : "");
+	if (t->state != TCP_LISTEN)
+		show_send_state(t);
 }
 
 void tcp_show_connections(void)

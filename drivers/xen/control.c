@@ -99,9 +99,10 @@ static void suspend_event(unsigned int port, void *data)
 /* A port the toolstack (dom0) can bind and notify, published where libxl
  * looks for it. Without it libxl uses control/shutdown, which works too;
  * so failures here are only reported. */
-static void publish_suspend_evtchn(void)
+/* A fresh unbound port for the toolstack's suspend request, bound to
+ * suspend_event; 0 or -errno (then suspend_port is 0). */
+static int bind_suspend_evtchn(void)
 {
-	char val[16];
 	int rc;
 
 	suspend_port = 0;
@@ -114,31 +115,40 @@ static void publish_suspend_evtchn(void)
 	if (rc) {
 		suspend_port = 0;
 		pr_warn("xen control: no suspend event channel: %d\n", rc);
-		return;
 	}
-	snprintf(val, sizeof(val), "%u", suspend_port);
-	rc = xs_write(0, "device/suspend/event-channel", val);
-	if (rc)
-		pr_warn("xen control: cannot publish the suspend event channel: %d\n", rc);
+	return rc;
 }
 
-static void write_features(bool suspend)
+/* The feature nodes and, with suspend, the suspend event channel, written
+ * together (one round trip through xenstored, not four). The toolstack
+ * pre-creates the feature nodes writable for the guest; sysrq needs no
+ * feature node, control/sysrq itself is watched. libxl does not read
+ * them, so a failure is only reported. */
+static void publish_control_nodes(bool suspend)
 {
-	/* The toolstack pre-creates these nodes writable for the guest; sysrq
-	 * needs no feature node, control/sysrq itself is watched. libxl
-	 * does not read them, so a failure is only reported. */
 	static const char *const features[] = {
 		"control/feature-poweroff",
 		"control/feature-reboot",
 		"control/feature-suspend",
 	};
+	const char *paths[ARRAY_SIZE(features) + 1], *values[ARRAY_SIZE(features) + 1];
+	int rcs[ARRAY_SIZE(features) + 1];
+	unsigned int n = 0;
+	char port[16];
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(features) - (suspend ? 0 : 1); i++) {
-		int rc = xs_write(0, features[i], "1");
-
-		if (rc)
-			pr_warn("xen control: cannot write %s: %d\n", features[i], rc);
+		paths[n] = features[i];
+		values[n++] = "1";
 	}
+	if (suspend && !bind_suspend_evtchn()) {
+		snprintf(port, sizeof(port), "%u", suspend_port);
+		paths[n] = "device/suspend/event-channel";
+		values[n++] = port;
+	}
+	xs_write_many(0, paths, values, n, rcs);
+	for (unsigned int i = 0; i < n; i++)
+		if (rcs[i])
+			pr_warn("xen control: cannot write %s: %d\n", paths[i], rcs[i]);
 }
 
 /* A new domain has neither our port nor our feature nodes. */
@@ -146,8 +156,7 @@ static void control_resume(const struct xen_resume_info *ri)
 {
 	if (!ri->new_domain)
 		return;
-	write_features(true);
-	publish_suspend_evtchn();
+	publish_control_nodes(true);
 }
 
 static struct xen_pm_hook control_hook = {
@@ -250,11 +259,9 @@ int xen_control_init(void)
 		if (!suspend_thread)
 			pr_err("xen control: no suspend thread; suspend unsupported\n");
 	}
-	write_features(suspend_thread != NULL);
-	if (suspend_thread) {
-		publish_suspend_evtchn();
+	publish_control_nodes(suspend_thread != NULL);
+	if (suspend_thread)
 		xen_pm_register(&control_hook);
-	}
 	rc = xs_watch(&shutdown_watch);
 	if (rc) {
 		pr_err("xen control: cannot watch control/shutdown: %d\n", rc);

@@ -62,6 +62,35 @@ static void xs_permission_denied(struct ktest *t)
 	KT_EXPECT(t, xs_get_perms(0, "data", buf, sizeof(buf)) >= 1);
 }
 
+/* Writes in flight together: each gets its own result (one refused in the
+ * middle fails alone), the rest land, and more than the limit is refused
+ * before anything is sent. */
+static void xs_write_many_results(struct ktest *t)
+{
+	const char *paths[] = { "data/ktest/many/a", "data/ktest/many/b",
+				"/local/domain/0/xenolith-ktest", "data/ktest/many/c" };
+	const char *values[] = { "1", "22", "x", "333" };
+	const char *big[XS_WRITE_MANY_MAX + 1];
+	int rcs[4] = { 1, 1, 1, 1 };
+	char buf[8];
+
+	KT_EXPECT_EQ(t, xs_write_many(0, paths, values, 4, rcs), -EACCES);
+	KT_EXPECT_EQ(t, rcs[0], 0);
+	KT_EXPECT_EQ(t, rcs[1], 0);
+	KT_EXPECT_EQ(t, rcs[2], -EACCES);
+	KT_EXPECT_EQ(t, rcs[3], 0);
+	KT_EXPECT_EQ(t, xs_read(0, "data/ktest/many/b", buf, sizeof(buf)), 2);
+	KT_EXPECT(t, !strcmp(buf, "22"));
+	KT_EXPECT_EQ(t, xs_read(0, "data/ktest/many/c", buf, sizeof(buf)), 3);
+	KT_EXPECT(t, !strcmp(buf, "333"));
+	KT_EXPECT_EQ(t, xs_write_many(0, paths, values, 2, NULL), 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(big); i++)
+		big[i] = "data/ktest/many/big";
+	KT_EXPECT_EQ(t, xs_write_many(0, big, big, ARRAY_SIZE(big), NULL), -E2BIG);
+	KT_EXPECT_EQ(t, xs_read(0, "data/ktest/many/big", buf, sizeof(buf)), -ENOENT);
+	KT_EXPECT_EQ(t, xs_rm(0, "data/ktest/many"), 0);
+}
+
 static int tx_body(xs_tx_t tx, void *arg)
 {
 	return xs_write(tx, "data/ktest/tx", (const char *)arg);
@@ -246,6 +275,7 @@ static const struct ktest_case xenstore_cases[] = {
 	{ "write_read_rm", xs_write_read_rm },
 	{ "directory", xs_directory_lists },
 	{ "permission_denied", xs_permission_denied },
+	{ "write_many", xs_write_many_results },
 	{ "transactions", xs_transactions },
 	{ "watch_fires", xs_watch_fires },
 	{ "watch_twice_rejected", xs_watch_twice_rejected },

@@ -310,10 +310,10 @@ static void free_request(struct xs_request *r)
 	kfree(r);
 }
 
-/* Send a request and wait for its reply; on success *out holds it (free
- * with free_request). */
-static int xs_talk(u32 type, xs_tx_t tx, const char *const *parts, unsigned int n, bool last_raw,
-		   struct xs_request **out)
+/* Build a request, list it as pending and put it on the ring; on success
+ * *out is the pending request, for xs_collect. */
+static int xs_submit(u32 type, xs_tx_t tx, const char *const *parts, unsigned int n,
+		     bool last_raw, struct xs_request **out)
 {
 	struct xs_request *r;
 	unsigned long flags;
@@ -353,8 +353,24 @@ static int xs_talk(u32 type, xs_tx_t tx, const char *const *parts, unsigned int 
 	rc = send_bytes(msg, (u32)len);
 	mutex_unlock(&tx_mutex);
 	kfree(msg);
-	if (!rc && !wait_event_timeout(reply_wq, smp_load_acquire(&r->done) || READ_ONCE(broken),
-				       REPLY_TIMEOUT_NS))
+	if (rc) {
+		unlist_request(r);
+		free_request(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+/* Wait for a submitted request's reply (the REPLY_TIMEOUT_NS from now) and
+ * check it; on success *out holds it (free with free_request), otherwise
+ * the request is freed. */
+static int xs_collect(struct xs_request *r, struct xs_request **out)
+{
+	int rc = 0;
+
+	if (!wait_event_timeout(reply_wq, smp_load_acquire(&r->done) || READ_ONCE(broken),
+				REPLY_TIMEOUT_NS))
 		rc = -ETIMEDOUT;
 	/* Off the list whatever happened; a reply arriving later is dropped
 	 * by the reader as unexpected. */
@@ -370,7 +386,7 @@ static int xs_talk(u32 type, xs_tx_t tx, const char *const *parts, unsigned int 
 		free_request(r);
 		return rc;
 	}
-	if (r->hdr.type != type) {
+	if (r->hdr.type != r->type) {
 		free_request(r);
 		xs_fail("reply type does not match the request");
 		return -EPROTO;
@@ -380,6 +396,17 @@ static int xs_talk(u32 type, xs_tx_t tx, const char *const *parts, unsigned int 
 	else
 		free_request(r);
 	return 0;
+}
+
+/* Send a request and wait for its reply; on success *out holds it (free
+ * with free_request). */
+static int xs_talk(u32 type, xs_tx_t tx, const char *const *parts, unsigned int n, bool last_raw,
+		   struct xs_request **out)
+{
+	struct xs_request *r;
+	int rc = xs_submit(type, tx, parts, n, last_raw, &r);
+
+	return rc ? rc : xs_collect(r, out);
 }
 
 static int xs_simple(u32 type, xs_tx_t tx, const char *path, struct xs_request **out)
@@ -415,6 +442,43 @@ int xs_write(xs_tx_t tx, const char *path, const char *value)
 	const char *parts[] = { path, value };
 
 	return xs_talk(XS_WRITE, tx, parts, 2, true, NULL);
+}
+
+/* All the writes go on the ring before the first reply is awaited, so n
+ * of them cost about one round trip through xenstored instead of n (the
+ * boot writes its feature nodes this way). Each write's own result goes
+ * to rcs[i] if rcs is given; the return value is the first error, or 0. */
+int xs_write_many(xs_tx_t tx, const char *const *paths, const char *const *values,
+		  unsigned int n, int *rcs)
+{
+	struct xs_request *reqs[XS_WRITE_MANY_MAX];
+	int first = 0;
+
+	if (n > XS_WRITE_MANY_MAX)
+		return -E2BIG;
+	for (unsigned int i = 0; i < n; i++) {
+		const char *parts[] = { paths[i], values[i] };
+		int rc = xs_submit(XS_WRITE, tx, parts, 2, true, &reqs[i]);
+
+		if (rc)
+			reqs[i] = NULL;
+		if (rcs)
+			rcs[i] = rc;
+		if (rc && !first)
+			first = rc;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		int rc;
+
+		if (!reqs[i])
+			continue;
+		rc = xs_collect(reqs[i], NULL);
+		if (rcs)
+			rcs[i] = rc;
+		if (rc && !first)
+			first = rc;
+	}
+	return first;
 }
 
 int xs_mkdir(xs_tx_t tx, const char *path)

@@ -19,6 +19,11 @@ unsigned long xenstore_events_dropped(void);
  * (-E2BIG if it does not fit). */
 int xs_read(xs_tx_t tx, const char *path, char *buf, size_t size);
 int xs_write(xs_tx_t tx, const char *path, const char *value);
+/* Up to XS_WRITE_MANY_MAX writes in flight together; rcs[i] (optional)
+ * gets each one's result, the return value the first error or 0. */
+#define XS_WRITE_MANY_MAX 16
+int xs_write_many(xs_tx_t tx, const char *const *paths, const char *const *values,
+		  unsigned int n, int *rcs);
 int xs_mkdir(xs_tx_t tx, const char *path);
 int xs_rm(xs_tx_t tx, const char *path);
 /* Child names, NUL-separated, into buf; returns the count or -errno. */

@@ -11,6 +11,7 @@
 #include <xen/xenstore.h>
 #include <xen/grant_table.h>
 #include <xen/balloon.h>
+#include <kernel/sched.h>
 
 struct shared_info *HYPERVISOR_shared_info;
 struct start_info *xen_start_info;
@@ -125,6 +126,45 @@ void xen_boot_reserve(struct bootinfo *bi)
 		memmap_reserve(&bi->memmap, xen_boot.store_pa, PAGE_SIZE);
 }
 
+static int control_start(void *arg)
+{
+	(void)arg;
+	return xen_control_init();
+}
+
+static int watches_start(void *arg)
+{
+	(void)arg;
+	xen_cpu_hotplug_init();
+	return xen_balloon_watch_start();
+}
+
+/* The xenstore users' setup: each is a few round trips through xenstored
+ * (a busy dom0 makes each one cost milliseconds), and the client matches
+ * replies by request id, so guest control and the vCPU and balloon
+ * watches set up in threads of their own while this one starts the bus
+ * and its frontends; the boot waits for all of them, and pays for the
+ * longest instead of their sum. Without a thread, the work runs here. */
+static void xenstore_clients_init(void)
+{
+	struct thread *control = thread_create("xs-control", control_start, NULL, CPU_ANY);
+	struct thread *watches = thread_create("xs-watches", watches_start, NULL, CPU_ANY);
+
+	if (!control)
+		control_start(NULL);
+	if (!watches)
+		watches_start(NULL);
+	xenbus_init();
+	if (IS_ENABLED(CONFIG_XEN_BLKFRONT))
+		xen_blkfront_init();
+	if (IS_ENABLED(CONFIG_XEN_NETFRONT))
+		xen_netfront_init();
+	if (control)
+		thread_join(control);
+	if (watches)
+		thread_join(watches);
+}
+
 /* xenstore and guest control need working event delivery to wait for
  * replies, so they start after interrupts are enabled. */
 void xen_guest_late_init(void)
@@ -146,14 +186,6 @@ void xen_guest_late_init(void)
 		return;
 	}
 	rc = xenstore_init(ring, xen_boot.store_evtchn);
-	if (!rc) {
-		xen_control_init();
-		xen_cpu_hotplug_init();
-		xen_balloon_watch_start();
-		xenbus_init();
-		if (IS_ENABLED(CONFIG_XEN_BLKFRONT))
-			xen_blkfront_init();
-		if (IS_ENABLED(CONFIG_XEN_NETFRONT))
-			xen_netfront_init();
-	}
+	if (!rc)
+		xenstore_clients_init();
 }
