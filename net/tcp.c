@@ -803,10 +803,12 @@ static void show_send_state(struct tcb *t)
 			snprintf(left[i], sizeof(left[i]), "off");
 	}
 	printk("    una %u nxt +%u max +%u wnd %u (peer max %u) backoff %u retries %u "
-	       "recovery %s sacked %u dupacks %u timers (ms) rtx %s delack %s keep %s\n",
+	       "recovery %s sacked %u dupacks %u timers (ms) rtx %s delack %s keep %s; "
+	       "rcv_nxt %u; timestamps %s, ours now %u, peer's last %u\n",
 	       t->snd_una, t->snd_nxt - t->snd_una, t->snd_max - t->snd_una, t->snd_wnd,
 	       t->max_snd_wnd, t->backoff, t->retries, t->in_recovery ? "yes" : "no", t->nsacked,
-	       t->dupacks, left[TCP_T_RTX], left[TCP_T_DELACK], left[TCP_T_KEEP]);
+	       t->dupacks, left[TCP_T_RTX], left[TCP_T_DELACK], left[TCP_T_KEEP], t->rcv_nxt,
+	       t->ts_ok ? "on" : "off", (u32)(n / 1000000) + t->ts_offset, t->ts_recent);
 }
 
 static void show_one(struct tcb *t, void *arg)

@@ -290,8 +290,10 @@ if lab_cmd "blk verify xvda $SEED 0 512" "blk: verify xvda: .*: ok|blk: .*(diffe
 else
 	lab_result disk-after fail "blk verify xvda after $done_n cycles: ${LAB_MATCH:-no answer}"
 fi
-# The guest's view of the stream's connection, for a stream that failed.
-lab_cmd tcp 'tcp: [0-9]+ connections' 20 || true
+# The guest's view of the stream's connection and of its interface, for
+# a stream that failed.
+lab_cmd net 'tcp: [0-9]+ connections' 20 || true
+lab_cmd netfront 'vif [0-9]|no vif devices' 20 || true
 kill -USR1 $STREAM_PID 2>/dev/null
 wait $STREAM_PID
 rc=$?
