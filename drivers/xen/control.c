@@ -96,11 +96,10 @@ static void suspend_event(unsigned int port, void *data)
 	request_suspend();
 }
 
-/* A port the toolstack (dom0) can bind and notify, published where libxl
- * looks for it. Without it libxl uses control/shutdown, which works too;
- * so failures here are only reported. */
-/* A fresh unbound port for the toolstack's suspend request, bound to
- * suspend_event; 0 or -errno (then suspend_port is 0). */
+/* A fresh unbound port the toolstack (dom0) can bind and notify for a
+ * suspend, bound to suspend_event; 0 or -errno (then suspend_port is 0).
+ * Without it libxl uses control/shutdown, which works too; so a failure
+ * is only reported. */
 static int bind_suspend_evtchn(void)
 {
 	int rc;

@@ -71,6 +71,7 @@ static void xs_write_many_results(struct ktest *t)
 				"/local/domain/0/xenolith-ktest", "data/ktest/many/c" };
 	const char *values[] = { "1", "22", "x", "333" };
 	const char *big[XS_WRITE_MANY_MAX + 1];
+	int big_rcs[XS_WRITE_MANY_MAX + 1] = { 0 };
 	int rcs[4] = { 1, 1, 1, 1 };
 	char buf[8];
 
@@ -86,7 +87,9 @@ static void xs_write_many_results(struct ktest *t)
 	KT_EXPECT_EQ(t, xs_write_many(0, paths, values, 2, NULL), 0);
 	for (unsigned int i = 0; i < ARRAY_SIZE(big); i++)
 		big[i] = "data/ktest/many/big";
-	KT_EXPECT_EQ(t, xs_write_many(0, big, big, ARRAY_SIZE(big), NULL), -E2BIG);
+	KT_EXPECT_EQ(t, xs_write_many(0, big, big, ARRAY_SIZE(big), big_rcs), -E2BIG);
+	KT_EXPECT_EQ(t, big_rcs[0], -E2BIG);
+	KT_EXPECT_EQ(t, big_rcs[ARRAY_SIZE(big) - 1], -E2BIG);
 	KT_EXPECT_EQ(t, xs_read(0, "data/ktest/many/big", buf, sizeof(buf)), -ENOENT);
 	KT_EXPECT_EQ(t, xs_rm(0, "data/ktest/many"), 0);
 }

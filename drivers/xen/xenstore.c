@@ -454,8 +454,11 @@ int xs_write_many(xs_tx_t tx, const char *const *paths, const char *const *value
 	struct xs_request *reqs[XS_WRITE_MANY_MAX];
 	int first = 0;
 
-	if (n > XS_WRITE_MANY_MAX)
+	if (n > XS_WRITE_MANY_MAX) {
+		for (unsigned int i = 0; rcs && i < n; i++)
+			rcs[i] = -E2BIG;
 		return -E2BIG;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		const char *parts[] = { paths[i], values[i] };
 		int rc = xs_submit(XS_WRITE, tx, parts, 2, true, &reqs[i]);

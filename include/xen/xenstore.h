@@ -19,7 +19,8 @@ unsigned long xenstore_events_dropped(void);
  * (-E2BIG if it does not fit). */
 int xs_read(xs_tx_t tx, const char *path, char *buf, size_t size);
 int xs_write(xs_tx_t tx, const char *path, const char *value);
-/* Up to XS_WRITE_MANY_MAX writes in flight together; rcs[i] (optional)
+/* Up to XS_WRITE_MANY_MAX writes in flight together (more: all -E2BIG,
+ * nothing sent); rcs[i] (optional)
  * gets each one's result, the return value the first error or 0. */
 #define XS_WRITE_MANY_MAX 16
 int xs_write_many(xs_tx_t tx, const char *const *paths, const char *const *values,

@@ -1116,8 +1116,14 @@ class Outcome:
 
 def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print, label=""):
     """Boots one lab after another until every case ran (with retries);
-    label ("shard 2 ") names the chain in its progress lines."""
+    label ("shard 2 ") names the chain in its progress lines, those not
+    already named by a case ("lab: [CASE] ...")."""
     global SYMBOLS
+    if label:
+        outer = say
+
+        def say(s):
+            outer(s if s.startswith("lab: [") else s.replace("lab: ", "lab: " + label, 1))
     SYMBOLS = load_symbols(image)
     outcomes = {c.name: Outcome(c) for c in cases}
     todo = list(cases)
@@ -1128,17 +1134,14 @@ def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print, 
         name = tag if attempt == 0 else "%s.retry%d" % (tag, attempt)
         log_path = os.path.join(logdir, name + ".log")
         run_dir = os.path.join(logdir, name)
-        say("lab: %sboot %d: %d case(s): %s (serial log %s)" % (
-            label, attempt + 1, len(todo), " ".join(c.name for c in todo), short(log_path)))
-        mon, why, wall = boot(lab, image, todo, log_path, run_dir, echo=echo,
-                              say=say if not label else
-                              lambda s: say(s if s.startswith("lab: [") else
-                                            s.replace("lab: ", "lab: " + label, 1)))
+        say("lab: boot %d: %d case(s): %s (serial log %s)" % (
+            attempt + 1, len(todo), " ".join(c.name for c in todo), short(log_path)))
+        mon, why, wall = boot(lab, image, todo, log_path, run_dir, echo=echo, say=say)
         save_consoles(mon, run_dir)
         boots.append({"log": log_path, "wall_s": round(wall, 1), "stopped": why,
                       "dom0_ready_s": round(mon.dom0_ready_wall, 1) if mon.dom0_ready_wall else None,
                       "run_flakes": mon.flakes, "errors": mon.errors})
-        say("lab: %sboot %d done in %.0f s%s" % (label, attempt + 1, wall, "" if not why else " (%s)" % why))
+        say("lab: boot %d done in %.0f s%s" % (attempt + 1, wall, "" if not why else " (%s)" % why))
         again = []
         # A boot that stopped early (a case hung, dom0 or Xen died) left
         # the cases after it unrun: they go to a fresh boot, which is no
@@ -1165,8 +1168,8 @@ def run_cases(lab, image, cases, logdir, tag, retries=1, echo=False, say=print, 
         unrun = [c for c in again if not mon.runs[c.name].begun]
         if unrun:
             continuations += 1
-            say("lab: %sboot %d stopped (%s) before %d case(s) began; they get a fresh boot"
-                % (label, attempt + 1, why, len(unrun)))
+            say("lab: boot %d stopped (%s) before %d case(s) began; they get a fresh boot"
+                % (attempt + 1, why, len(unrun)))
         flaky = [c for c in again if mon.runs[c.name].begun]
         if flaky:
             say("lab: INFRA-FLAKE in %s; running %s again" % (
