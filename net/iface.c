@@ -233,9 +233,37 @@ static const struct inet_cfg *ipcfg_for(const struct netdev *dev)
 	return NULL;
 }
 
+/* Configure dev, whose carrier is up: had, a configuration was chosen
+ * since the carrier last came up; hint, the toolstack's address
+ * (haddr/hprefix); cur, how the address in use was set. */
+static void iface_configure(struct netdev *dev, bool had, bool hint, u32 haddr, u8 hprefix,
+			    u8 cur)
+{
+	const struct inet_cfg *c = ipcfg_for(dev);
+
+	if (c) {
+		if (had || c->off)
+			return;
+		if (c->dhcp)
+			dhcp_start(dev);
+		else
+			net_iface_set(dev, c->addr, c->prefix, c->gw, NET_CFG_STATIC);
+	} else if (hint && (cur == NET_CFG_NONE || cur == NET_CFG_XENSTORE)) {
+		net_iface_set(dev, haddr, hprefix, 0, NET_CFG_XENSTORE);
+	} else if (had && cur != NET_CFG_NONE) {
+		/* Carrier came back: announce the address again. */
+		struct net_iface ifc;
+
+		if (net_iface_get(dev, &ifc) && ifc.addr)
+			arp_send_request(dev, ifc.addr, ifc.addr);
+	}
+}
+
 /* The timer thread: configure interfaces whose carrier came up. */
 void net_iface_apply_pending(void)
 {
+	bool link_up = false;
+
 	mutex_lock(&net_cfg_mutex);
 	for (unsigned int i = 0; i < NET_MAX_IFACES; i++) {
 		struct iface_priv *ip;
@@ -261,28 +289,16 @@ void net_iface_apply_pending(void)
 		spin_unlock_irqrestore(&iface_lock, flags);
 		if (!dev || (dev->features & NETIF_F_LOOPBACK) || !up)
 			continue;
-		const struct inet_cfg *c = ipcfg_for(dev);
-
-		if (c) {
-			if (had)
-				continue;
-			if (c->off)
-				continue;
-			if (c->dhcp)
-				dhcp_start(dev);
-			else
-				net_iface_set(dev, c->addr, c->prefix, c->gw, NET_CFG_STATIC);
-		} else if (hint && (cur == NET_CFG_NONE || cur == NET_CFG_XENSTORE)) {
-			net_iface_set(dev, haddr, hprefix, 0, NET_CFG_XENSTORE);
-		} else if (had && cur != NET_CFG_NONE) {
-			/* Carrier came back: announce the address again. */
-			struct net_iface ifc;
-
-			if (net_iface_get(dev, &ifc) && ifc.addr)
-				arp_send_request(dev, ifc.addr, ifc.addr);
-		}
+		iface_configure(dev, had, hint, haddr, hprefix, cur);
+		link_up |= !had;
 	}
 	mutex_unlock(&net_cfg_mutex);
+	/* A carrier came (back) up (!had; not only a new hint): TCP
+	 * restarts what was lost while it was down (after a resume, every
+	 * frame sent since the suspend), now that the address is set
+	 * again. Outside net_cfg_mutex: tcp_lock is not ordered after it. */
+	if (link_up)
+		tcp_link_up();
 }
 
 static bool is_loopback_addr(u32 a)

@@ -143,6 +143,9 @@ void net_services_start_mask(u32 mask);
 
 /* TCP's lines for the `net` monitor command (the TCP helper's code). */
 void tcp_show_connections(void);
+/* An interface's carrier came back and its address is set: TCP restarts
+ * what the outage held up (tcp_stack_link_up). Thread context. */
+void tcp_link_up(void);
 
 /* Start the receive thread (net_init, once). */
 int netdev_start_rx_thread(void);

@@ -36,6 +36,7 @@
 #include <net/socket.h>
 #include <net/tcp.h>
 #include "tcp_glue.h"
+#include "net.h"
 
 /* Ring sizes. A connection's window is at most its receive ring, and
  * throughput at most window / RTT: 64 KiB over a 90 ms RTT (a loaded
@@ -834,6 +835,17 @@ static void show_one(struct tcb *t, void *arg)
 		show_send_state(t);
 }
 
+void tcp_link_up(void)
+{
+	/* No connection was ever made: nothing to restart (and no reason
+	 * to set the stack up here). */
+	if (!READ_ONCE(tcp_ready))
+		return;
+	tcp_lock_acquire();
+	tcp_stack_link_up(&tcp_st);
+	tcp_unlock();
+}
+
 void tcp_show_connections(void)
 {
 	struct tcp_stats *s = &tcp_st.stats;
@@ -845,7 +857,7 @@ void tcp_show_connections(void)
 	       "opens %llu/%llu, syn evicted %llu dropped %llu, retrans %llu, timeouts %llu, "
 	       "challenge acks %llu, paws %llu, tx nomem %llu, rto %llu, probes %llu, "
 	       "fast rtx %llu (SACK holes %llu), dupacks %llu, zero windows sent %llu, spurious rto %llu, "
-	       "delayed acks %llu, window updates %llu\n"
+	       "delayed acks %llu, window updates %llu, link restarts %llu, rtt discarded %llu\n"
 	       "  rings %llu KiB of %llu KiB budget, grown rcv %llu snd %llu, refused %llu, "
 	       "shrunk %llu\n",
 	       (unsigned long long)s->segs_in, (unsigned long long)s->segs_out,
@@ -860,7 +872,8 @@ void tcp_show_connections(void)
 	       (unsigned long long)s->sack_rtx,
 	       (unsigned long long)s->dupacks, (unsigned long long)s->zero_win_sent,
 	       (unsigned long long)s->spurious_rto, (unsigned long long)s->delack_fired,
-	       (unsigned long long)s->win_updates, (unsigned long long)(tcp_ring_bytes / 1024),
+	       (unsigned long long)s->win_updates, (unsigned long long)s->link_restarts,
+	       (unsigned long long)s->rtt_discarded, (unsigned long long)(tcp_ring_bytes / 1024),
 	       (unsigned long long)(tcp_ring_budget() / 1024), (unsigned long long)s->rcv_grown,
 	       (unsigned long long)s->snd_grown, (unsigned long long)s->tune_refused,
 	       (unsigned long long)s->rings_shrunk);

@@ -333,6 +333,39 @@ static u32 ts_now(struct tcp_stack *st, struct tcb *t)
 	return (u32)(now(st) / MS) + t->ts_offset;
 }
 
+/* The round trip of a segment sent at sent (ns), unless it was sent
+ * before the last outage ended (tcp_stack_link_up): such a round trip
+ * measured the outage, tens of seconds for a save and restore, and one
+ * such sample would set the RTO to about a minute. false then. */
+static bool rtt_since(struct tcp_stack *st, u64 sent, u64 *rtt)
+{
+	u64 n = now(st);
+
+	if (sent > n || (st->rtt_floor && sent < st->rtt_floor)) {
+		st->stats.rtt_discarded++;
+		return false;
+	}
+	*rtt = n - sent;
+	return true;
+}
+
+/* The same from the echo of one of our timestamps (1 ms granularity: a
+ * segment sent in the floor's millisecond counts as sent after it). */
+static bool rtt_from_echo(struct tcp_stack *st, struct tcb *t, u32 tsecr, u64 *rtt)
+{
+	u32 ms = ts_now(st, t) - tsecr;
+	u64 n = now(st), back = (u64)ms * MS;
+
+	if (ms >= 0x7fffffff || back > n)
+		return false;
+	if (st->rtt_floor && n - back < st->rtt_floor - st->rtt_floor % MS) {
+		st->stats.rtt_discarded++;
+		return false;
+	}
+	*rtt = back;
+	return true;
+}
+
 /* The part of the window announced so far that is still open. */
 static u32 rcv_promised(const struct tcb *t)
 {
@@ -1473,13 +1506,16 @@ static void new_ack(struct tcp_stack *st, struct tcb *t, const struct tcp_seg *s
 	/* RTT: the timestamp echo (RFC 7323 4.1), else the timed segment
 	 * unless it was retransmitted (Karn; rtt_timing cleared then). */
 	if (t->ts_ok && s->has_ts && s->tsecr) {
-		u32 ms = ts_now(st, t) - s->tsecr;
+		u64 rtt;
 
-		if (ms < 0x7fffffff)
-			tcp_rtt_sample(st, t, (u64)ms * MS);
+		if (rtt_from_echo(st, t, s->tsecr, &rtt))
+			tcp_rtt_sample(st, t, rtt);
 	} else if (t->rtt_timing && seq_gt(s->ack, t->rtt_seq)) {
+		u64 rtt;
+
 		t->rtt_timing = false;
-		tcp_rtt_sample(st, t, now(st) - t->rtt_start);
+		if (rtt_since(st, t->rtt_start, &rtt))
+			tcp_rtt_sample(st, t, rtt);
 	}
 	t->backoff = 0;
 	t->retries = 0;
@@ -1808,10 +1844,15 @@ static void syn_sent_input(struct tcp_stack *st, struct tcb *t, const struct tcp
 	t->snd_wl2 = s->ack;
 	if (ack_ok) {
 		t->snd_una = s->ack;
-		if (t->backoff == 0 && t->retries == 0 && !t->ts_ok)
-			tcp_rtt_sample(st, t, now(st) - (t->timer[TCP_T_RTX] - t->rto));
-		else if (t->ts_ok && s->has_ts && s->tsecr)
-			tcp_rtt_sample(st, t, (u64)(ts_now(st, t) - s->tsecr) * MS);
+		u64 rtt;
+
+		if (t->backoff == 0 && t->retries == 0 && !t->ts_ok) {
+			if (rtt_since(st, t->timer[TCP_T_RTX] - t->rto, &rtt))
+				tcp_rtt_sample(st, t, rtt);
+		} else if (t->ts_ok && s->has_ts && s->tsecr) {
+			if (rtt_from_echo(st, t, s->tsecr, &rtt))
+				tcp_rtt_sample(st, t, rtt);
+		}
 		t->backoff = 0;
 		t->retries = 0;
 		disarm(t, TCP_T_RTX);
@@ -1912,11 +1953,11 @@ static void conn_input(struct tcp_stack *st, struct tcb *t, struct tcp_seg *s)
 	 * sample used yet left the peer about one round trip after we sent
 	 * that timestamp. */
 	if (t->ts_ok && s->has_ts && s->dlen && s->tsecr && s->tsecr != t->rcv_rtt_tsecr) {
-		u32 ms = ts_now(st, t) - s->tsecr;
+		u64 back;
 
 		t->rcv_rtt_tsecr = s->tsecr;
-		if (ms < 60000) {
-			u64 r = (u64)(ms ? ms : 1) * MS;
+		if (rtt_from_echo(st, t, s->tsecr, &back) && back < 60000 * MS) {
+			u64 r = back ? back : MS;
 
 			t->rcv_rtt = t->rcv_rtt ? t->rcv_rtt - t->rcv_rtt / 8 + r / 8 : r;
 		}
@@ -2082,6 +2123,9 @@ void tcp_stack_icmp(struct tcp_stack *st, u8 type, u8 code, u16 mtu, u32 saddr, 
 static bool rtx_timeout(struct tcp_stack *st, struct tcb *t)
 {
 	u32 flight = t->snd_max - t->snd_una;
+	bool restart = t->link_restart;
+
+	t->link_restart = false;
 
 	if (t->state == TCP_SYN_SENT || t->state == TCP_SYN_RECEIVED) {
 		if (++t->retries > st->p.syn_retries) {
@@ -2111,7 +2155,13 @@ static bool rtx_timeout(struct tcp_stack *st, struct tcb *t)
 	st->stats.rto_fired++;
 	if (!t->snd_wnd)
 		st->stats.probes++;
-	if (t->snd_wnd && t->ts_ok && !t->backoff) {
+	if (restart) {
+		/* tcp_stack_link_up's restart: what was in flight during the
+		 * outage is lost, not delayed; an ACK echoing an older
+		 * timestamp (a frame the driver kept over the outage) says
+		 * nothing about the rest, so no Eifel undo. */
+		t->eifel_armed = false;
+	} else if (t->snd_wnd && t->ts_ok && !t->backoff) {
 		/* Remember what to restore should this timeout prove spurious
 		 * (the first ACK after it echoes an older timestamp). */
 		t->eifel_armed = true;
@@ -2187,6 +2237,28 @@ static void run_timers(struct tcb *t, void *arg)
 		t->timer[TCP_T_KEEP] = 0;
 		keep_timeout(st, t);
 	}
+}
+
+static void link_up_one(struct tcb *t, void *arg)
+{
+	struct tcp_stack *st = arg;
+
+	t->rtt_timing = false;
+	if (!t->timer[TCP_T_RTX] || t->state == TCP_LISTEN || t->state == TCP_CLOSED)
+		return;
+	/* The retransmissions during the outage never left, so they say
+	 * nothing about the peer: start again from one RTO, now. */
+	t->backoff = 0;
+	t->retries = 0;
+	t->link_restart = true;
+	st->stats.link_restarts++;
+	arm(st, t, TCP_T_RTX, now(st));
+}
+
+void tcp_stack_link_up(struct tcp_stack *st)
+{
+	st->rtt_floor = now(st);
+	tcp_for_each(st, link_up_one, st);
 }
 
 static void min_timer(struct tcb *t, void *arg)

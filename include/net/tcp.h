@@ -210,6 +210,7 @@ struct tcb {
 	u32 rtx_next;
 	/* Eifel detection (RFC 3522) of a spurious timeout, with timestamps */
 	bool eifel_armed;
+	bool link_restart;              /* the next RTO is tcp_stack_link_up's restart */
 	u32 eifel_ts, eifel_cwnd, eifel_ssthresh, eifel_max;
 
 	/* keepalive */
@@ -313,7 +314,7 @@ struct tcp_stats {
 		passive_opens, syn_evicted, syn_dropped, accept_overflow, tw_limited, estab_resets,
 		timeouts, retrans, challenge_acks, paws_drops, rto_fired, probes, fast_retrans,
 		dupacks, zero_win_sent, spurious_rto, delack_fired, win_updates, rcv_grown,
-		snd_grown, tune_refused, rings_shrunk, sack_rtx;
+		snd_grown, tune_refused, rings_shrunk, sack_rtx, link_restarts, rtt_discarded;
 };
 
 struct tcp_stack {
@@ -326,6 +327,9 @@ struct tcp_stack {
 	u32 secret[4];                          /* hash and ISN key */
 	u16 next_port;
 	u64 next_timer;                         /* earliest armed deadline, 0 none */
+	/* The last tcp_stack_link_up: a segment sent before it gives no RTT
+	 * sample (its round trip spanned the outage). 0: none yet. */
+	u64 rtt_floor;
 	struct tcp_stats stats;
 	void *priv;
 };
@@ -342,6 +346,13 @@ void tcp_stack_icmp(struct tcp_stack *st, u8 type, u8 code, u16 mtu, u32 saddr, 
 		    u16 sport, u16 dport, u32 seq);
 /* Run every timer due at now; recomputes st->next_timer. */
 void tcp_stack_timers(struct tcp_stack *st, u64 now);
+/* A link came (back) up after an outage in which segments were lost
+ * without a trace: a suspend and resume, a save and restore, a migration
+ * or a carrier flap. Round trips that spanned the outage are not
+ * sampled, and every connection with unacknowledged data retransmits at
+ * the next timer run, its backoff and retry count reset (docs/tcp.md
+ * "After an outage"). */
+void tcp_stack_link_up(struct tcp_stack *st);
 
 /* Socket-level operations, non-blocking; the glue waits around them. */
 struct tcb *tcp_tcb_new(struct tcp_stack *st, u32 sndbuf, u32 rcvbuf);

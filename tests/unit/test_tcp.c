@@ -1122,6 +1122,108 @@ TEST(spurious_rto_eifel)
 	close_all(t);
 }
 
+/* A suspend and resume as the core sees it: the clock jumps over the
+ * outage, the overdue RTO fires while the link is still down (its
+ * segment is lost), then the link comes back (tcp_stack_link_up). The
+ * head goes again at once with the backoff reset; an ACK echoing a
+ * timestamp from before the outage (a frame the driver kept) gives no
+ * 20 s RTT sample and no Eifel undo; one echoing a later timestamp
+ * samples as usual. */
+TEST(link_up_after_outage)
+{
+	struct peer pr;
+	struct tcb *t;
+	struct tcp_seg s, first;
+	static u8 data[5000];
+	u64 srtt, rto;
+
+	reset_stack();
+	t = open_active(&pr, true, 0, 1000);
+	t->nodelay = true;
+	CHECK(t->rtt_valid);
+	srtt = t->srtt;
+	rto = t->rto;
+	CHECK_EQ(tcp_send(&st, t, data, 3000), 3000);
+	CHECK(next_seg(&first));
+	while (next_seg(&s))
+		;
+	/* Suspended for 20 s: no timer ran; at the resume the RTO is
+	 * overdue and fires into a link that is not back yet. */
+	g_now += 20 * SEC;
+	advance(1 * MS);
+	CHECK(next_seg(&s));
+	CHECK_EQ(s.seq, first.seq);
+	CHECK_EQ(t->backoff, 1);
+	while (next_seg(&s))
+		;
+	/* With its backoff, the next try would come only after 2 RTOs. */
+	CHECK(t->timer[TCP_T_RTX] >= g_now + 2 * rto - MS);
+	tcp_stack_link_up(&st);
+	CHECK_EQ(t->backoff, 0);
+	CHECK_EQ(t->retries, 0);
+	CHECK_EQ(st.stats.link_restarts, 1);
+	advance(0);
+	CHECK(next_seg(&s)); /* the head, at once */
+	CHECK_EQ(s.seq, first.seq);
+	CHECK(!t->eifel_armed);
+	/* The original first segment, kept by the driver and sent after
+	 * the resume, is what the peer ACKs: its echo predates the outage. */
+	pr.ack = first.seq + 1000;
+	pr.tsecr = first.tsval;
+	peer_send(&pr, TCP_ACK, NULL, 0);
+	CHECK_EQ(t->srtt, srtt);
+	CHECK_EQ(t->rto, rto);
+	CHECK_EQ(st.stats.rtt_discarded, 1);
+	CHECK_EQ(st.stats.spurious_rto, 0);
+	CHECK(seq_lt(t->snd_nxt, t->snd_max)); /* no jump past the lost rest */
+	/* The rest is resent and ACKed with a fresh echo: sampled. */
+	advance(3 * MS);
+	while (next_seg(&s))
+		;
+	pr.ack = t->snd_max;
+	pr.tsecr = s.tsval;
+	advance(2 * MS);
+	peer_send(&pr, TCP_ACK, NULL, 0);
+	CHECK_EQ(t->snd.len, 0);
+	CHECK_EQ(st.stats.rtt_discarded, 1);
+	CHECK(t->srtt != srtt);
+	CHECK(t->srtt < srtt + 10 * MS);
+	close_all(t);
+}
+
+/* Without timestamps the timed segment is dropped at the link-up: an ACK
+ * for it afterwards gives no sample. An idle connection sends nothing. */
+TEST(link_up_no_ts_and_idle)
+{
+	struct peer pr;
+	struct tcb *t;
+	struct tcp_seg s;
+	static u8 data[2000];
+	u64 srtt;
+
+	reset_stack();
+	t = open_active(&pr, false, 0, 1000);
+	t->nodelay = true;
+	srtt = t->srtt;
+	tcp_stack_link_up(&st); /* idle: nothing to restart */
+	advance(0);
+	CHECK(!next_seg(&s));
+	CHECK_EQ(st.stats.link_restarts, 0);
+	CHECK_EQ(tcp_send(&st, t, data, 1000), 1000);
+	CHECK(next_seg(&s));
+	CHECK(t->rtt_timing);
+	g_now += 15 * SEC;
+	tcp_stack_link_up(&st);
+	CHECK(!t->rtt_timing);
+	advance(0);
+	CHECK(next_seg(&s));
+	pr.ack = t->snd_max;
+	peer_send(&pr, TCP_ACK, NULL, 0);
+	CHECK_EQ(t->snd.len, 0);
+	CHECK_EQ(t->srtt, srtt);
+	close_all(t);
+}
+
 TEST(out_of_order_reassembly)
 {
 	struct peer pr;
@@ -2073,6 +2175,8 @@ int main(void)
 	RUN(rto_backoff_and_timeout);
 	RUN(rto_then_recovery);
 	RUN(spurious_rto_eifel);
+	RUN(link_up_after_outage);
+	RUN(link_up_no_ts_and_idle);
 	RUN(out_of_order_reassembly);
 	RUN(zero_window_probe);
 	RUN(nagle_and_nodelay);

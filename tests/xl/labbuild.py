@@ -94,8 +94,9 @@ PROGRAMS = [
     XEN_BIN + "/xen-init-dom0", XEN_BIN + "/libxl-save-helper", XEN_BIN + "/xenconsole",
     XEN_BIN + "/xenctx",
     "/usr/bin/xenstore",
-    # iproute2's tc, for netem on a domU's vif (the network lab).
-    "/usr/sbin/tc",
+    # iproute2's tc, for netem on a domU's vif (the network lab), and ss,
+    # dom0's view of a TCP connection (a stalled stream in the soak).
+    "/usr/sbin/tc", "/usr/bin/ss",
 ]
 XENSTORE_LINKS = ["xenstore-chmod", "xenstore-exists", "xenstore-list", "xenstore-ls",
                   "xenstore-read", "xenstore-rm", "xenstore-watch", "xenstore-write"]
@@ -130,7 +131,9 @@ MODULES = ["xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-privcmd",
            # The network lab: netem on a vif's egress, and on its ingress
            # through an ifb device (ingress qdisc, matchall filter, mirred
            # redirect).
-           "sch_netem", "ifb", "sch_ingress", "cls_matchall", "act_mirred"]
+           "sch_netem", "ifb", "sch_ingress", "cls_matchall", "act_mirred",
+           # ss -i: a TCP connection's state through sock_diag.
+           "tcp_diag"]
 LIB_DIRS = ["/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64",
             "/usr/lib", "/lib"]
 

@@ -22,12 +22,14 @@
 #
 # Variants: migrate and save (N=100), migrate-n5 and save-n5 (N=5, a
 # quick run): make lab-soak LAB_SCENARIOS=lifecycle-soak LAB_VARIANTS=save-n5.
+# save-trace (12 cycles, TRACE=1) logs after every cycle the guest's tcp
+# state and dom0's TCP counters and socket: for a stream that stalls.
 #
 # lab-suite: soak
 # lab-types: pv pvh
 # lab-timeout: 14400
 # lab-cost: 7200 migrate-n5=400 save-n5=400
-# lab-variants: migrate:OP=migrate,N=100 save:OP=save,N=100 migrate-n5:OP=migrate,N=5 save-n5:OP=save,N=5
+# lab-variants: migrate:OP=migrate,N=100 save:OP=save,N=100 migrate-n5:OP=migrate,N=5 save-n5:OP=save,N=5 save-trace:OP=save,N=12,TRACE=1
 # lab-expect: create ready disk-before stream-start cycles monitor counters disk-after stream destroy
 
 N=${N:-100}
@@ -139,6 +141,26 @@ stat_metric() {
 	eval "lab_metric dom=$LAB_DOM op=$OP ${n}_min=\$S_${n}_min ${n}_avg=\$((S_${n}_sum / c)) ${n}_max=\$S_${n}_max"
 }
 
+# trace_cycle K: the guest's tcp state and dom0's side of the stream
+# (its socket's line in /proc/net/tcp, the TcpExt counters that are not
+# zero) after cycle K. The console of the new domain is attached first.
+trace_cycle() {
+	local tty
+	tty=$(xenstore-read /local/domain/$LAB_DOMID/console/tty 2>/dev/null)
+	if [ -n "$tty" ] && [ "$tty" != "$LAB_TTY" ]; then
+		LAB_TTY=$tty
+		lab_stream_start $LAB_DOM $tty
+	fi
+	lab_type '\r'
+	lab_cmd tcp 'tcp: [0-9]+ connections' 10 || lab_log "trace $1: no tcp answer"
+	lab_wait_console "$LAB_PROMPT" 5 >/dev/null
+	ss -Htino "( sport = :19 or dport = :19 )" 2>&1 | sed "s/^/lab: trace $1: dom0 ss: /"
+	awk '/^TcpExt:/ { if (!h) { split($0, k); h = 1 } else { l = ""
+		for (i = 2; i <= NF; i++) if ($i != 0) l = l " " k[i] "=" $i
+		print "lab: trace '$1': dom0 TcpExt:" l } }' /proc/net/netstat
+	lab_log "trace $1: stream: $(tail -n 1 $STREAM 2>/dev/null)"
+}
+
 done_n=0
 fails=0
 platform=""
@@ -220,6 +242,7 @@ $(xl restore $SAVE 2>&1)"
 	stat_add back_ms $((T2 - T0))
 	done_n=$k
 	lab_log "cycle $k/$N: $OPNAME $((T1 - T0)) ms, answering $((T2 - T0)) ms after it started$d; domid $old -> $LAB_DOMID"
+	[ -n "$TRACE" ] && trace_cycle $k
 done
 lab_now
 T_END=$LAB_NOW
