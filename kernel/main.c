@@ -91,6 +91,9 @@ static int init_thread(void *arg)
 
 	if (ktest_requested()) {
 		boot_phases_report();
+		/* The self-tests see all of memory (the pvmap suite walks the
+		 * whole direct map, others allocate much). */
+		mm_map_rest();
 		ktest_run_and_exit();
 	}
 
@@ -101,6 +104,7 @@ static int init_thread(void *arg)
 	boot_phase_end(BOOT_PHASE_READY);
 	boot_phases_report();
 	pr_info("xenolith: ready\n");
+	mm_map_rest_start();
 	monitor_start();
 	return 0;
 }

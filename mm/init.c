@@ -8,6 +8,9 @@
 #include <kernel/errno.h>
 #include <kernel/spinlock.h>
 #include <kernel/bootprof.h>
+#include <kernel/cmdline.h>
+#include <kernel/sched.h>
+#include <kernel/time.h>
 #include <asm/paravirt.h>
 
 struct page_pool kernel_pool;
@@ -162,6 +165,38 @@ static const struct kmalloc_page_source kernel_page_source = {
 	.free = pool_page_free,
 };
 
+/* The Xen PV direct map past the first MM_BOOT_MAP_MIN is built after
+ * the ready line (mm_map_rest): map_boot_end is where the boot's part
+ * ended, map_ram_end where RAM ends, map_rest_mm the memory map (the
+ * boot's, which stays). mm_defer_map=0 (the mm_defer_map option) maps
+ * everything at boot. */
+#define MM_BOOT_MAP_MIN (64ULL << 20)
+static phys_addr_t map_boot_end, map_ram_end;
+static const struct memmap *map_rest_mm;
+static bool mm_defer_map = true;
+
+static int mm_defer_map_set(const char *val)
+{
+	if (!val || (strcmp(val, "0") && strcmp(val, "1")))
+		return -EINVAL;
+	mm_defer_map = val[0] == '1';
+	return 0;
+}
+CMDLINE_OPTION(mm_defer_map, "mm_defer_map", mm_defer_map_set,
+	       "Xen PV: 1 (default) maps RAM past 64 MiB after the ready line, 0 at boot");
+
+/* RAM pages of the memory map in [from, to) into the page pool (callers
+ * hold pool_lock once the allocator is shared). */
+static void add_ram_free(const struct memmap *m, phys_addr_t from, phys_addr_t to)
+{
+	for (unsigned int i = 0; i < m->nr; i++) {
+		phys_addr_t b = MAX(m->r[i].base, from), e = MIN(m->r[i].base + m->r[i].size, to);
+
+		if (m->r[i].type == MEM_RAM && b < e)
+			pool_add_free(&kernel_pool, PFN_DOWN(b), PFN_DOWN(e) - PFN_DOWN(b));
+	}
+}
+
 void mm_init(struct bootinfo *bi)
 {
 	struct memmap *m = &bi->memmap;
@@ -202,7 +237,17 @@ void mm_init(struct bootinfo *bi)
 	pt_pool_next = pt_pool_start;
 	pt_pool_end = pt_pool_start + pt_pages * PAGE_SIZE;
 
-	build_direct_map(m, ram_end);
+	map_boot_end = ram_end;
+	if (mm_defer_map && pv_ops->mmu->prepare_pt && !pv_ops->mmu->large_pages &&
+	    ram_end > MM_BOOT_MAP_MIN) {
+		/* Xen PV: Xen validates every entry (about 0.3 us each
+		 * under emulation, 60 ms for 768 MiB), so only the first
+		 * MM_BOOT_MAP_MIN (and the early image map's reach) is
+		 * mapped on the way to ready; mm_map_rest() does the rest. */
+		map_boot_end = MAX(ALIGN_UP(kimg_map_limit, LARGE_PAGE_SIZE), MM_BOOT_MAP_MIN);
+		map_boot_end = MIN(map_boot_end, ram_end);
+	}
+	build_direct_map(m, map_boot_end);
 	if (pgt_boot_pool_done())
 		panic("mm: cannot give the unused page-table pool back its write access");
 	boot_phase_end(BOOT_PHASE_PGTABLES);
@@ -216,9 +261,9 @@ void mm_init(struct bootinfo *bi)
 		pr_warn("mm: %llu KiB of RAM given up: the memory map was full\n",
 			(unsigned long long)(m->lost_ram >> 10));
 	pool_init(&kernel_pool, __va(bitmap_pa), nr_pfns);
-	for (unsigned int i = 0; i < m->nr; i++)
-		if (m->r[i].type == MEM_RAM)
-			pool_add_free(&kernel_pool, PFN_DOWN(m->r[i].base), PFN_DOWN(m->r[i].size));
+	add_ram_free(m, 0, direct_map_end);
+	map_rest_mm = m;
+	map_ram_end = ram_end;
 	/* Pool pages never used for page tables are ordinary memory again. */
 	pool_add_free(&kernel_pool, PFN_DOWN(pt_pool_next), PFN_DOWN(pt_pool_end - pt_pool_next));
 	if (kernel_pool.nr_free < MM_MIN_FREE_PAGES)
@@ -297,6 +342,83 @@ void kfree(void *p)
 
 	kheap_free(&kernel_heap, p);
 	spin_unlock_irqrestore(&heap_lock, flags);
+}
+
+/* The step of mm_map_rest: a few leaf tables per pgt_map_range, so
+ * pgt_lock is held for one short batch at a time. */
+#define MM_MAP_REST_STEP (16ULL << 20)
+static DEFINE_MUTEX(map_rest_mutex);
+
+void mm_map_rest(void)
+{
+	const struct memmap *m = map_rest_mm;
+	phys_addr_t from, done = 0;
+	u64 t0;
+	int rc = 0;
+
+	mutex_lock(&map_rest_mutex);
+	from = map_boot_end;
+	if (!m || from >= map_ram_end) {
+		mutex_unlock(&map_rest_mutex);
+		return;
+	}
+	t0 = clock_ns();
+	for (unsigned int i = 0; i < m->nr && !rc; i++) {
+		const struct mem_region *r = &m->r[i];
+		phys_addr_t pa = MAX(ALIGN_UP(r->base, PAGE_SIZE), from);
+		phys_addr_t end = MIN(ALIGN_DOWN(r->base + r->size, PAGE_SIZE), map_ram_end);
+
+		/* Xen PV maps only pseudo-physical RAM (build_direct_map). */
+		if (r->type != MEM_RAM && r->type != MEM_KERNEL)
+			continue;
+		while (pa < end) {
+			phys_addr_t next = MIN(ALIGN_DOWN(pa, MM_MAP_REST_STEP) + MM_MAP_REST_STEP, end);
+			unsigned long flags;
+
+			rc = pgt_map_range((unsigned long)__va(pa), pa, next - pa,
+					   PAGE_KERNEL | PTE_NX);
+			if (rc) {
+				pr_err("mm: direct map of %#llx-%#llx failed (%d): RAM above it stays "
+				       "unused\n", (unsigned long long)pa, (unsigned long long)next, rc);
+				break;
+			}
+			/* Mapped before the pages reach the allocator (a page
+			 * table taken from them is written through __va()). */
+			WRITE_ONCE(direct_map_end, MAX(direct_map_end, next));
+			flags = spin_lock_irqsave(&pool_lock);
+			add_ram_free(m, pa, next);
+			spin_unlock_irqrestore(&pool_lock, flags);
+			done += next - pa;
+			pa = next;
+		}
+	}
+	map_boot_end = map_ram_end; /* one pass, whatever happened */
+	pr_info("mm: direct map past the boot's %llu MiB: %llu MiB more in %llu ms, %lu KiB free "
+		"now\n", (unsigned long long)(from >> 20), (unsigned long long)(done >> 20),
+		(unsigned long long)((clock_ns() - t0) / 1000000),
+		mm_free_pages() * (PAGE_SIZE >> 10));
+	mutex_unlock(&map_rest_mutex);
+}
+
+static int map_rest_main(void *arg)
+{
+	(void)arg;
+	mm_map_rest();
+	return 0;
+}
+
+void mm_map_rest_start(void)
+{
+	struct thread *t;
+
+	if (!map_rest_mm || map_boot_end >= map_ram_end)
+		return;
+	t = thread_create("mm-map", map_rest_main, NULL, CPU_ANY);
+	if (!t) {
+		mm_map_rest(); /* no thread: here and now */
+		return;
+	}
+	thread_detach(t);
 }
 
 unsigned long mm_free_pages(void)

@@ -51,6 +51,12 @@ size_t kheap_usable_size(const struct kmalloc_heap *h, const void *ptr);
 
 /* ---- kernel memory API ---- */
 void mm_init(struct bootinfo *bi);
+/* Xen PV maps RAM past its first 64 MiB after the ready line (docs/boot.md
+ * "The Xen PV direct map"): mm_map_rest_start() does it in a thread of its
+ * own, mm_map_rest() here and now (or waits for the thread to finish).
+ * Both do nothing when everything is mapped. Thread context. */
+void mm_map_rest_start(void);
+void mm_map_rest(void);
 void *alloc_pages(unsigned long n);          /* zeroed, direct-mapped; NULL if none */
 /* The same without the zeroing: for a buffer whose every byte its caller
  * writes before anyone reads it or it is shared (a page of a packet it
