@@ -93,14 +93,50 @@ static bool console_enabled(const struct console *c)
 	return true;
 }
 
+/* Set when a console that holds output back was written to, cleared
+ * once every such console is drained: the idle loop's lockless check. */
+static bool output_held;
+
 void console_write(const char *s, size_t n)
 {
 	for (int i = 0; i < MAX_CONSOLES; i++) {
 		const struct console *c = consoles[i];
 
-		if (c && console_enabled(c))
+		if (c && console_enabled(c)) {
 			c->write(s, n);
+			if (c->drain)
+				WRITE_ONCE(output_held, true);
+		}
 	}
+}
+
+bool console_drain(void)
+{
+	unsigned long flags;
+	bool locked, left = false;
+
+	if (!READ_ONCE(output_held))
+		return false;
+	flags = log_lock_take(&locked);
+	for (int i = 0; i < MAX_CONSOLES; i++)
+		if (consoles[i] && consoles[i]->drain && consoles[i]->drain())
+			left = true;
+	WRITE_ONCE(output_held, left);
+	log_lock_drop(flags, locked);
+	return left;
+}
+
+void console_flush(void)
+{
+	unsigned long flags;
+	bool locked;
+
+	flags = log_lock_take(&locked);
+	for (int i = 0; i < MAX_CONSOLES; i++)
+		if (consoles[i] && consoles[i]->flush)
+			consoles[i]->flush();
+	WRITE_ONCE(output_held, false);
+	log_lock_drop(flags, locked);
 }
 
 int console_getc(void)

@@ -546,6 +546,13 @@ void __noreturn cpu_idle_loop(void)
 			schedule();
 			continue;
 		}
+		/* Console output held back on the way here goes out now, a
+		 * piece at a time, with a look at the run queue in between. */
+		if (console_drain()) {
+			local_irq_enable();
+			cpu_relax();
+			continue;
+		}
 		if (READ_ONCE(idle_check_on))
 			idle_check();
 		/* Enables interrupts and halts atomically: a wake-up that

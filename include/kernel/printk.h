@@ -40,7 +40,19 @@ struct console {
 	int (*getc)(void);
 	/* Input raises no interrupt: the monitor polls it. */
 	bool poll_input;
+	/* Optional, for a console that holds output back instead of
+	 * waiting for its device: drain() writes what the device takes
+	 * without waiting and returns true while some is left; flush()
+	 * writes it all. Both run under the printk lock, as write() does. */
+	bool (*drain)(void);
+	void (*flush)(void);
 };
+
+/* Write some held-back console output without waiting (the idle loop);
+ * true while some is left. */
+bool console_drain(void);
+/* Write all held-back console output (power-off, reboot, panic). */
+void console_flush(void);
 
 /* Read one byte of input from any console; -1 if none. */
 int console_getc(void);

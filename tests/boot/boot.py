@@ -49,8 +49,8 @@ XEN_MODES = ("xen-pv-dom0", "xen-pvh-dom0")
 # (tests/xl/lab.py, GUEST_TYPES).
 BASE_SUITES = ("alloc", "pgtable", "timer", "fault", "mm", "sched", "smp", "blk", "net", "tcp")
 REQUIRED_SUITES = {
-    "native": BASE_SUITES,
-    "grub": BASE_SUITES,
+    "native": BASE_SUITES + ("serial",),
+    "grub": BASE_SUITES + ("serial",),
     "xen-pv-dom0": BASE_SUITES + ("evtchn", "multicall", "pvmap", "gnttab", "xenbus", "balloon",
                                   "xencons"),
     "xen-pvh-dom0": BASE_SUITES + ("evtchn", "gnttab", "xenbus", "balloon", "xencons"),

@@ -46,6 +46,7 @@ EARLY_CONSOLE = re.compile(r"\bxenolith: early console up\b")
 _CMDLINE = re.compile(r"\bcommand line: (.*)$")
 _KTEST_OPT = re.compile(r"(?:^|\s)ktest=(\S*)")
 _KTEST_DONE = re.compile(r"ktest: done: (\d+) passed, (\d+) failed, (\d+) skipped")
+_SERIAL_FILL = re.compile(r"^\s*# serial fill (\d+)/(\d+) ")
 _KERNEL_PANIC = re.compile(r"Kernel panic\b")
 _CALL_TRACE = re.compile(r"Call trace:")
 _XEN_LINE = re.compile(r"^\(XEN\)")
@@ -142,6 +143,11 @@ class ConsoleMonitor:
         self.proc_segfault = None
         self.loader_error = None          # GRUB "error: ..." before the kernel ran
         self.qemu_errors = []
+        # The serial suite's numbered burst ("# serial fill I/N"): the
+        # next number expected, its total, and the first gap or reordering.
+        self.fill_next = 0
+        self.fill_total = None
+        self.fill_error = None
         self.lines = 0
         self.tail = []                    # last lines, for reports
 
@@ -206,6 +212,13 @@ class ConsoleMonitor:
         elif m and not self.bench:
             self.bench_line = clean
             self.bench = dict(_KV.findall(m.group(1)))
+        m = _SERIAL_FILL.search(clean)
+        if m:
+            i, n = int(m.group(1)), int(m.group(2))
+            if self.fill_error is None and (i != self.fill_next or
+                                            self.fill_total not in (None, n)):
+                self.fill_error = "line %d/%d came where %d was expected" % (i, n, self.fill_next)
+            self.fill_next, self.fill_total = i + 1, n
         m = _KTEST_DONE.search(clean)
         if m and self.ktest_done is None:
             self.ktest_done = tuple(int(x) for x in m.groups())
@@ -215,6 +228,17 @@ class ConsoleMonitor:
             self.call_trace = True
         if _PROC_SEGFAULT.search(clean) and self.proc_segfault is None:
             self.proc_segfault = clean.strip()
+
+    def serial_fill_problem(self):
+        """Lost or reordered console output in the serial suite's burst."""
+        if self.fill_total is None:
+            return None
+        if self.fill_error:
+            return "serial console output lost or reordered: " + self.fill_error
+        if self.fill_next != self.fill_total:
+            return "serial console output lost: the burst ended at line %d of %d" % (
+                self.fill_next, self.fill_total)
+        return None
 
     def feed_stderr(self, raw):
         line = raw.rstrip("\r\n")
@@ -327,6 +351,8 @@ def classify(mon, expect, exit_code, timed_out, stopped_by_runner, native, min_s
 
     if mon.kernel_panic:
         hard.append(mon.kernel_panic)
+    if mon.serial_fill_problem():
+        hard.append(mon.serial_fill_problem())
     if mon.loader_error:
         hard.append("boot loader: " + mon.loader_error)
     if mon.xen_panic and mon.kernel_progress and not mon.xen_fatal_trap:

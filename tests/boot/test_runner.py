@@ -71,6 +71,34 @@ class MonitorTest(unittest.TestCase):
         self.assertEqual(judge(m, "ready", exit_code=None)[0], PASS)
 
 
+class SerialFillTest(unittest.TestCase):
+    """The serial suite's numbered burst: every line, in order."""
+
+    def burst(self, numbers, total=4):
+        return ["        # serial fill %d/%d ....\n" % (i, total) for i in numbers]
+
+    def test_whole_burst_passes(self):
+        m = monitor("good.log", extra=self.burst(range(4)))
+        self.assertIsNone(m.serial_fill_problem())
+        self.assertEqual(judge(m, exit_code=1)[0], PASS)
+
+    def test_lost_line_fails(self):
+        m = monitor("good.log", extra=self.burst([0, 1, 3]))
+        v, why = judge(m, exit_code=1)
+        self.assertEqual(v, FAIL)
+        self.assertIn("line 3/4 came where 2 was expected", " ".join(why))
+
+    def test_reordered_line_fails(self):
+        m = monitor("good.log", extra=self.burst([0, 2, 1, 3]))
+        self.assertIn("lost or reordered", m.serial_fill_problem())
+
+    def test_cut_short_fails(self):
+        m = monitor("good.log", extra=self.burst([0, 1]))
+        v, why = judge(m, exit_code=1)
+        self.assertEqual(v, FAIL)
+        self.assertIn("ended at line 2 of 4", " ".join(why))
+
+
 class VerdictTest(unittest.TestCase):
     def test_good_native(self):
         v, why = judge(monitor("good.log"), exit_code=1)
