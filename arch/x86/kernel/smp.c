@@ -25,6 +25,7 @@
 #define ICR_FIXED 0x00004000U      /* fixed delivery, level assert */
 
 extern u64 boot_pml4[], boot_pdpt_ident[];
+extern struct hypervisor_info boot_hypervisor;
 extern u8 boot_cpu_has_nx;
 extern char smp_trampoline_start[], smp_trampoline_end[];
 extern u64 tr_cr3[], tr_kernel_cr3[], tr_target[], tr_cpu[], tr_stack[], tr_efer[];
@@ -148,6 +149,37 @@ static void set_slot(u64 *slot, u64 v)
 	WRITE_ONCE(*p, v);
 }
 
+/* The MP specification's waits after INIT (10 ms) and after a start-up
+ * IPI (200 us) are for the external APICs of the 486 era. A CPU with an
+ * integrated APIC (Intel family 6 and later, AMD family 0xf and later)
+ * and any virtual CPU takes the start-up IPI at once: waiting 10 ms per
+ * CPU was most of a 4-CPU boot's time to ready. Looked up once. */
+static unsigned int sipi_init_delay_us, sipi_delay_us;
+
+static void sipi_delays(void)
+{
+	u32 a, b, c, d, family;
+	bool intel, amd;
+
+	if (sipi_delay_us)
+		return;
+	cpuid(0, &a, &b, &c, &d);
+	intel = b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e; /* GenuineIntel */
+	amd = b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163;   /* AuthenticAMD */
+	cpuid(1, &a, &b, &c, &d);
+	family = (a >> 8) & 0xf;
+	if (family == 0xf)
+		family += (a >> 20) & 0xff;
+	if (boot_hypervisor.type != HV_NONE || (c >> 31) || (intel && family >= 6) ||
+	    (amd && family >= 0xf)) {
+		sipi_init_delay_us = 0;
+		sipi_delay_us = 10;
+	} else {
+		sipi_init_delay_us = 10000;
+		sipi_delay_us = 200;
+	}
+}
+
 static int native_start_cpu(unsigned int cpu, void *stack_top)
 {
 	struct cpu *c = &cpu_data[cpu];
@@ -162,12 +194,14 @@ static int native_start_cpu(unsigned int cpu, void *stack_top)
 	set_slot(tr_stack, (u64)(unsigned long)stack_top);
 	set_slot(tr_efer, EFER_LME | (boot_cpu_has_nx ? EFER_NX : 0));
 	mb();
-	/* INIT, then two start-up IPIs, with the delays the MP protocol
-	 * asks for (a CPU already running ignores the second). */
+	/* INIT, then two start-up IPIs (a CPU already running ignores the
+	 * second), with the delays this CPU needs (sipi_delays). */
+	sipi_delays();
 	icr_send(c->apic_id, ICR_INIT);
-	udelay(10000);
+	if (sipi_init_delay_us)
+		udelay(sipi_init_delay_us);
 	icr_send(c->apic_id, ICR_STARTUP | TRAMPOLINE_SIPI_VECTOR);
-	udelay(200);
+	udelay(sipi_delay_us);
 	icr_send(c->apic_id, ICR_STARTUP | TRAMPOLINE_SIPI_VECTOR);
 	return 0;
 }
