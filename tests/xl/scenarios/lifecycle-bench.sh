@@ -142,6 +142,7 @@ while [ $r -lt $REPS ] && [ $ok = 1 ]; do
 	size=$(($(stat -c %s $SAVE 2>/dev/null || echo 0) / 1024))
 	if [ $rc -ne 0 ] || lab_domstate $old; then
 		lab_result save fail "round $r: xl save exited $rc: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+		rm -f $SAVE # a partial image must not fill /run for the cases after
 		ok=0
 		break
 	fi
