@@ -6,6 +6,8 @@
  * lock is taken with a bounded wait and otherwise ignored, so a CPU that
  * died holding it cannot silence the panic message. */
 #include <kernel/printk.h>
+#include <kernel/cmdline.h>
+#include <kernel/errno.h>
 #include <kernel/string.h>
 #include <kernel/time.h>
 #include <kernel/spinlock.h>
@@ -91,6 +93,26 @@ static bool console_enabled(const struct console *c)
 		if (consoles[i] && !strcmp(consoles[i]->name, selected_console))
 			return !strcmp(c->name, selected_console);
 	return true;
+}
+
+/* console_defer=0 (the console_defer option): consoles that can hold
+ * output back write every line at once instead (a kernel that hangs
+ * without idling keeps nothing in a ring). */
+static bool console_defer = true;
+
+static int console_defer_set(const char *val)
+{
+	if (!val || (strcmp(val, "0") && strcmp(val, "1")))
+		return -EINVAL;
+	console_defer = val[0] == '1';
+	return 0;
+}
+CMDLINE_OPTION(console_defer, "console_defer", console_defer_set,
+	       "1 (default): the serial and Xen dom0 consoles write from the idle loop; 0: at once");
+
+bool console_defer_on(void)
+{
+	return console_defer && !READ_ONCE(oops_in_progress);
 }
 
 /* Set when a console that holds output back was written to, cleared

@@ -34,7 +34,7 @@ FUZZERS ?= $(fuzz-targets)
 
 # ---------------------------------------------------------------- what
 unit-tests := string vsprintf cmdline memmap page_pool kmalloc xs_wire acpi_aml multiboot2 \
-	acpi_madt crc32 ring_check vbd_name blkpattern partition blkfront prof_top
+	acpi_madt crc32 ring_check vbd_name blkpattern partition blkfront prof_top console_fifo
 
 # Kernel sources each test binary links against.
 cut-string := lib/string.c
@@ -54,6 +54,7 @@ cut-blkpattern := lib/blkpattern.c lib/crc32.c
 cut-partition := lib/partition.c lib/crc32.c
 cut-blkfront := drivers/xen/blkfront_ring.c
 cut-prof_top := lib/prof_top.c
+cut-console_fifo := lib/console_fifo.c
 
 # Test sources outside tests/unit/ (default: tests/unit/test_<name>.c).
 ut-src-acpi_aml := tests/acpi/test_acpi_aml.c

@@ -10,6 +10,7 @@
 #include <xen/hypercall.h>
 #include <xen/interface/io/console.h>
 #include <kernel/printk.h>
+#include <kernel/console_fifo.h>
 #include <kernel/monitor.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
@@ -17,15 +18,45 @@
 #include "console_ring.h"
 #include <asm/processor.h>
 
+/* dom0's output through HYPERVISOR_console_io is held in a ring and
+ * written from the idle loop, 512 bytes a call, as the native serial
+ * console's is (lib/console_fifo.c, docs/boot.md): under emulation each
+ * call costs Xen's serial driver a few microseconds per byte, paid on
+ * the path to ready when written at once. Xen's answer is not looked at
+ * (it was not before either): a byte Xen refuses is not ours to retry. */
+#define CONSOLE_IO_RING_SIZE 8192U
+#define CONSOLE_IO_CHUNK 512U
+static char console_io_ring[CONSOLE_IO_RING_SIZE];
+
+static size_t console_io_out(const char *s, size_t n)
+{
+	unsigned int chunk = n > CONSOLE_IO_CHUNK ? CONSOLE_IO_CHUNK : (unsigned int)n;
+
+	HYPERVISOR_console_io(CONSOLEIO_write, chunk, s);
+	return chunk;
+}
+
+static struct console_fifo console_io_tx = {
+	.buf = console_io_ring,
+	.size = CONSOLE_IO_RING_SIZE,
+	.out = console_io_out,
+};
+
 static void console_io_write(const char *s, size_t n)
 {
-	while (n) {
-		unsigned int chunk = n > 512 ? 512 : (unsigned int)n;
+	cfifo_put(&console_io_tx, s, n);
+	if (!console_defer_on())
+		cfifo_flush(&console_io_tx);
+}
 
-		HYPERVISOR_console_io(CONSOLEIO_write, chunk, s);
-		s += chunk;
-		n -= chunk;
-	}
+static bool console_io_drain(void)
+{
+	return cfifo_drain(&console_io_tx);
+}
+
+static void console_io_flush(void)
+{
+	cfifo_flush(&console_io_tx);
 }
 
 static int console_io_getc(void)
@@ -40,6 +71,8 @@ static int console_io_getc(void)
 static const struct console xen_console_io = {
 	.name = "hvc0",
 	.write = console_io_write,
+	.drain = console_io_drain,
+	.flush = console_io_flush,
 	.getc = console_io_getc,
 };
 

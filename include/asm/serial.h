@@ -7,7 +7,6 @@ int serial_init(void);
  * output ring, its size, and bytes written synchronously because it was
  * full. */
 bool serial_console_active(void);
-bool serial_defer_enabled(void);
 /* While held, the idle loop's drains leave the ring alone (only a full
  * ring and console_flush() write it). */
 void serial_hold_drain(bool hold);

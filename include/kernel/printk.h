@@ -53,6 +53,9 @@ struct console {
 bool console_drain(void);
 /* Write all held-back console output (power-off, reboot, panic). */
 void console_flush(void);
+/* May a console hold output back now? Not with console_defer=0, and not
+ * once a panic has started (every line then goes out at once). */
+bool console_defer_on(void);
 
 /* Read one byte of input from any console; -1 if none. */
 int console_getc(void);

@@ -16,7 +16,7 @@ static const char *need_serial(void)
 {
 	if (!serial_console_active())
 		return "no 16550 console";
-	if (!serial_defer_enabled())
+	if (!console_defer_on())
 		return "console_defer=0";
 	return NULL;
 }

@@ -4,16 +4,15 @@
  * (console_drain), a FIFO's worth at a time and never waiting for the
  * UART: at 115200 baud a byte takes 87 us, so a boot's 2 KiB of messages
  * written synchronously kept bare metal waiting about 180 ms, and even
- * QEMU spends a few microseconds per byte (a write to its backend). A
- * full ring is drained synchronously from its oldest byte, so nothing is
- * lost; power-off and panic write everything out first (console_flush,
- * oops_in_progress), and console_defer=0 writes every line at once (for
- * a kernel that hangs without ever idling). All entry points run under
- * the printk lock (log_lock), which serialises the ring. */
-#include <kernel/cmdline.h>
-#include <kernel/errno.h>
+ * QEMU spends a few microseconds per byte (a write to its backend). The
+ * ring is lib/console_fifo.c: a full one is written out synchronously
+ * from its oldest byte, so nothing is lost; power-off and panic write
+ * everything out first (console_flush, oops_in_progress), and
+ * console_defer=0 writes every line at once (for a kernel that hangs
+ * without ever idling). All entry points run under the printk lock
+ * (log_lock), which serialises the ring. */
+#include <kernel/console_fifo.h>
 #include <kernel/printk.h>
-#include <kernel/string.h>
 #include <asm/processor.h>
 #include <asm/serial.h>
 
@@ -26,24 +25,10 @@
 #define THRE_SPINS 100000
 
 static bool present;
-static bool defer = true;
 static unsigned int fifo_size = 1;
-static char tx_ring[TX_RING_SIZE];
-static size_t tx_head, tx_tail; /* bytes ever queued / ever sent */
-static unsigned long tx_sync_bytes; /* sent at once: the ring was full */
 static bool drain_held; /* self-test: console_drain() leaves the ring alone */
-
-extern bool oops_in_progress;
-
-static int console_defer_set(const char *val)
-{
-	if (!val || (strcmp(val, "0") && strcmp(val, "1")))
-		return -EINVAL;
-	defer = val[0] == '1';
-	return 0;
-}
-CMDLINE_OPTION(console_defer, "console_defer", console_defer_set,
-	       "1 (default): the serial console writes from the idle loop; 0: at once");
+static bool cr_sent;    /* the CR of the newline at the ring's tail is out */
+static char tx_ring[TX_RING_SIZE];
 
 static bool thre_wait(void)
 {
@@ -55,77 +40,52 @@ static bool thre_wait(void)
 	return false;
 }
 
-/* Queued bytes into the FIFO while it has room, without waiting (THRE
- * set: the FIFO is empty). A newline goes out as CR LF; cr_sent says the
- * CR of the newline at the tail has left already. */
-static bool cr_sent;
-
-static void tx_push(void)
+/* Bytes into the FIFO while it has room, without waiting (THRE set: the
+ * FIFO is empty). A newline goes out as CR LF. */
+static size_t tx_out(const char *s, size_t n)
 {
 	unsigned int room = fifo_size;
+	size_t i = 0;
 
-	if (tx_tail == tx_head || !(inb(COM1 + 5) & LSR_THRE))
-		return;
-	while (room && tx_tail != tx_head) {
-		char c = tx_ring[tx_tail % TX_RING_SIZE];
-
+	if (!(inb(COM1 + 5) & LSR_THRE))
+		return 0;
+	while (room && i < n) {
 		room--;
-		if (c == '\n' && !cr_sent) {
+		if (s[i] == '\n' && !cr_sent) {
 			outb(COM1, '\r');
 			cr_sent = true;
 			continue;
 		}
-		outb(COM1, (u8)c);
+		outb(COM1, (u8)s[i++]);
 		cr_sent = false;
-		tx_tail++;
 	}
+	return i;
 }
 
-static void tx_flush(void)
-{
-	while (tx_tail != tx_head) {
-		if (!thre_wait()) {
-			tx_tail = tx_head; /* a dead UART: drop, do not hang */
-			return;
-		}
-		tx_push();
-	}
-}
+static struct console_fifo tx = {
+	.buf = tx_ring,
+	.size = TX_RING_SIZE,
+	.out = tx_out,
+	.wait = thre_wait,
+};
 
 static void serial_write(const char *s, size_t n)
 {
-	if (!defer || READ_ONCE(oops_in_progress)) {
-		tx_flush();
-		for (size_t i = 0; i < n; i++) {
-			if (s[i] == '\n') {
-				thre_wait();
-				outb(COM1, '\r');
-			}
-			thre_wait();
-			outb(COM1, (u8)s[i]);
-		}
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		while (tx_head - tx_tail == TX_RING_SIZE) {
-			size_t before = tx_tail;
-
-			if (!thre_wait()) {
-				tx_tail = tx_head;
-				break;
-			}
-			tx_push();
-			tx_sync_bytes += tx_tail - before;
-		}
-		tx_ring[tx_head++ % TX_RING_SIZE] = s[i];
-	}
+	cfifo_put(&tx, s, n);
+	if (!console_defer_on())
+		cfifo_flush(&tx);
 }
 
 static bool serial_drain(void)
 {
-	if (!READ_ONCE(drain_held))
-		tx_push();
-	return tx_tail != tx_head;
+	if (READ_ONCE(drain_held))
+		return cfifo_queued(&tx) != 0;
+	return cfifo_drain(&tx);
+}
+
+static void serial_flush(void)
+{
+	cfifo_flush(&tx);
 }
 
 bool serial_console_active(void)
@@ -133,19 +93,14 @@ bool serial_console_active(void)
 	return present;
 }
 
-size_t serial_tx_queued(void)
-{
-	return READ_ONCE(tx_head) - READ_ONCE(tx_tail);
-}
-
-bool serial_defer_enabled(void)
-{
-	return defer;
-}
-
 void serial_hold_drain(bool hold)
 {
 	WRITE_ONCE(drain_held, hold);
+}
+
+size_t serial_tx_queued(void)
+{
+	return READ_ONCE(tx.head) - READ_ONCE(tx.tail);
 }
 
 size_t serial_tx_ring_size(void)
@@ -155,7 +110,7 @@ size_t serial_tx_ring_size(void)
 
 unsigned long serial_tx_sync_bytes(void)
 {
-	return READ_ONCE(tx_sync_bytes);
+	return READ_ONCE(tx.sync_bytes);
 }
 
 static int serial_getc(void)
@@ -169,7 +124,7 @@ static const struct console serial_console = {
 	.name = "ttyS0",
 	.write = serial_write,
 	.drain = serial_drain,
-	.flush = tx_flush,
+	.flush = serial_flush,
 	.getc = serial_getc,
 	.poll_input = true, /* no UART interrupt wiring yet */
 };
