@@ -45,7 +45,7 @@ void panic(const char *fmt, ...)
 		kprintf("Call trace:\n");
 		dump_backtrace((unsigned long)__builtin_frame_address(0));
 	}
-	console_flush();
+	console_flush_final();
 	if (pv_ops)
 		pv_ops->cpu->shutdown(SHUTDOWN_CRASH, 1);
 	for (;;)

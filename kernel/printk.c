@@ -110,9 +110,12 @@ static int console_defer_set(const char *val)
 CMDLINE_OPTION(console_defer, "console_defer", console_defer_set,
 	       "1 (default): the serial and Xen dom0 consoles write from the idle loop; 0: at once");
 
+/* Set for good by console_flush_final(): the machine is going down. */
+static bool console_final;
+
 bool console_defer_on(void)
 {
-	return console_defer && !READ_ONCE(oops_in_progress);
+	return console_defer && !READ_ONCE(console_final) && !READ_ONCE(oops_in_progress);
 }
 
 /* Set when a console that holds output back was written to, cleared
@@ -146,6 +149,12 @@ bool console_drain(void)
 	WRITE_ONCE(output_held, left);
 	log_lock_drop(flags, locked);
 	return left;
+}
+
+void console_flush_final(void)
+{
+	WRITE_ONCE(console_final, true);
+	console_flush();
 }
 
 void console_flush(void)

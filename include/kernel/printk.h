@@ -51,8 +51,12 @@ struct console {
 /* Write some held-back console output without waiting (the idle loop);
  * true while some is left. */
 bool console_drain(void);
-/* Write all held-back console output (power-off, reboot, panic). */
+/* Write all held-back console output. */
 void console_flush(void);
+/* The same, and from now on every line goes out at once: power-off,
+ * reboot and panic, whose last lines come right before the machine
+ * stops (an ACPI S5 write, a reset). */
+void console_flush_final(void);
 /* May a console hold output back now? Not with console_defer=0, and not
  * once a panic has started (every line then goes out at once). */
 bool console_defer_on(void);

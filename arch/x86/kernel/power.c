@@ -26,24 +26,21 @@ void __noreturn native_shutdown(enum shutdown_reason why, int status);
 void __noreturn native_shutdown(enum shutdown_reason why, int status)
 {
 	__asm__ __volatile__("cli");
-	console_flush(); /* held-back output, before the machine goes */
+	console_flush_final(); /* held back output, and every line after it at once */
 	switch (why) {
 	case SHUTDOWN_POWEROFF:
 		pr_info("power: off (status %d)\n", status);
 		/* Under QEMU with isa-debug-exit this ends the VM with exit
 		 * code (status << 1) | 1; elsewhere the port is unused. */
-		console_flush();
 		outl(ISA_DEBUG_EXIT_PORT, (u32)status);
 		acpi_poweroff();
 		pr_err("power: could not power off; halting\n");
-		console_flush();
 		halt_forever();
 	case SHUTDOWN_CRASH:
 		outl(ISA_DEBUG_EXIT_PORT, (u32)(status ? status : 1));
 		halt_forever();
 	case SHUTDOWN_REBOOT:
 		pr_info("power: reboot\n");
-		console_flush();
 		acpi_reboot();
 		outb(0xcf9, 0x06);		/* PCI reset control: full reset */
 		for (int i = 0; i < 100000 && (inb(0x64) & 2); i++)

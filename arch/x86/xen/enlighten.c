@@ -46,7 +46,7 @@ void __noreturn xen_shutdown(enum shutdown_reason why, int status)
 		break;
 	}
 	pr_info("power: Xen shutdown, reason %u (status %d)\n", s.reason, status);
-	console_flush();
+	console_flush_final();
 	for (;;) {
 		HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
 		/* Only reached if Xen refused; do not spin hot. */
