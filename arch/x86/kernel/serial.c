@@ -6,8 +6,9 @@
  * written synchronously kept bare metal waiting about 180 ms, and even
  * QEMU spends a few microseconds per byte (a write to its backend). The
  * ring is lib/console_fifo.c: a full one is written out synchronously
- * from its oldest byte, so nothing is lost; power-off and panic write
- * everything out first (console_flush, oops_in_progress), and
+ * from its oldest byte, so nothing is lost (a UART that shows no THRE
+ * within a bounded wait is written anyway, see "stuck"); power-off and
+ * panic write everything out first (console_flush, oops_in_progress), and
  * console_defer=0 writes every line at once (for a kernel that hangs
  * without ever idling). All entry points run under the printk lock
  * (log_lock), which serialises the ring. */
@@ -21,33 +22,45 @@
 #define LSR_DR 0x01
 #define IIR_FIFO 0xc0
 #define TX_RING_SIZE 16384U
-/* Bounded wait for THRE: a missing or stuck UART must not hang us. */
-#define THRE_SPINS 100000
+/* Bounded wait for THRE (about 0.1 s under QEMU, 1 s on hardware): the
+ * host side of an emulated UART can stop reading for a while (its pipe
+ * full), and a missing or stuck UART must not hang us. */
+#define THRE_SPINS 1000000
 
 static bool present;
 static unsigned int fifo_size = 1;
 static bool drain_held; /* self-test: console_drain() leaves the ring alone */
 static bool cr_sent;    /* the CR of the newline at the ring's tail is out */
+/* THRE did not come within the bounded wait: write without waiting, as
+ * a FIFO load at a time, until the UART shows THRE again. Bytes a stuck
+ * UART cannot take are lost there, as they always were; the ring keeps
+ * everything else (a dropped ring would lose 16 KiB at a time). */
+static bool stuck;
 static char tx_ring[TX_RING_SIZE];
 
 static bool thre_wait(void)
 {
 	for (int i = 0; i < THRE_SPINS; i++) {
-		if (inb(COM1 + 5) & LSR_THRE)
+		if (inb(COM1 + 5) & LSR_THRE) {
+			stuck = false;
 			return true;
+		}
 		cpu_relax();
 	}
-	return false;
+	stuck = true;
+	return true;
 }
 
 /* Bytes into the FIFO while it has room, without waiting (THRE set: the
- * FIFO is empty). A newline goes out as CR LF. */
+ * FIFO is empty; or the UART is stuck). A newline goes out as CR LF. */
 static size_t tx_out(const char *s, size_t n)
 {
 	unsigned int room = fifo_size;
 	size_t i = 0;
 
-	if (!(inb(COM1 + 5) & LSR_THRE))
+	if (inb(COM1 + 5) & LSR_THRE)
+		stuck = false;
+	else if (!stuck)
 		return 0;
 	while (room && i < n) {
 		room--;
