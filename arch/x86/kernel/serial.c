@@ -7,8 +7,9 @@
  * QEMU spends a few microseconds per byte (a write to its backend). The
  * ring is lib/console_fifo.c: a full one is written out synchronously
  * from its oldest byte, so nothing is lost (a UART that shows no THRE
- * within a bounded wait is written anyway, see "stuck"); power-off and
- * panic write everything out first (console_flush, oops_in_progress), and
+ * within a bounded wait is written anyway, see "stuck"); power-off,
+ * reboot and panic write everything out first and every line after it
+ * at once (console_flush_final, console_defer_on), and
  * console_defer=0 writes every line at once (for a kernel that hangs
  * without ever idling). All entry points run under the printk lock
  * (log_lock), which serialises the ring. */
